@@ -1,0 +1,26 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { listAudit } from '../../domain/audit/list-audit.ts'
+import { verifyAudit } from '../../domain/audit/verify-audit.ts'
+import type { AppEnv } from '../env.ts'
+import { guard } from '../middleware/auth.ts'
+import { input } from '../validate.ts'
+
+const ZAuditQuery = z.object({
+  action: z.string().max(100).optional(),
+  actor: z.string().max(200).optional(),
+  objectType: z.string().max(50).optional(),
+  objectId: z.string().max(50).optional(),
+  since: z.coerce.date().optional(),
+  until: z.coerce.date().optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+})
+
+export const audit = new Hono<AppEnv>()
+
+audit.get('/api/v1/audit', guard({ auth: 'actor', permission: 'audit.read' }), input('query', ZAuditQuery), async (c) =>
+  c.json({ data: await listAudit(c.var.deps.db, c.var.actor!, c.req.valid('query')) }),
+)
+
+audit.get('/api/v1/audit/verify', guard({ auth: 'actor', permission: 'audit.read' }), async (c) => c.json({ data: await verifyAudit(c.var.deps.db) }))

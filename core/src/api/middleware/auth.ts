@@ -1,0 +1,86 @@
+import { getCookie } from 'hono/cookie'
+import { createMiddleware } from 'hono/factory'
+import { safeEqual } from '../../auth/tokens.ts'
+import { resolveApiKey } from '../../domain/api-keys/resolve-api-key.ts'
+import { resolveSession } from '../../domain/sessions/resolve-session.ts'
+import { AppError } from '../../errors.ts'
+import { withRequest } from '../../policy/actor.ts'
+import type { Permission } from '../../policy/permissions.ts'
+import type { AppEnv } from '../env.ts'
+import { clientIp } from './context.ts'
+
+export const sessionCookieName = (tls: boolean) => (tls ? '__Host-clawback_session' : 'clawback_session')
+export const CSRF_HEADER = 'x-csrf-token'
+export const CSRF_FIELD = '_csrf'
+
+const apiKeyFrom = (header: string | undefined) => {
+  if (!header) return undefined
+  const m = /^(?:bearer|token)\s+(.+)$/i.exec(header.trim())
+  return ((m ? m[1] : header) ?? '').trim() || undefined
+}
+
+/**
+ * Finds who is calling: an API key in `Authorization` (raw, as compatible clients send it, or
+ * `Bearer`), else a session cookie. Never rejects by itself; `guard` decides. A wrong key is
+ * remembered so that guarded routes answer 401 rather than silently falling back to the cookie.
+ */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const { db, config } = c.var.deps
+  const ip = clientIp(c)
+  const key = apiKeyFrom(c.req.header('authorization'))
+  if (key) {
+    const actor = await resolveApiKey(db, key)
+    if (actor) c.set('actor', withRequest(actor, ip, c.var.requestId))
+  } else {
+    const token = getCookie(c, sessionCookieName(config.tls))
+    if (token) {
+      const s = await resolveSession(db, token, config.sessionHours)
+      if (s) {
+        c.set('actor', withRequest(s.actor, ip, c.var.requestId))
+        c.set('session', { idHash: s.idHash, csrfToken: s.csrfToken, mustChangePassword: s.mustChangePassword, username: s.username })
+      }
+    }
+  }
+  await next()
+})
+
+/**
+ * How a route is reached. Every route in the app carries one (the authorization matrix test
+ * enumerates the app's routes and fails on any without it):
+ *  - public: anyone (health, sign-in page, static assets)
+ *  - token: authorised by an unguessable token in the URL (JSON alert intake, list feeds)
+ *  - actor: a signed-in user or API key, optionally with a permission; `object` names the private
+ *    object type the route's `:id` addresses, so the matrix checks non-members get 404.
+ */
+export type Access =
+  | { auth: 'public' }
+  | { auth: 'token' }
+  | { auth: 'actor'; permission?: Permission; object?: 'incident' | 'investigation'; ui?: boolean }
+
+export type Guard = ReturnType<typeof createMiddleware<AppEnv>> & { access: Access }
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/** The route's access rule, enforced: 401 without an actor, 403 without the permission, CSRF on cookie writes. */
+export const guard = (access: Access): Guard => {
+  const mw = createMiddleware<AppEnv>(async (c, next) => {
+    if (access.auth === 'actor') {
+      const actor = c.var.actor
+      if (!actor && access.ui && c.req.method === 'GET') return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303)
+      if (!actor) throw new AppError('UNAUTHENTICATED', 'authentication required: send an API key in Authorization or sign in')
+      const session = c.var.session
+      if (session && UNSAFE.has(c.req.method)) {
+        let sent = c.req.header(CSRF_HEADER)
+        if (!sent && /form/.test(c.req.header('content-type') ?? '')) {
+          const body = await c.req.parseBody()
+          sent = typeof body[CSRF_FIELD] === 'string' ? (body[CSRF_FIELD] as string) : undefined
+        }
+        if (!sent || !safeEqual(sent, session.csrfToken)) throw new AppError('CSRF', 'missing or invalid CSRF token; reload the page and try again')
+      }
+      if (access.permission && !actor.permissions.has(access.permission)) throw new AppError('FORBIDDEN', `missing permission ${access.permission}`)
+    }
+    await next()
+  }) as Guard
+  mw.access = access
+  return mw
+}

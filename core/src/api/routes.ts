@@ -1,0 +1,11 @@
+import { Hono } from 'hono'
+import { apiKeys } from './api-keys/index.ts'
+import { audit } from './audit/index.ts'
+import type { AppEnv } from './env.ts'
+import { jobs } from './jobs/index.ts'
+import { teams } from './teams/index.ts'
+import { users } from './users/index.ts'
+
+/** The one REST route table: each resource module brings its own paths. */
+export const apiRoutes = new Hono<AppEnv>()
+for (const module of [users, teams, apiKeys, audit, jobs]) apiRoutes.route('/', module)

@@ -1,0 +1,29 @@
+import type { ValidationTargets } from 'hono'
+import { validator } from 'hono/validator'
+import type { z } from 'zod'
+import { AppError } from '../errors.ts'
+
+/** Parses request input with a zod schema; the first issue becomes one 400 naming the field (never echoing the value). */
+export const input = <T extends keyof ValidationTargets, S extends z.ZodType>(target: T, schema: S) =>
+  validator(target, (value): z.infer<S> => parseOr400(schema, value, target))
+
+export const parseOr400 = <S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> => {
+  const parsed = schema.safeParse(value)
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues
+    const at = issue && issue.path.length > 0 ? issue.path.join('.') : where
+    throw new AppError('INVALID_REQUEST', `${at}: ${issue?.message ?? 'invalid'}`)
+  }
+  return parsed.data
+}
+
+/** Reads a JSON body, tolerating an empty body (as `{}`); a malformed body is a clear 400. */
+export const jsonBody = async (req: Request | { text: () => Promise<string> }): Promise<unknown> => {
+  const text = await req.text()
+  if (!text.trim()) return {}
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new AppError('INVALID_REQUEST', 'body: not valid JSON')
+  }
+}

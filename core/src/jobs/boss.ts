@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm'
+import { fromDrizzle, PgBoss } from 'pg-boss'
+import type { DbOrTx } from '../db/client.ts'
+import type { Logger } from '../log.ts'
+import { ALL_JOBS } from './all-jobs.ts'
+import type { JobDef } from './define-job.ts'
+
+export const BOSS_SCHEMA = 'pgboss'
+
+/**
+ * Starts pg-boss in its own schema and makes sure every queue (and its dead-letter queue) exists,
+ * so any role can enqueue. Only worker roles supervise and run schedules.
+ */
+export const startBoss = async (url: string, log: Logger, options: { supervise: boolean; max?: number }) => {
+  const boss = new PgBoss({
+    connectionString: url,
+    schema: BOSS_SCHEMA,
+    max: options.max ?? 4,
+    supervise: options.supervise,
+    schedule: options.supervise,
+    application_name: 'clawback-jobs',
+  })
+  boss.on('error', (err) => log.error({ err }, 'job queue error'))
+  await boss.start()
+  await ensureQueues(boss, ALL_JOBS)
+  return boss
+}
+
+export const ensureQueues = async (boss: PgBoss, jobs: JobDef<unknown>[]) => {
+  for (const job of jobs) {
+    const { deadLetter, ...policy } = job.queue
+    if (deadLetter) await boss.createQueue(deadLetter, { retentionSeconds: 30 * 86400, deleteAfterSeconds: 30 * 86400 })
+    await boss.createQueue(job.name, deadLetter ? { ...policy, deadLetter } : policy)
+  }
+}
+
+/**
+ * Enqueues a job inside the caller's transaction: it exists if and only if the caller's write
+ * commits. The payload is validated first, so a bad payload fails the write, not the worker.
+ */
+export const enqueue = async <P>(boss: PgBoss, tx: DbOrTx, job: JobDef<P>, data: P, options: { singletonKey?: string; startAfter?: number } = {}) =>
+  boss.send(job.name, job.payload.parse(data) as object, { ...options, db: fromDrizzle(tx as never, sql as never) })
+
+export type { PgBoss }

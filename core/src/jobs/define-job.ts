@@ -1,0 +1,25 @@
+import type { Queue } from 'pg-boss'
+import type { z } from 'zod'
+import type { Db } from '../db/client.ts'
+import type { Keyring } from '../crypto/master-secret.ts'
+import type { Logger } from '../log.ts'
+
+export type JobContext = { db: Db; log: Logger; signal: AbortSignal; keyring: Keyring; dataDir: string }
+
+/**
+ * A job: a dotted name, a payload schema, a queue policy (retries, backoff, dead letter, expiry)
+ * and an idempotent `run`. The queue owns retries; `run` must be safe to run twice.
+ */
+export type JobDef<P> = {
+  name: string
+  payload: z.ZodType<P>
+  queue: Pick<Queue, 'retryLimit' | 'retryDelay' | 'retryBackoff' | 'retryDelayMax' | 'expireInSeconds' | 'deleteAfterSeconds'> & {
+    /** dead-letter queue name; created before the queue itself */
+    deadLetter?: string
+  }
+  /** a cron expression: pg-boss schedules it once across every worker node */
+  cron?: string
+  run: (data: P, ctx: JobContext) => Promise<unknown>
+}
+
+export const defineJob = <P>(def: JobDef<P>): JobDef<P> => def

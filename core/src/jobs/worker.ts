@@ -1,0 +1,42 @@
+import type { PgBoss } from 'pg-boss'
+import { z } from 'zod'
+import { ConnectorError } from '../connectors/errors.ts'
+import { AppError } from '../errors.ts'
+import { ALL_JOBS } from './all-jobs.ts'
+import type { JobContext } from './define-job.ts'
+
+const PERMANENT = new Set(['auth', 'rejected', 'not_found'])
+
+/** Retry vs dead-letter, decided in one place: bad input and permanent vendor errors never retry. */
+export const settle = (err: unknown): 'failed' | 'deadletter' =>
+  err instanceof z.ZodError || (err instanceof AppError && err.code !== 'INTERNAL' && err.code !== 'UNAVAILABLE') || (err instanceof ConnectorError && PERMANENT.has(err.kind))
+    ? 'deadletter'
+    : 'failed'
+
+const toJobError = (err: unknown) => ({
+  error: err instanceof Error ? err.name : 'Error',
+  message: err instanceof Error ? err.message.slice(0, 2000) : String(err).slice(0, 2000),
+  ...(err instanceof ConnectorError && err.retryAfterMs ? { retryAfterMs: err.retryAfterMs } : {}),
+})
+
+/** Registers a worker per job and the cron schedules. Returns once polling has started. */
+export const startWorkers = async (boss: PgBoss, deps: Omit<JobContext, 'signal' | 'log'> & { log: JobContext['log'] }, concurrency: number) => {
+  for (const job of ALL_JOBS) {
+    await boss.work(job.name, { batchSize: concurrency, perJobResults: true, pollingIntervalSeconds: 1 }, (jobs) =>
+      Promise.all(
+        jobs.map(async (j) => {
+          const log = deps.log.child({ job: job.name, jobId: j.id })
+          try {
+            const output = await job.run(job.payload.parse(j.data), { ...deps, log, signal: j.signal })
+            return { id: j.id, status: 'completed' as const, output: (output ?? {}) as object }
+          } catch (err) {
+            const status = settle(err)
+            log.warn({ err, status }, 'job failed')
+            return { id: j.id, status, output: toJobError(err) }
+          }
+        }),
+      ),
+    )
+    if (job.cron) await boss.schedule(job.name, job.cron, {})
+  }
+}

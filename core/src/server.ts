@@ -1,0 +1,96 @@
+import type { Server } from 'node:http'
+import { serve } from '@hono/node-server'
+import type { Hono } from 'hono'
+import { buildApiApp } from './api/app.ts'
+import { buildConsoleApp } from './api/console-app.ts'
+import type { AppEnv, Deps } from './api/env.ts'
+import { ConfigError, describeConfig, loadConfig } from './config.ts'
+import { createInitialAdmin } from './domain/setup/create-initial-admin.ts'
+import { ensureBuiltins } from './domain/setup/ensure-builtins.ts'
+import { startBoss } from './jobs/boss.ts'
+import { startWorkers } from './jobs/worker.ts'
+import { createLogger } from './log.ts'
+import { openRuntime } from './runtime.ts'
+
+export type Mounts = { api?: (app: Hono<AppEnv>) => void; console?: (app: Hono<AppEnv>) => void }
+
+const listen = (app: Hono<AppEnv>, host: string, port: number) =>
+  new Promise<Server>((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server as Server)) as Server
+    server.once('error', reject)
+  })
+
+/**
+ * The process entry: `--check-config` validates and prints the redacted configuration; otherwise
+ * starts the configured roles (api, worker, console; all three for `npm start`) and shuts them down
+ * gracefully on SIGINT/SIGTERM: stop accepting, finish in-flight requests and jobs, close the
+ * database, stop embedded PostgreSQL.
+ */
+export const run = async (argv: string[], mounts: Mounts = {}) => {
+  let config: ReturnType<typeof loadConfig>
+  try {
+    config = loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`)
+      process.exit(2)
+    }
+    throw err
+  }
+  if (argv.includes('--check-config')) {
+    process.stdout.write(`configuration OK\n${Object.entries(describeConfig(config)).map(([k, v]) => `  ${k}=${v}`).join('\n')}\n`)
+    return
+  }
+
+  const started = performance.now()
+  const log = createLogger(config.logLevel)
+  const runtime = await openRuntime(config, log, { migrate: config.autoMigrate })
+  const { db } = runtime
+  await ensureBuiltins(db)
+  const admin = await createInitialAdmin(db, config.dataDir)
+
+  const isWorker = config.roles.has('worker')
+  const boss = await startBoss(runtime.url, log, { supervise: isWorker })
+  let workersUp = false
+  const deps: Deps = { config, db, boss, keyring: runtime.keyring, log, readiness: {} }
+  if (isWorker) {
+    await startWorkers(boss, { db, log, keyring: runtime.keyring, dataDir: config.dataDir }, config.workerConcurrency)
+    workersUp = true
+    deps.readiness.workers = () => workersUp
+  }
+
+  const servers: Server[] = []
+  const scheme = config.tls ? 'https' : 'http'
+  if (config.roles.has('api')) servers.push(await listen(buildApiApp(deps, mounts.api), config.host, config.port))
+  if (config.roles.has('console')) servers.push(await listen(buildConsoleApp(deps, mounts.console), config.host, config.consolePort))
+
+  log.info({ roles: [...config.roles], ms: Math.round(performance.now() - started) }, 'clawback started')
+  if (config.roles.has('api')) process.stdout.write(`\nClawback is up: ${scheme}://${config.host}:${config.port}/ (analyst UI and API)\n`)
+  if (config.roles.has('console')) process.stdout.write(`Management console: ${scheme}://${config.host}:${config.consolePort}/\n`)
+  if (admin) {
+    process.stdout.write(
+      `\nFirst start: sign in as "${admin.username}" with password\n\n    ${admin.password}\n\n(also written to ${admin.file}, mode 0600; you will choose a new password at first sign-in)\n\n`,
+    )
+  }
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'shutting down')
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting')
+      process.exit(1)
+    }, 45_000)
+    force.unref()
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))))
+    workersUp = false
+    await boss.stop({ graceful: true, timeout: 30_000, close: true })
+    await runtime.close()
+    log.info('stopped')
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  return { deps, servers, stop }
+}

@@ -1,0 +1,5 @@
+import type { Command } from './command.ts'
+import { coreCommands } from './commands/core-commands.ts'
+
+/** Every clawbackctl command, explicitly listed. Add a module's array here. */
+export const COMMANDS: Command[] = [...coreCommands]

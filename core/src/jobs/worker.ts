@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { ConnectorError } from '../connectors/errors.ts'
 import { AppError } from '../errors.ts'
 import { ALL_JOBS } from './all-jobs.ts'
-import type { JobContext } from './define-job.ts'
+import type { JobContext, JobDef } from './define-job.ts'
 
 const PERMANENT = new Set(['auth', 'rejected', 'not_found'])
 
@@ -20,11 +20,16 @@ const toJobError = (err: unknown) => ({
 })
 
 /** Registers a worker per job and the cron schedules. Returns once polling has started. */
-export const startWorkers = async (boss: PgBoss, deps: Omit<JobContext, 'signal' | 'log'> & { log: JobContext['log'] }, concurrency: number) => {
-  for (const job of ALL_JOBS) {
-    await boss.work(job.name, { batchSize: concurrency, perJobResults: true, pollingIntervalSeconds: 1 }, (jobs) =>
+export const startWorkers = async (
+  boss: PgBoss,
+  deps: Omit<JobContext, 'signal' | 'log'> & { log: JobContext['log'] },
+  concurrency: number,
+  jobs: JobDef<any>[] = ALL_JOBS,
+) => {
+  for (const job of jobs) {
+    await boss.work(job.name, { batchSize: concurrency, perJobResults: true, pollingIntervalSeconds: 1 }, (batch) =>
       Promise.all(
-        jobs.map(async (j) => {
+        batch.map(async (j) => {
           const log = deps.log.child({ job: job.name, jobId: j.id })
           try {
             const output = await job.run(job.payload.parse(j.data), { ...deps, log, signal: j.signal })

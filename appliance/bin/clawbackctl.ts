@@ -1,4 +1,6 @@
 #!/usr/bin/env node
 import { main } from '../src/cli/main.ts'
 
-process.exitCode = await main(process.argv.slice(2))
+const code = await main(process.argv.slice(2))
+// Exit explicitly (after stdout drains): libraries' exit hooks must not decide our exit status.
+process.stdout.write('', () => process.exit(code))

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { mounts } from '../../console/src/mounts.ts'
 import { buildApiApp } from '../../core/src/api/app.ts'
 import { buildConsoleApp } from '../../core/src/api/console-app.ts'
 import type { Deps } from '../../core/src/api/env.ts'
@@ -8,7 +9,6 @@ import { loadConfig } from '../../core/src/config.ts'
 import { loadOrCreateMasterSecret } from '../../core/src/crypto/master-secret.ts'
 import { startBoss } from '../../core/src/jobs/boss.ts'
 import { createLogger } from '../../core/src/log.ts'
-import { mounts } from '../../console/src/mounts.ts'
 import { createTestDb, type TestDb } from './db.ts'
 
 export type TestApp = {
@@ -27,7 +27,12 @@ export type TestApp = {
 export const startTestApp = async (env: Record<string, string> = {}): Promise<TestApp> => {
   const testDb = await createTestDb()
   const dataDir = mkdtempSync(path.join(tmpdir(), 'clawback-test-'))
-  const config = loadConfig({ CLAWBACK_DATA_DIR: dataDir, DATABASE_URL: testDb.url, CLAWBACK_CONFIG: '/dev/null', ...env })
+  const config = loadConfig({
+    CLAWBACK_DATA_DIR: dataDir,
+    DATABASE_URL: testDb.url,
+    CLAWBACK_CONFIG: '/dev/null',
+    ...env,
+  })
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
   const boss = await startBoss(testDb.url, log, { supervise: false, max: 2 })
   const keyring = loadOrCreateMasterSecret(config.masterSecretFile)

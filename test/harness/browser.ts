@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { serve } from '@hono/node-server'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import type { Hono } from 'hono'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import type { AppEnv } from '../../core/src/api/env.ts'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -22,12 +22,25 @@ export const serveApp = async (app: Hono<AppEnv>) => {
  * Debian's Chromium driven by playwright-core (never a downloaded browser), headless, with every
  * background network feature off so it talks to nothing but our loopback server.
  */
-export const launchBrowser = async (): Promise<{ browser: Browser; newPage: () => Promise<{ page: Page; context: BrowserContext }>; close: () => Promise<void> }> => {
+export const launchBrowser = async (): Promise<{
+  browser: Browser
+  newPage: () => Promise<{ page: Page; context: BrowserContext }>
+  close: () => Promise<void>
+}> => {
   const profile = mkdtempSync(path.join(tmpdir(), 'clawback-chromium-'))
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${profile}`,
+    ],
   })
   return {
     browser,

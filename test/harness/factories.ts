@@ -18,10 +18,18 @@ export const makeUser = async (db: Db, teams: string[], username = `u${uniq()}`)
   return { user, actor: await loadUserActor(db, user) }
 }
 
-export const makeTeam = async (db: Db, options: { isPrivate?: boolean; permissions?: readonly Permission[]; name?: string } = {}) =>
-  createTeam(db, SYSTEM, { name: options.name ?? `team-${uniq()}`, isPrivate: options.isPrivate ?? false, permissions: [...(options.permissions ?? PERMISSIONS)] })
+export const makeTeam = async (
+  db: Db,
+  options: { isPrivate?: boolean; permissions?: readonly Permission[]; name?: string } = {},
+) =>
+  createTeam(db, SYSTEM, {
+    name: options.name ?? `team-${uniq()}`,
+    isPrivate: options.isPrivate ?? false,
+    permissions: [...(options.permissions ?? PERMISSIONS)],
+  })
 
-export const makeApiKey = async (db: Db, teams: string[]) => (await createApiKey(db, SYSTEM, { name: `key-${uniq()}`, teams })).key
+export const makeApiKey = async (db: Db, teams: string[]) =>
+  (await createApiKey(db, SYSTEM, { name: `key-${uniq()}`, teams })).key
 
 /** Signs in through the real form and returns the cookie and CSRF token to send with writes. */
 export const signInAs = async (app: Hono<AppEnv>, username: string, password = PASSWORD) => {

@@ -14,7 +14,13 @@ afterAll(() => t.drop())
 const append = (n: number) =>
   Promise.all(
     Array.from({ length: n }, (_, i) =>
-      t.db.transaction((tx) => appendAudit(tx, { ...SYSTEM, label: 'tester' }, { action: 'test.event', objectType: 'thing', objectId: i, after: { i, nested: { b: 2, a: 1 } } })),
+      t.db.transaction((tx) =>
+        appendAudit(
+          tx,
+          { ...SYSTEM, label: 'tester' },
+          { action: 'test.event', objectType: 'thing', objectId: i, after: { i, nested: { b: 2, a: 1 } } },
+        ),
+      ),
     ),
   )
 
@@ -47,7 +53,11 @@ describe('audit log', () => {
   it('detects a deleted record', async () => {
     const fresh = await createTestDb()
     try {
-      await Promise.all(Array.from({ length: 5 }, (_, i) => fresh.db.transaction((tx) => appendAudit(tx, SYSTEM, { action: 'test.event', objectId: i }))))
+      await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          fresh.db.transaction((tx) => appendAudit(tx, SYSTEM, { action: 'test.event', objectId: i })),
+        ),
+      )
       await fresh.db.transaction(async (tx) => {
         await tx.execute(sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update`)
         await tx.execute(sql`DELETE FROM audit_log WHERE id = 3`)

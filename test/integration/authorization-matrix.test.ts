@@ -95,9 +95,17 @@ const call = async (rc: RouteCase, who: keyof typeof keys | 'anonymous', objectI
 }
 
 const privateOf = (rc: RouteCase) =>
-  rc.access.auth === 'actor' && rc.access.object === 'incident' ? privateIncident : rc.access.auth === 'actor' && rc.access.object === 'investigation' ? privateInvestigation : undefined
+  rc.access.auth === 'actor' && rc.access.object === 'incident'
+    ? privateIncident
+    : rc.access.auth === 'actor' && rc.access.object === 'investigation'
+      ? privateInvestigation
+      : undefined
 const publicOf = (rc: RouteCase) =>
-  rc.access.auth === 'actor' && rc.access.object === 'incident' ? publicIncident : rc.access.auth === 'actor' && rc.access.object === 'investigation' ? publicInvestigation : undefined
+  rc.access.auth === 'actor' && rc.access.object === 'incident'
+    ? publicIncident
+    : rc.access.auth === 'actor' && rc.access.object === 'investigation'
+      ? publicInvestigation
+      : undefined
 
 describe('authorization matrix', () => {
   it('notices a route registered without a guard', async () => {
@@ -155,7 +163,8 @@ describe('authorization matrix', () => {
       const res = await call(rc, who, publicOf(rc))
       const label = `${rc.app} ${rc.method} ${rc.path}`
       expect([401, 403], label).not.toContain(res.status)
-      if (rc.method === 'GET' && publicOf(rc) !== undefined && (rc.path.match(/:/g) ?? []).length === 1) expect(res.status, label).toBe(200)
+      if (rc.method === 'GET' && publicOf(rc) !== undefined && (rc.path.match(/:/g) ?? []).length === 1)
+        expect(res.status, label).toBe(200)
     }
   })
 

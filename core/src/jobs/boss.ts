@@ -26,7 +26,7 @@ export const startBoss = async (url: string, log: Logger, options: { supervise: 
   return boss
 }
 
-export const ensureQueues = async (boss: PgBoss, jobs: JobDef<unknown>[]) => {
+export const ensureQueues = async (boss: PgBoss, jobs: JobDef<any>[]) => {
   for (const job of jobs) {
     const { deadLetter, ...policy } = job.queue
     if (deadLetter) await boss.createQueue(deadLetter, { retentionSeconds: 30 * 86400, deleteAfterSeconds: 30 * 86400 })
@@ -38,7 +38,12 @@ export const ensureQueues = async (boss: PgBoss, jobs: JobDef<unknown>[]) => {
  * Enqueues a job inside the caller's transaction: it exists if and only if the caller's write
  * commits. The payload is validated first, so a bad payload fails the write, not the worker.
  */
-export const enqueue = async <P>(boss: PgBoss, tx: DbOrTx, job: JobDef<P>, data: P, options: { singletonKey?: string; startAfter?: number } = {}) =>
-  boss.send(job.name, job.payload.parse(data) as object, { ...options, db: fromDrizzle(tx as never, sql as never) })
+export const enqueue = async <P>(
+  boss: PgBoss,
+  tx: DbOrTx,
+  job: JobDef<P>,
+  data: P,
+  options: { singletonKey?: string; startAfter?: number } = {},
+) => boss.send(job.name, job.payload.parse(data) as object, { ...options, db: fromDrizzle(tx as never, sql as never) })
 
 export type { PgBoss }

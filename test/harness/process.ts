@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import path from 'node:path'
+
+export const ROOT = path.resolve(import.meta.dirname, '../..')
+
+/** A free loopback TCP port (bound then released). */
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+
+export type Proc = { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+
+/** Runs a project script with the pinned Node (the one running the tests), capturing output. */
+export const runNode = (script: string, args: string[], env: Record<string, string>, stdin?: string): Proc => {
+  const child = spawn(process.execPath, [path.join(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      CLAWBACK_CONFIG: '/dev/null',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (d) => {
+    out += d
+  })
+  child.stderr!.on('data', (d) => {
+    out += d
+  })
+  if (stdin !== undefined) child.stdin!.end(stdin)
+  else child.stdin!.end()
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+  return { child, output: () => out, exited }
+}
+
+/** Waits until `url` answers 200, returning the milliseconds it took. */
+export const waitReady = async (url: string, proc: Proc, timeoutMs = 60_000) => {
+  const started = Date.now()
+  for (;;) {
+    try {
+      const res = await fetch(url)
+      if (res.status === 200) return Date.now() - started
+    } catch {}
+    if (proc.child.exitCode !== null) throw new Error(`process exited (${proc.child.exitCode}):\n${proc.output()}`)
+    if (Date.now() - started > timeoutMs) throw new Error(`not ready after ${timeoutMs} ms:\n${proc.output()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}

@@ -1,0 +1,109 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { freePort, runNode, waitReady } from '../harness/process.ts'
+
+/**
+ * The real all-in-one process on its own embedded PostgreSQL, as `npm start` runs it: first-start
+ * bootstrap, clawbackctl beside it, graceful stop, restart with data kept.
+ */
+const dataDir = mkdtempSync(path.join(tmpdir(), 'clawback-proc-'))
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+describe('the server process', async () => {
+  const [port, consolePort, pgPort] = [await freePort(), await freePort(), await freePort()]
+  const env = {
+    CLAWBACK_DATA_DIR: dataDir,
+    PORT: String(port),
+    CONSOLE_PORT: String(consolePort),
+    CLAWBACK_EMBEDDED_PG_PORT: String(pgPort),
+  }
+  const base = `http://127.0.0.1:${port}`
+  let apiKey = ''
+
+  it('starts on embedded PostgreSQL, prints how to sign in once, and stores secrets 0600', async () => {
+    const proc = runNode('console/src/main.ts', [], env)
+    try {
+      const ms = await waitReady(`${base}/readyz`, proc)
+      console.log(`first start: ready in ${ms} ms`)
+      expect(ms).toBeLessThan(30_000)
+      await expect.poll(() => proc.output()).toContain('First start: sign in as "admin"')
+      const password = /with password\s+(\S+)/.exec(proc.output())![1]!
+      const file = path.join(dataDir, 'initial-admin.txt')
+      expect(statSync(file).mode & 0o777).toBe(0o600)
+      expect(readFileSync(file, 'utf8')).toContain(password)
+      expect(statSync(path.join(dataDir, 'master.key')).mode & 0o777).toBe(0o600)
+      expect((await fetch(`http://127.0.0.1:${consolePort}/healthz`)).status).toBe(200)
+
+      // clawbackctl works beside the running server, on the same embedded PostgreSQL.
+      const user = runNode(
+        'appliance/bin/clawbackctl.ts',
+        ['user', 'create', 'bob', '--team', 'Analysts'],
+        env,
+        'a long enough password\n',
+      )
+      expect(await user.exited, user.output()).toBe(0)
+      const key = runNode(
+        'appliance/bin/clawbackctl.ts',
+        ['api-key', 'create', '--name', 'siem', '--team', 'Analysts'],
+        env,
+      )
+      expect(await key.exited, key.output()).toBe(0)
+      apiKey = key.output().split('\n')[0]!.trim()
+      expect(apiKey).toMatch(/^[0-9a-f-]{36}$/)
+      const me = await fetch(`${base}/api/v1/me`, { headers: { authorization: apiKey } })
+      expect(await me.json()).toMatchObject({ kind: 'api_key', label: 'api-key:siem' })
+    } finally {
+      proc.child.kill('SIGTERM')
+      expect(await proc.exited).toBe(0)
+    }
+    expect(proc.output()).not.toMatch(/"level":50/)
+  })
+
+  it('restarts quickly with its data and without a new admin password', async () => {
+    const proc = runNode('console/src/main.ts', [], env)
+    try {
+      const ms = await waitReady(`${base}/readyz`, proc)
+      console.log(`later start: ready in ${ms} ms`)
+      expect(ms).toBeLessThan(10_000)
+      expect(proc.output()).not.toContain('First start')
+      expect((await fetch(`${base}/api/v1/me`, { headers: { authorization: apiKey } })).status).toBe(200)
+      const verify = runNode('appliance/bin/clawbackctl.ts', ['audit', 'verify'], env)
+      expect(await verify.exited).toBe(0)
+      expect(verify.output()).toMatch(/audit chain intact: \d+ records/)
+    } finally {
+      proc.child.kill('SIGINT')
+      expect(await proc.exited).toBe(0)
+    }
+  })
+
+  it('refuses to start on a schema that is behind when auto-migration is off', async () => {
+    const fresh = mkdtempSync(path.join(tmpdir(), 'clawback-behind-'))
+    try {
+      const proc = runNode('console/src/main.ts', [], {
+        ...env,
+        CLAWBACK_DATA_DIR: fresh,
+        CLAWBACK_EMBEDDED_PG_PORT: String(await freePort()),
+        CLAWBACK_AUTO_MIGRATE: 'false',
+      })
+      expect(await proc.exited).not.toBe(0)
+      expect(proc.output()).toMatch(/schema is behind: \d+ migration/)
+    } finally {
+      rmSync(fresh, { recursive: true, force: true })
+    }
+  })
+
+  it('checks its configuration without starting, reporting every error', async () => {
+    const ok = runNode('console/src/main.ts', ['--check-config'], {
+      ...env,
+      DATABASE_URL: 'postgres://u:hidden@127.0.0.1/x',
+    })
+    expect(await ok.exited).toBe(0)
+    expect(ok.output()).toContain('configuration OK')
+    expect(ok.output()).not.toContain('hidden')
+    const bad = runNode('appliance/bin/clawbackctl.ts', ['check-config'], { ...env, PORT: 'x', CLAWBACK_ROLES: 'nope' })
+    expect(await bad.exited).toBe(2)
+    expect(bad.output()).toMatch(/PORT:.*\n.*CLAWBACK_ROLES:/s)
+  })
+})

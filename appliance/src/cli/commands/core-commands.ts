@@ -2,6 +2,7 @@ import { describeConfig } from '../../../../core/src/config.ts'
 import { pendingMigrations } from '../../../../core/src/db/migrate.ts'
 import { createApiKey } from '../../../../core/src/domain/api-keys/create-api-key.ts'
 import { verifyAudit } from '../../../../core/src/domain/audit/verify-audit.ts'
+import { listFailedJobs } from '../../../../core/src/domain/jobs/list-failed-jobs.ts'
 import { ensureBuiltins } from '../../../../core/src/domain/setup/ensure-builtins.ts'
 import { createUser } from '../../../../core/src/domain/users/create-user.ts'
 import { resetPassword } from '../../../../core/src/domain/users/reset-password.ts'
@@ -116,6 +117,25 @@ export const coreCommands: Command[] = [
         if (v.ok) ctx.stdout(`audit chain intact: ${v.records} records\n`)
         else ctx.stdout(`audit chain BROKEN at record ${v.brokenAt}: ${v.reason} (${v.records} records verified before it)\n`)
         return v.ok ? 0 : 1
+      } finally {
+        await rt.close()
+      }
+    },
+  },
+  {
+    path: ['jobs', 'failed'],
+    usage: 'jobs failed [--json]',
+    summary: 'list jobs that failed for good and jobs waiting in dead-letter queues',
+    async run(ctx) {
+      const rt = await ctx.runtime()
+      try {
+        const jobs = await listFailedJobs(rt.db, CTL)
+        if (ctx.options.json) ctx.stdout(`${JSON.stringify(jobs, null, 2)}\n`)
+        else if (jobs.length === 0) ctx.stdout('no failed or dead-lettered jobs\n')
+        else
+          for (const j of jobs)
+            ctx.stdout(`${j.createdAt.toISOString()}  ${j.queue}  ${j.id}  ${j.isDeadLetter ? `dead-letter (from ${j.sourceQueue})` : j.state}  ${JSON.stringify(j.error).slice(0, 200)}\n`)
+        return 0
       } finally {
         await rt.close()
       }

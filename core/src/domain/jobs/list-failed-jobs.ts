@@ -25,6 +25,9 @@ export type FailedJob = {
  */
 export const listFailedJobs = async (db: Db, actor: Actor, limit = 200): Promise<FailedJob[]> => {
   assertCan(actor, 'system.manage')
+  // Before any worker has started, pg-boss has not installed its schema: nothing has failed yet.
+  const [installed] = await db.execute<{ ok: boolean }>(sql`SELECT to_regclass(${`${BOSS_SCHEMA}.job`}) IS NOT NULL AS ok`)
+  if (!installed?.ok) return []
   const rows = await db.execute<{
     id: string; name: string; state: string; source_name: string | null; retry_count: number; output: unknown; created_on: Date; completed_on: Date | null
   }>(sql`SELECT id, name, state, source_name, retry_count, output, created_on, completed_on

@@ -4,7 +4,7 @@ import { incidentHistory, incidents } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import { assertCan, assertVisible } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { compatIncidentJson } from './compat-sql.ts'
+import { compatIncidentJson, compatJoins } from './compat-sql.ts'
 
 export type IncidentRow = typeof incidents.$inferSelect
 export type HistoryInput = { historyType: string; field?: string; stateFrom?: string | null; stateTo?: string | null; summary?: string; detail?: string }
@@ -46,7 +46,7 @@ export const withIncident = async <T>(db: Db, actor: Actor, id: number, fn: (tx:
 /** The incident in the compatible shape (also the native API's), or NOT_FOUND when invisible. */
 export const presentIncident = async (db: DbOrTx, actor: Actor, id: number, expand = true): Promise<Record<string, unknown>> => {
   const [row] = await db.execute<{ is_private: boolean; team_id: string | null; body: Record<string, unknown> }>(
-    sql`SELECT i.is_private, i.team_id, ${compatIncidentJson(expand)} AS body FROM incidents i WHERE i.id = ${id}`,
+    sql`SELECT i.is_private, i.team_id, ${compatIncidentJson(expand)} AS body FROM incidents i ${compatJoins(expand)} WHERE i.id = ${id}`,
   )
   if (!row) throw new AppError('NOT_FOUND', 'incident not found')
   assertVisible(actor, { isPrivate: row.is_private, teamId: row.team_id === null ? null : Number(row.team_id) }, 'incident')

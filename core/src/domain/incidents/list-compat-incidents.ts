@@ -4,7 +4,7 @@ import { textArray } from '../../db/sql-arrays.ts'
 import { AppError } from '../../errors.ts'
 import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { compatIncidentJson, visibleSql } from './compat-sql.ts'
+import { compatIncidentJson, compatJoins, visibleSql } from './compat-sql.ts'
 
 export type CompatFilter = {
   states?: string[]
@@ -64,10 +64,11 @@ export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
   assertCan(actor, 'incidents.read')
   const where = whereOf(actor, f)
   const json = compatIncidentJson(f.expand)
+  const joins = compatJoins(f.expand)
   const page = async (after: Cursor | undefined, limit: number) => {
     const keyset = after ? sql` AND (i.created_at, i.id) > (${after.at}::timestamptz, ${after.id})` : sql``
     return db.execute<{ id: string; at: string; body: string }>(
-      sql`SELECT i.id, i.created_at::text AS at, ${json}::text AS body FROM incidents i WHERE ${where}${keyset} ORDER BY i.created_at, i.id LIMIT ${limit}`,
+      sql`SELECT p.id, p.created_at::text AS at, ${json}::text AS body FROM (SELECT i.id, i.created_at FROM incidents i WHERE ${where}${keyset} ORDER BY i.created_at, i.id LIMIT ${limit}) p JOIN incidents i ON i.id = p.id ${joins} ORDER BY p.created_at, p.id`,
     )
   }
   if (f.recent) {
@@ -75,7 +76,7 @@ export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
       kind: 'page' as const,
       load: async () => {
         const rows = await db.execute<{ body: string }>(
-          sql`SELECT body FROM (SELECT i.created_at, i.id, ${json}::text AS body FROM incidents i WHERE ${where} ORDER BY i.created_at DESC, i.id DESC LIMIT ${f.recent}) r ORDER BY created_at, id`,
+          sql`SELECT ${json}::text AS body FROM (SELECT i.id, i.created_at FROM incidents i WHERE ${where} ORDER BY i.created_at DESC, i.id DESC LIMIT ${f.recent}) p JOIN incidents i ON i.id = p.id ${joins} ORDER BY p.created_at, p.id`,
         )
         return { body: `[${rows.map((r) => r.body).join(',')}]`, nextCursor: undefined as string | undefined }
       },

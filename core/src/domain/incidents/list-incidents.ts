@@ -63,7 +63,7 @@ const conditions = (actor: Actor, f: IncidentFilter, withState: boolean): SQL =>
   if (f.assigneeId === 'none') parts.push(sql`i.assignee_id IS NULL`)
   else if (f.assigneeId) parts.push(sql`i.assignee_id = ${f.assigneeId}`)
   if (f.abuseDisposition) parts.push(sql`${fieldValue('Abuse Disposition')} = ${f.abuseDisposition}`)
-  if (f.classification) parts.push(sql`${fieldValue('Classification')} = ${f.classification}`)
+  if (f.classification) parts.push(sql`coalesce(${fieldValue('Classification')}, i.type) = ${f.classification}`)
   const q = f.q?.trim()
   if (q) {
     const like = `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
@@ -96,7 +96,7 @@ export const listIncidents = async (db: Db, actor: Actor, f: IncidentFilter = {}
   const rows = await db.execute<Record<string, unknown>>(sql`
     SELECT i.id, i.state::text AS state, i.type, i.severity, i.score, i.summary, i.is_private, i.team_id, i.assignee_id,
       t.name AS team, u.username AS assignee, s.name AS source, i.created_at::text AS cursor_at,
-      ${fieldValue('Abuse Disposition')} AS abuse_disposition, ${fieldValue('Classification')} AS classification,
+      ${fieldValue('Abuse Disposition')} AS abuse_disposition, coalesce(${fieldValue('Classification')}, i.type) AS classification,
       (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id)::int AS alert_count,
       ${isoZ(sql`i.created_at`)} AS created_at, ${isoZ(sql`i.updated_at`)} AS updated_at, ${isoZ(sql`i.closed_at`)} AS closed_at
     FROM incidents i LEFT JOIN teams t ON t.id = i.team_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN sources s ON s.id = i.source_id

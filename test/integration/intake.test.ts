@@ -126,3 +126,41 @@ describe('incident linking', () => {
     expect(new Set(results.map((r) => r.incident_id)).size).toBe(1)
   })
 })
+
+describe('alert.match job', () => {
+  it('runs from the queue after intake and records which enabled conditions of the source matched', async () => {
+    const { matchConditions, matchEvaluations } = await import('../../core/src/db/schema/index.ts')
+    const { startWorkers } = await import('../../core/src/jobs/worker.ts')
+    const { alertMatchJob } = await import('../../core/src/jobs/alert-match.ts')
+    const s = await makeJsonSource(t)
+    const [hit] = await t.deps.db.insert(matchConditions).values({ sourceId: s.source.id, name: 'phish from evil', position: 1, condition: { all: [{ field: 'classification', op: 'eq', value: 'phish' }, { field: 'email.sender', op: 'contains', value: 'evil.example' }] } }).returning()
+    await t.deps.db.insert(matchConditions).values({ sourceId: s.source.id, name: 'malware', position: 2, condition: { field: 'classification', op: 'eq', value: 'malware' } })
+    await t.deps.db.insert(matchConditions).values({ sourceId: s.source.id, name: 'disabled', position: 3, isEnabled: false, condition: {} })
+    const a = (await (await s.post(alertBody())).json()) as { alert_id: number }
+    const b = (await (await s.post(alertBody({ classification: 'spam' }))).json()) as { alert_id: number }
+    await startWorkers(t.deps.boss, { db: t.deps.db, log: t.deps.log, keyring: t.deps.keyring, dataDir: t.dataDir }, 2, [alertMatchJob])
+    const deadline = Date.now() + 20_000
+    let rows: (typeof matchEvaluations.$inferSelect)[] = []
+    while (Date.now() < deadline) {
+      rows = await t.deps.db.select().from(matchEvaluations).where(sql`${matchEvaluations.alertId} IN (${a.alert_id}, ${b.alert_id})`)
+      if (rows.length === 2) break
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    const byAlert = new Map(rows.map((r) => [r.alertId, r]))
+    expect(byAlert.get(a.alert_id)).toMatchObject({ isMatched: true, matchedConditionIds: [hit!.id], evaluatedConditions: 2 })
+    expect(byAlert.get(b.alert_id)).toMatchObject({ isMatched: false, matchedConditionIds: [] })
+  })
+})
+
+describe('rule windows', () => {
+  it('links a rule key only to an incident younger than the source window', async () => {
+    const s = await makeJsonSource(t, undefined, { windowHours: 1 })
+    const body = { json_version: '2.0', attacker: { ip_address: '192.0.2.99' }, target: { host_name: 'ws9' } }
+    const first = (await (await s.post(body)).json()) as { incident_id: number }
+    await t.deps.db.update(incidents).set({ createdAt: new Date(Date.now() - 2 * 3600_000) }).where(eq(incidents.id, first.incident_id))
+    const second = (await (await s.post(body)).json()) as { incident_id: number }
+    expect(second.incident_id).not.toBe(first.incident_id)
+    const third = (await (await s.post(body)).json()) as { incident_id: number }
+    expect(third.incident_id).toBe(second.incident_id)
+  })
+})

@@ -8,6 +8,7 @@ import { addIncidentUsers } from '../../domain/incidents/add-incident-users.ts'
 import { ignoreIncident, reopenIncident } from '../../domain/incidents/change-state.ts'
 import { closeIncidents } from '../../domain/incidents/close-incidents.ts'
 import { getIncident } from '../../domain/incidents/get-incident.ts'
+import { getIncidentActivity } from '../../domain/incidents/get-incident-activity.ts'
 import { listIncidents } from '../../domain/incidents/list-incidents.ts'
 import { setDescription } from '../../domain/incidents/set-description.ts'
 import { setTeamAndAssignee } from '../../domain/incidents/set-team-and-assignee.ts'
@@ -51,6 +52,9 @@ incidentsApi.get('/api/v1/incidents', guard({ auth: 'actor', permission: 'incide
 })
 
 incidentsApi.get('/api/v1/incidents/:id', read, async (c) => c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), { expand: boolParam(c.req.query('expand_events'), true) }) }))
+
+/** History (every change, comments included) and attachments of an incident. */
+incidentsApi.get('/api/v1/incidents/:id/activity', read, async (c) => c.json({ data: await getIncidentActivity(c.var.deps.db, c.var.actor!, idParam(c.req.param('id'))) }))
 
 const ZPatch = z.strictObject({
   fields: z.record(z.string(), z.string().max(10_000).nullable()).optional(),

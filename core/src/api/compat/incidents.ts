@@ -11,10 +11,11 @@ import { updateIncidentFields } from '../../domain/incidents/update-incident-fie
 import { bracketMessageId } from '../../domain/intake/normalize-alert.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
+import { visible } from '../middleware/visible.ts'
 import { boolParam, dateParam, idParam } from '../params.ts'
 import { jsonBody, parseOr400 } from '../validate.ts'
 
-const write = guard({ auth: 'actor', permission: 'incidents.write', object: 'incident' })
+const write = [guard({ auth: 'actor', permission: 'incidents.write', object: 'incident' }), visible('incident')] as const
 const str = z.string().max(100_000)
 const ZComment = z.object({ summary: str.default(''), detail: str.optional() })
 const ZClose = z.object({ summary: str.optional(), detail: str.optional() })
@@ -95,36 +96,36 @@ compatIncidents.get('/api/incidents/:id', guard({ auth: 'actor', permission: 'in
   c.json(await getIncident(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), { expand: boolParam(c.req.query('expand_events'), true) })),
 )
 
-compatIncidents.post('/api/incidents/:id/comments.json', write, async (c) => {
+compatIncidents.post('/api/incidents/:id/comments.json', ...write, async (c) => {
   const b = await body(c.req, ZComment)
   return c.json(historyRecord(await addComment(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), b)), 201)
 })
 
-compatIncidents.post('/api/incidents/:id/users.json', write, async (c) => {
+compatIncidents.post('/api/incidents/:id/users.json', ...write, async (c) => {
   const id = idParam(c.req.param('id'))
   await addIncidentUsers(c.var.deps.db, c.var.actor!, id, await body(c.req, ZUsers))
   return c.json(await getIncident(c.var.deps.db, c.var.actor!, id, { expand: false }), 200)
 })
 
-compatIncidents.post('/api/incidents/:id/close.json', write, async (c) => {
+compatIncidents.post('/api/incidents/:id/close.json', ...write, async (c) => {
   const id = idParam(c.req.param('id'))
   await closeIncidents(c.var.deps.db, c.var.actor!, [id], await body(c.req, ZClose))
   return c.json(await getIncident(c.var.deps.db, c.var.actor!, id, { expand: false }), 200)
 })
 
-compatIncidents.post('/api/incidents/:id/description.json', write, async (c) => {
+compatIncidents.post('/api/incidents/:id/description.json', ...write, async (c) => {
   const id = idParam(c.req.param('id'))
   await setDescription(c.var.deps.db, c.var.actor!, id, await body(c.req, ZDescription))
   return c.json(await getIncident(c.var.deps.db, c.var.actor!, id, { expand: false }), 200)
 })
 
-compatIncidents.post('/api/incidents/:id/team_and_assignee.json', write, async (c) => {
+compatIncidents.post('/api/incidents/:id/team_and_assignee.json', ...write, async (c) => {
   const id = idParam(c.req.param('id'))
   await setTeamAndAssignee(c.var.deps.db, c.var.actor!, id, await body(c.req, ZTeam))
   return c.json(await getIncident(c.var.deps.db, c.var.actor!, id, { expand: false }), 200)
 })
 
-compatIncidents.post('/api/incidents/:id/incident_fields.json', write, async (c) => {
+compatIncidents.post('/api/incidents/:id/incident_fields.json', ...write, async (c) => {
   const id = idParam(c.req.param('id'))
   const b = await body(c.req, ZFields)
   await updateIncidentFields(c.var.deps.db, c.var.actor!, id, b.fields, { allowOverride: boolParam(c.req.query('allow_data_override'), false) })

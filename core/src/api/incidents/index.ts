@@ -17,11 +17,12 @@ import { getOriginalMessage } from '../../domain/alerts/get-original-message.ts'
 import { AppError } from '../../errors.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
+import { visible } from '../middleware/visible.ts'
 import { boolParam, dateParam, idParam } from '../params.ts'
 import { input } from '../validate.ts'
 
-const read = guard({ auth: 'actor', permission: 'incidents.read', object: 'incident' })
-const write = guard({ auth: 'actor', permission: 'incidents.write', object: 'incident' })
+const read = [guard({ auth: 'actor', permission: 'incidents.read', object: 'incident' }), visible('incident')] as const
+const write = [guard({ auth: 'actor', permission: 'incidents.write', object: 'incident' }), visible('incident')] as const
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined)
 
 export const incidentsApi = new Hono<AppEnv>()
@@ -51,10 +52,10 @@ incidentsApi.get('/api/v1/incidents', guard({ auth: 'actor', permission: 'incide
   )
 })
 
-incidentsApi.get('/api/v1/incidents/:id', read, async (c) => c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), { expand: boolParam(c.req.query('expand_events'), true) }) }))
+incidentsApi.get('/api/v1/incidents/:id', ...read, async (c) => c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), { expand: boolParam(c.req.query('expand_events'), true) }) }))
 
 /** History (every change, comments included) and attachments of an incident. */
-incidentsApi.get('/api/v1/incidents/:id/activity', read, async (c) => c.json({ data: await getIncidentActivity(c.var.deps.db, c.var.actor!, idParam(c.req.param('id'))) }))
+incidentsApi.get('/api/v1/incidents/:id/activity', ...read, async (c) => c.json({ data: await getIncidentActivity(c.var.deps.db, c.var.actor!, idParam(c.req.param('id'))) }))
 
 const ZPatch = z.strictObject({
   fields: z.record(z.string(), z.string().max(10_000).nullable()).optional(),
@@ -67,7 +68,7 @@ const ZPatch = z.strictObject({
   attackers: z.array(z.string().max(320)).max(1000).optional(),
 })
 /** Edits fields, team/assignee, description (overwrite or append) and users in one call (each step its own transaction). */
-incidentsApi.patch('/api/v1/incidents/:id', write, input('json', ZPatch), async (c) => {
+incidentsApi.patch('/api/v1/incidents/:id', ...write, input('json', ZPatch), async (c) => {
   const id = idParam(c.req.param('id'))
   const b = c.req.valid('json')
   const { db } = c.var.deps
@@ -80,8 +81,8 @@ incidentsApi.patch('/api/v1/incidents/:id', write, input('json', ZPatch), async 
 })
 
 const ZNote = z.strictObject({ summary: z.string().max(100_000).default(''), detail: z.string().max(100_000).optional() })
-incidentsApi.post('/api/v1/incidents/:id/comments', write, input('json', ZNote), async (c) => c.json({ data: await addComment(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), c.req.valid('json')) }, 201))
-incidentsApi.post('/api/v1/incidents/:id/close', write, input('json', ZNote), async (c) => {
+incidentsApi.post('/api/v1/incidents/:id/comments', ...write, input('json', ZNote), async (c) => c.json({ data: await addComment(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), c.req.valid('json')) }, 201))
+incidentsApi.post('/api/v1/incidents/:id/close', ...write, input('json', ZNote), async (c) => {
   const id = idParam(c.req.param('id'))
   await closeIncidents(c.var.deps.db, c.var.actor!, [id], c.req.valid('json'))
   return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
@@ -90,19 +91,19 @@ incidentsApi.post('/api/v1/incidents/close', guard({ auth: 'actor', permission: 
   const b = c.req.valid('json')
   return c.json({ data: await closeIncidents(c.var.deps.db, c.var.actor!, b.incidentIds, b) })
 })
-incidentsApi.post('/api/v1/incidents/:id/reopen', write, input('json', ZNote), async (c) => {
+incidentsApi.post('/api/v1/incidents/:id/reopen', ...write, input('json', ZNote), async (c) => {
   const id = idParam(c.req.param('id'))
   await reopenIncident(c.var.deps.db, c.var.actor!, id, c.req.valid('json').summary)
   return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
 })
-incidentsApi.post('/api/v1/incidents/:id/ignore', write, input('json', ZNote), async (c) => {
+incidentsApi.post('/api/v1/incidents/:id/ignore', ...write, input('json', ZNote), async (c) => {
   const id = idParam(c.req.param('id'))
   await ignoreIncident(c.var.deps.db, c.var.actor!, id, c.req.valid('json').summary)
   return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
 })
 
 /** Attachment upload: multipart `file`, limited by CLAWBACK_MAX_ATTACHMENT_BYTES. */
-incidentsApi.post('/api/v1/incidents/:id/attachments', write, async (c) => {
+incidentsApi.post('/api/v1/incidents/:id/attachments', ...write, async (c) => {
   const { config, db } = c.var.deps
   const len = Number(c.req.header('content-length') ?? 0)
   if (len > config.maxAttachmentBytes + 64 * 1024) throw new AppError('PAYLOAD_TOO_LARGE', `file: larger than ${config.maxAttachmentBytes} bytes`)

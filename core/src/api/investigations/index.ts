@@ -7,11 +7,12 @@ import { getInvestigation, listInvestigations } from '../../domain/investigation
 import { AppError } from '../../errors.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
+import { visible } from '../middleware/visible.ts'
 import { idParam } from '../params.ts'
 import { input } from '../validate.ts'
 
-const read = guard({ auth: 'actor', permission: 'investigations.read', object: 'investigation' })
-const write = guard({ auth: 'actor', permission: 'investigations.write', object: 'investigation' })
+const read = [guard({ auth: 'actor', permission: 'investigations.read', object: 'investigation' }), visible('investigation')] as const
+const write = [guard({ auth: 'actor', permission: 'investigations.write', object: 'investigation' }), visible('investigation')] as const
 const invId = (raw: string | undefined) => idParam(raw, 'investigation')
 
 export const investigationsApi = new Hono<AppEnv>()
@@ -25,22 +26,22 @@ investigationsApi.get('/api/v1/investigations', guard({ auth: 'actor', permissio
 const ZCreate = z.strictObject({ name: z.string().min(1).max(300), description: z.string().max(100_000).optional(), teamId: z.number().int().positive().nullable().optional(), isPrivate: z.boolean().optional() })
 investigationsApi.post('/api/v1/investigations', guard({ auth: 'actor', permission: 'investigations.write' }), input('json', ZCreate), async (c) => c.json({ data: await createInvestigation(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201))
 
-investigationsApi.get('/api/v1/investigations/:id', read, async (c) => c.json({ data: await getInvestigation(c.var.deps.db, c.var.actor!, invId(c.req.param('id'))) }))
+investigationsApi.get('/api/v1/investigations/:id', ...read, async (c) => c.json({ data: await getInvestigation(c.var.deps.db, c.var.actor!, invId(c.req.param('id'))) }))
 
 const ZUpdate = z.strictObject({ name: z.string().min(1).max(300).optional(), description: z.string().max(100_000).optional(), state: z.enum(['open', 'closed']).optional() })
-investigationsApi.patch('/api/v1/investigations/:id', write, input('json', ZUpdate), async (c) => c.json({ data: await updateInvestigation(c.var.deps.db, c.var.actor!, invId(c.req.param('id')), c.req.valid('json')) }))
+investigationsApi.patch('/api/v1/investigations/:id', ...write, input('json', ZUpdate), async (c) => c.json({ data: await updateInvestigation(c.var.deps.db, c.var.actor!, invId(c.req.param('id')), c.req.valid('json')) }))
 
-investigationsApi.post('/api/v1/investigations/:id/incidents', write, input('json', z.strictObject({ incidentId: z.number().int().positive() })), async (c) =>
+investigationsApi.post('/api/v1/investigations/:id/incidents', ...write, input('json', z.strictObject({ incidentId: z.number().int().positive() })), async (c) =>
   c.json({ data: await linkIncident(c.var.deps.db, c.var.actor!, invId(c.req.param('id')), c.req.valid('json').incidentId) }),
 )
-investigationsApi.delete('/api/v1/investigations/:id/incidents/:incidentId', write, async (c) =>
+investigationsApi.delete('/api/v1/investigations/:id/incidents/:incidentId', ...write, async (c) =>
   c.json({ data: await unlinkIncident(c.var.deps.db, c.var.actor!, invId(c.req.param('id')), idParam(c.req.param('incidentId'))) }),
 )
 
 const ZNote = z.strictObject({ summary: z.string().min(1).max(100_000), detail: z.string().max(100_000).optional() })
-investigationsApi.post('/api/v1/investigations/:id/comments', write, input('json', ZNote), async (c) => c.json({ data: await addInvestigationComment(c.var.deps.db, c.var.actor!, invId(c.req.param('id')), c.req.valid('json')) }, 201))
+investigationsApi.post('/api/v1/investigations/:id/comments', ...write, input('json', ZNote), async (c) => c.json({ data: await addInvestigationComment(c.var.deps.db, c.var.actor!, invId(c.req.param('id')), c.req.valid('json')) }, 201))
 
-investigationsApi.post('/api/v1/investigations/:id/attachments', write, async (c) => {
+investigationsApi.post('/api/v1/investigations/:id/attachments', ...write, async (c) => {
   const { config, db } = c.var.deps
   if (Number(c.req.header('content-length') ?? 0) > config.maxAttachmentBytes + 64 * 1024) throw new AppError('PAYLOAD_TOO_LARGE', `file: larger than ${config.maxAttachmentBytes} bytes`)
   const f = (await c.req.parseBody()).file

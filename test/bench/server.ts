@@ -24,7 +24,8 @@ export const benchEnv = () => ({
 /** Starts `node console/src/main.ts` (api + worker + console, embedded PostgreSQL) and waits for /healthz. */
 export const startServer = async (): Promise<ChildProcess> => {
   mkdirSync(BENCH.dataDir, { recursive: true })
-  const proc = spawn(process.execPath, ['console/src/main.ts'], { env: benchEnv(), stdio: ['ignore', 'ignore', 'inherit'] })
+  // Same flags as `npm start` (package.json).
+  const proc = spawn(process.execPath, ['--max-semi-space-size=16', 'console/src/main.ts'], { env: benchEnv(), stdio: ['ignore', 'ignore', 'inherit'] })
   for (let i = 0; i < 600; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${BENCH.port}/healthz`)).ok) return proc

@@ -7,6 +7,7 @@
  *   npx node test/bench/intake.ts                       # full: 60 s, 64 connections
  *   BENCH_SECONDS=10 npx node test/bench/intake.ts      # quick
  */
+import { rmSync } from 'node:fs'
 import http from 'node:http'
 import { randomBytes } from 'node:crypto'
 import postgres from 'postgres'
@@ -50,6 +51,7 @@ const makeBody = () => {
 }
 
 const main = async () => {
+  if (!process.env.BENCH_DATA_DIR) rmSync(BENCH.dataDir, { recursive: true, force: true })
   const server = await startServer()
   try {
     const url = new URL(ctl('source', 'create', '--type', 'json', '--name', `bench-${Date.now()}`).trim())
@@ -99,6 +101,11 @@ const main = async () => {
     const rate = ok / elapsed
     console.log(`intake: ${ok} alerts in ${elapsed.toFixed(1)} s over ${CONNECTIONS} connections = ${rate.toFixed(0)} alerts/s (failed ${failed}), avg body ${(bytes / Math.max(ok, 1)).toFixed(0)} B`)
     console.log(`intake latency ms: p50 ${pct(latencies, 50).toFixed(1)}  p95 ${pct(latencies, 95).toFixed(1)}  p99 ${pct(latencies, 99).toFixed(1)}  max ${latencies.at(-1)?.toFixed(1)}`)
+    const key = ctl('api-key', 'create', '--name', `bench-metrics-${Date.now()}`, '--team', 'Admins').trim()
+    const m = await (await fetch(`http://127.0.0.1:${BENCH.port}/metrics`, { headers: { authorization: key } })).text()
+    const batch = /clawback_intake_batch_seconds_sum\{\} ([\d.e+-]+)\nclawback_intake_batch_seconds_count\{\} (\d+)/.exec(m)
+    if (batch) console.log(`server: ${batch[2]} group-commit transactions, mean ${((Number(batch[1]) / Number(batch[2])) * 1000).toFixed(1)} ms, mean ${(ok / Number(batch[2])).toFixed(1)} alerts per transaction (incl. warm-up)`)
+    console.log(m.split('\n').filter((l) => l.startsWith('clawback_job_queue_jobs{queue="alert.match"')).join('  '))
     console.log(`targets: >= 5000 alerts/s -> ${rate >= 5000 ? 'MET' : `MISSED by ${(5000 - rate).toFixed(0)}/s`}; p99 <= 50 ms -> ${pct(latencies, 99) <= 50 ? 'MET' : 'MISSED'}`)
 
     // Raw PostgreSQL: the same rows inserted directly, batches of 400 over 4 connections, same server.

@@ -4,7 +4,8 @@ import path from 'node:path'
 
 /** Benchmarks run the real all-in-one process (`npm start` path) on their own data dir and ports. */
 export const BENCH = {
-  dataDir: path.resolve(process.env.BENCH_DATA_DIR ?? 'test/.tmp/bench'),
+  // intake runs on a fresh data dir of its own; the list benchmark keeps its generated data
+  dataDir: path.resolve(process.env.BENCH_DATA_DIR ?? (process.argv[1]?.includes('intake') ? 'test/.tmp/bench-intake' : 'test/.tmp/bench')),
   port: Number(process.env.BENCH_PORT ?? 8280),
   consolePort: Number(process.env.BENCH_CONSOLE_PORT ?? 8281),
   pgPort: Number(process.env.BENCH_PG_PORT ?? 54359),

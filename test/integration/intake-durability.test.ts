@@ -9,13 +9,14 @@ import { loadOrCreateMasterSecret } from '../../core/src/crypto/master-secret.ts
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { createTestDb, type TestDb } from '../harness/db.ts'
 import { alertBody } from '../harness/intake.ts'
+import { freePort } from '../harness/process.ts'
 
 // Kills the real server process (SIGKILL) in the middle of sustained intake, restarts it, and
 // checks that every alert that was answered 2xx is stored exactly once.
 let testDb: TestDb
 let dataDir: string
 let child: ChildProcess | undefined
-const PORT = 8290 + (Number(process.env.TEST_PG_PORT ?? 54330) % 50)
+let PORT = 0
 
 const start = async () => {
   const proc = spawn(process.execPath, ['console/src/main.ts'], {
@@ -34,6 +35,7 @@ const start = async () => {
 
 beforeAll(async () => {
   testDb = await createTestDb()
+  PORT = await freePort()
   dataDir = mkdtempSync(path.join(tmpdir(), 'clawback-durable-'))
 })
 afterAll(async () => {

@@ -10,8 +10,11 @@ export const generateIncidents = async (url: string, count: number) => {
   try {
     const n = (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM incidents WHERE summary LIKE 'bench %'`)[0]!.n
     if (n >= count) return { generated: 0, existing: n }
-    const [src] = await sql<{ id: string }[]>`INSERT INTO sources (name, type) VALUES ('bench-list', 'json') ON CONFLICT DO NOTHING RETURNING id`
-    const sourceId = src?.id ?? (await sql<{ id: string }[]>`SELECT id FROM sources WHERE lower(name) = 'bench-list'`)[0]!.id
+    const [src] = await sql<
+      { id: string }[]
+    >`INSERT INTO sources (name, type) VALUES ('bench-list', 'json') ON CONFLICT DO NOTHING RETURNING id`
+    const sourceId =
+      src?.id ?? (await sql<{ id: string }[]>`SELECT id FROM sources WHERE lower(name) = 'bench-list'`)[0]!.id
     const chunk = 100_000
     const start = Date.now() - 365 * 86400_000
     const step = (365 * 86400_000) / count

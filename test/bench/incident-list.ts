@@ -16,14 +16,17 @@ const COUNT = Number(process.env.BENCH_INCIDENTS ?? 1_000_000)
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100)
 const DAY = 86400_000
 
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 
 const main = async () => {
   const server = await startServer()
   try {
     const g0 = performance.now()
     const gen = await generateIncidents(benchDbUrl(), COUNT)
-    console.log(`data: ${gen.existing + gen.generated} incidents (${gen.generated} generated in ${((performance.now() - g0) / 1000).toFixed(0)} s)`)
+    console.log(
+      `data: ${gen.existing + gen.generated} incidents (${gen.generated} generated in ${((performance.now() - g0) / 1000).toFixed(0)} s)`,
+    )
     const key = ctl('api-key', 'create', '--name', `bench-${Date.now()}`, '--team', 'Admins').trim()
     const get = async (q: string) => {
       const t0 = performance.now()
@@ -42,7 +45,9 @@ const main = async () => {
       paged.push((await get(`created_after=${iso(from)}&created_before=${iso(from + 30 * DAY)}&limit=100`)).ms)
     }
     paged.sort((a, b) => a - b)
-    console.log(`paged (limit=100, 30-day windows, events expanded): ${REQUESTS} requests p50 ${pct(paged, 50).toFixed(1)} ms  p95 ${pct(paged, 95).toFixed(1)} ms (target <= 50)`)
+    console.log(
+      `paged (limit=100, 30-day windows, events expanded): ${REQUESTS} requests p50 ${pct(paged, 50).toFixed(1)} ms  p95 ${pct(paged, 95).toFixed(1)} ms (target <= 50)`,
+    )
 
     const day: number[] = []
     let perDay = 0
@@ -53,7 +58,9 @@ const main = async () => {
       perDay = r.count
     }
     day.sort((a, b) => a - b)
-    console.log(`un-paged 24-hour window (~${perDay} incidents, expanded): ${day.length} requests p50 ${pct(day, 50).toFixed(0)} ms  p95 ${pct(day, 95).toFixed(0)} ms (target <= 300)`)
+    console.log(
+      `un-paged 24-hour window (~${perDay} incidents, expanded): ${day.length} requests p50 ${pct(day, 50).toFixed(0)} ms  p95 ${pct(day, 95).toFixed(0)} ms (target <= 300)`,
+    )
 
     const from = Date.now() - 40 * DAY
     const before = rssMb(server.pid!)
@@ -62,7 +69,10 @@ const main = async () => {
       peak = Math.max(peak, rssMb(server.pid!))
     }, 100)
     const t0 = performance.now()
-    const res = await fetch(`http://127.0.0.1:${BENCH.port}/api/incidents?created_after=${iso(from)}&created_before=${iso(from + 30 * DAY)}`, { headers: { authorization: key } })
+    const res = await fetch(
+      `http://127.0.0.1:${BENCH.port}/api/incidents?created_after=${iso(from)}&created_before=${iso(from + 30 * DAY)}`,
+      { headers: { authorization: key } },
+    )
     let bytes = 0
     let commas = 0
     const reader = res.body!.getReader()

@@ -18,7 +18,10 @@ const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
 
 const recentMids: string[] = []
-const pad = (n: number) => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n)
+const pad = (n: number) =>
+  randomBytes(Math.ceil(n / 2))
+    .toString('hex')
+    .slice(0, n)
 const makeBody = () => {
   let mid: string
   if (recentMids.length > 50 && Math.random() < 0.3) mid = recentMids[Math.floor(Math.random() * recentMids.length)]!
@@ -40,11 +43,21 @@ const makeBody = () => {
       recipient: [`user${Math.floor(Math.random() * 5000)}@corp.example`],
       subject: `Invoice ${pad(10)}`,
       message_id: mid,
-      attachments: [{ name: 'invoice.docm', size: 48213, content_type: 'application/vnd.ms-word', md5: pad(32), sha256: pad(64) }],
+      attachments: [
+        { name: 'invoice.docm', size: 48213, content_type: 'application/vnd.ms-word', md5: pad(32), sha256: pad(64) },
+      ],
       urls: [`http://evil.example/${pad(20)}`],
-      headers: { 'X-Mailer': 'bench', Received: `from mx.evil.example by mx.corp.example; ${new Date().toUTCString()}` },
+      headers: {
+        'X-Mailer': 'bench',
+        Received: `from mx.evil.example by mx.corp.example; ${new Date().toUTCString()}`,
+      },
     },
-    threat_info: { name: 'Trojan.Bench', filename: 'invoice.docm', filehash: pad(64), url: `http://evil.example/${pad(12)}` },
+    threat_info: {
+      name: 'Trojan.Bench',
+      filename: 'invoice.docm',
+      filehash: pad(64),
+      url: `http://evil.example/${pad(12)}`,
+    },
     custom_fields: { note: pad(1000 + Math.floor(Math.random() * 2000)) },
   }
   return JSON.stringify(body)
@@ -58,10 +71,20 @@ const main = async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS })
     const post = (body: string) =>
       new Promise<number>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port: BENCH.port, path: url.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-          res.resume()
-          res.on('end', () => resolve(res.statusCode ?? 0))
-        })
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: BENCH.port,
+            path: url.pathname,
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            res.resume()
+            res.on('end', () => resolve(res.statusCode ?? 0))
+          },
+        )
         req.on('error', reject)
         req.end(body)
       })
@@ -99,23 +122,50 @@ const main = async () => {
     agent.destroy()
     latencies.sort((a, b) => a - b)
     const rate = ok / elapsed
-    console.log(`intake: ${ok} alerts in ${elapsed.toFixed(1)} s over ${CONNECTIONS} connections = ${rate.toFixed(0)} alerts/s (failed ${failed}), avg body ${(bytes / Math.max(ok, 1)).toFixed(0)} B`)
-    console.log(`intake latency ms: p50 ${pct(latencies, 50).toFixed(1)}  p95 ${pct(latencies, 95).toFixed(1)}  p99 ${pct(latencies, 99).toFixed(1)}  max ${latencies.at(-1)?.toFixed(1)}`)
+    console.log(
+      `intake: ${ok} alerts in ${elapsed.toFixed(1)} s over ${CONNECTIONS} connections = ${rate.toFixed(0)} alerts/s (failed ${failed}), avg body ${(bytes / Math.max(ok, 1)).toFixed(0)} B`,
+    )
+    console.log(
+      `intake latency ms: p50 ${pct(latencies, 50).toFixed(1)}  p95 ${pct(latencies, 95).toFixed(1)}  p99 ${pct(latencies, 99).toFixed(1)}  max ${latencies.at(-1)?.toFixed(1)}`,
+    )
     const key = ctl('api-key', 'create', '--name', `bench-metrics-${Date.now()}`, '--team', 'Admins').trim()
     const m = await (await fetch(`http://127.0.0.1:${BENCH.port}/metrics`, { headers: { authorization: key } })).text()
-    const batch = /clawback_intake_batch_seconds_sum\{\} ([\d.e+-]+)\nclawback_intake_batch_seconds_count\{\} (\d+)/.exec(m)
-    if (batch) console.log(`server: ${batch[2]} group-commit transactions, mean ${((Number(batch[1]) / Number(batch[2])) * 1000).toFixed(1)} ms, mean ${(ok / Number(batch[2])).toFixed(1)} alerts per transaction (incl. warm-up)`)
-    console.log(m.split('\n').filter((l) => l.startsWith('clawback_job_queue_jobs{queue="alert.match"')).join('  '))
-    console.log(`targets: >= 5000 alerts/s -> ${rate >= 5000 ? 'MET' : `MISSED by ${(5000 - rate).toFixed(0)}/s`}; p99 <= 50 ms -> ${pct(latencies, 99) <= 50 ? 'MET' : 'MISSED'}`)
+    const batch =
+      /clawback_intake_batch_seconds_sum\{\} ([\d.e+-]+)\nclawback_intake_batch_seconds_count\{\} (\d+)/.exec(m)
+    if (batch)
+      console.log(
+        `server: ${batch[2]} group-commit transactions, mean ${((Number(batch[1]) / Number(batch[2])) * 1000).toFixed(1)} ms, mean ${(ok / Number(batch[2])).toFixed(1)} alerts per transaction (incl. warm-up)`,
+      )
+    console.log(
+      m
+        .split('\n')
+        .filter((l) => l.startsWith('clawback_job_queue_jobs{queue="alert.match"'))
+        .join('  '),
+    )
+    console.log(
+      `targets: >= 5000 alerts/s -> ${rate >= 5000 ? 'MET' : `MISSED by ${(5000 - rate).toFixed(0)}/s`}; p99 <= 50 ms -> ${pct(latencies, 99) <= 50 ? 'MET' : 'MISSED'}`,
+    )
 
     // Raw PostgreSQL: the same rows inserted directly, batches of 400 over 4 connections, same server.
     const sql = postgres(benchDbUrl(), { max: 4, onnotice: () => {} })
-    await sql.unsafe('DROP TABLE IF EXISTS bench_raw_alerts; CREATE UNLOGGED TABLE IF NOT EXISTS bench_dummy (x int); DROP TABLE bench_dummy')
+    await sql.unsafe(
+      'DROP TABLE IF EXISTS bench_raw_alerts; CREATE UNLOGGED TABLE IF NOT EXISTS bench_dummy (x int); DROP TABLE bench_dummy',
+    )
     await sql.unsafe('CREATE TABLE bench_raw_alerts (LIKE alerts INCLUDING DEFAULTS INCLUDING IDENTITY)')
     const sample = bodies.slice(0, Math.min(bodies.length, Math.max(20_000, Math.round(rate * 10))))
     const rows = sample.map((raw) => {
       const b = JSON.parse(raw)
-      return { source_id: 1, raw, classification: b.classification, severity: b.severity, summary: b.summary, attackers: JSON.stringify([b.attacker]), targets: JSON.stringify([b.target]), threat_info: JSON.stringify(b.threat_info), custom_fields: JSON.stringify(b.custom_fields) }
+      return {
+        source_id: 1,
+        raw,
+        classification: b.classification,
+        severity: b.severity,
+        summary: b.summary,
+        attackers: JSON.stringify([b.attacker]),
+        targets: JSON.stringify([b.target]),
+        threat_info: JSON.stringify(b.threat_info),
+        custom_fields: JSON.stringify(b.custom_fields),
+      }
     })
     const r0 = performance.now()
     let next = 0
@@ -130,7 +180,9 @@ const main = async () => {
     const rawRate = rows.length / ((performance.now() - r0) / 1000)
     await sql.unsafe('DROP TABLE bench_raw_alerts')
     await sql.end()
-    console.log(`raw PostgreSQL insert of the same rows: ${rows.length} rows at ${rawRate.toFixed(0)} rows/s; intake/raw ratio ${(rate / rawRate).toFixed(2)}`)
+    console.log(
+      `raw PostgreSQL insert of the same rows: ${rows.length} rows at ${rawRate.toFixed(0)} rows/s; intake/raw ratio ${(rate / rawRate).toFixed(2)}`,
+    )
   } finally {
     await stopServer(server)
   }

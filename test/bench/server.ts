@@ -5,7 +5,9 @@ import path from 'node:path'
 /** Benchmarks run the real all-in-one process (`npm start` path) on their own data dir and ports. */
 export const BENCH = {
   // intake runs on a fresh data dir of its own; the list benchmark keeps its generated data
-  dataDir: path.resolve(process.env.BENCH_DATA_DIR ?? (process.argv[1]?.includes('intake') ? 'test/.tmp/bench-intake' : 'test/.tmp/bench')),
+  dataDir: path.resolve(
+    process.env.BENCH_DATA_DIR ?? (process.argv[1]?.includes('intake') ? 'test/.tmp/bench-intake' : 'test/.tmp/bench'),
+  ),
   port: Number(process.env.BENCH_PORT ?? 8280),
   consolePort: Number(process.env.BENCH_CONSOLE_PORT ?? 8281),
   pgPort: Number(process.env.BENCH_PG_PORT ?? 54359),
@@ -26,7 +28,10 @@ export const benchEnv = () => ({
 export const startServer = async (): Promise<ChildProcess> => {
   mkdirSync(BENCH.dataDir, { recursive: true })
   // Same flags as `npm start` (package.json).
-  const proc = spawn(process.execPath, ['--max-semi-space-size=16', 'console/src/main.ts'], { env: benchEnv(), stdio: ['ignore', 'ignore', 'inherit'] })
+  const proc = spawn(process.execPath, ['--max-semi-space-size=16', 'console/src/main.ts'], {
+    env: benchEnv(),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   for (let i = 0; i < 600; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${BENCH.port}/healthz`)).ok) return proc
@@ -49,6 +54,8 @@ export const benchDbUrl = () => {
 }
 
 /** `clawbackctl ...` against the bench data dir; returns stdout. */
-export const ctl = (...args: string[]) => execFileSync(process.execPath, ['appliance/bin/clawbackctl.ts', ...args], { env: benchEnv(), encoding: 'utf8' })
+export const ctl = (...args: string[]) =>
+  execFileSync(process.execPath, ['appliance/bin/clawbackctl.ts', ...args], { env: benchEnv(), encoding: 'utf8' })
 
-export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+export const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN

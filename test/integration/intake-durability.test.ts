@@ -20,7 +20,15 @@ let PORT = 0
 
 const start = async () => {
   const proc = spawn(process.execPath, ['console/src/main.ts'], {
-    env: { ...process.env, DATABASE_URL: testDb.url, CLAWBACK_DATA_DIR: dataDir, CLAWBACK_CONFIG: '/dev/null', CLAWBACK_ROLES: 'api', PORT: String(PORT), LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: testDb.url,
+      CLAWBACK_DATA_DIR: dataDir,
+      CLAWBACK_CONFIG: '/dev/null',
+      CLAWBACK_ROLES: 'api',
+      PORT: String(PORT),
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   for (let i = 0; i < 200; i++) {
@@ -58,7 +66,10 @@ it('every alert answered 2xx survives a SIGKILL of the server, exactly once', as
       const marker = `m-${w}-${n++}`
       sent.add(marker)
       try {
-        const res = await fetch(url, { method: 'POST', body: JSON.stringify(alertBody({ summary: marker }, { message_id: `<${marker}@x>` })) })
+        const res = await fetch(url, {
+          method: 'POST',
+          body: JSON.stringify(alertBody({ summary: marker }, { message_id: `<${marker}@x>` })),
+        })
         if (res.ok) acked.add(marker)
         await res.text()
       } catch {
@@ -81,14 +92,18 @@ it('every alert answered 2xx survives a SIGKILL of the server, exactly once', as
   await new Promise((r) => child!.once('exit', r))
   child = undefined
 
-  const rows = await testDb.db.execute<{ summary: string; n: number }>(sql`SELECT summary, count(*)::int AS n FROM alerts GROUP BY summary`)
+  const rows = await testDb.db.execute<{ summary: string; n: number }>(
+    sql`SELECT summary, count(*)::int AS n FROM alerts GROUP BY summary`,
+  )
   const stored = new Map(rows.map((r) => [r.summary, r.n]))
   const missing = [...acked].filter((m) => stored.get(m) !== 1)
   expect(missing).toEqual([])
   expect(rows.filter((r) => r.n > 1)).toEqual([])
   expect(stored.get('after-restart')).toBe(1)
   // Alerts whose answer was lost may or may not be stored, but never half: each stored alert has its email.
-  const orphans = await testDb.db.execute(sql`SELECT a.id FROM alerts a LEFT JOIN alert_emails e ON e.alert_id = a.id WHERE e.id IS NULL AND a.summary LIKE 'm-%'`)
+  const orphans = await testDb.db.execute(
+    sql`SELECT a.id FROM alerts a LEFT JOIN alert_emails e ON e.alert_id = a.id WHERE e.id IS NULL AND a.summary LIKE 'm-%'`,
+  )
   expect(orphans.length).toBe(0)
   expect([...stored.keys()].filter((k) => k.startsWith('m-') && !sent.has(k))).toEqual([])
 }, 120_000)

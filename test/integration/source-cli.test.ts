@@ -28,6 +28,9 @@ it('clawbackctl source create --type json prints the POST URL of a new source', 
   expect(await p.exited, p.output()).toBe(0)
   const url = /https:\/\/clawback\.example\/threat\/json_event\/events\/([\w-]{43})/.exec(p.output())
   expect(url, p.output()).not.toBeNull()
-  const [row] = await testDb.db.select().from(sources).where(eq(sources.tokenHash, sha256(url![1]!)))
+  const [row] = await testDb.db
+    .select()
+    .from(sources)
+    .where(eq(sources.tokenHash, sha256(url![1]!)))
   expect(row).toMatchObject({ name: 'From CLI', type: 'json', isEnabled: true })
 })

@@ -20,4 +20,16 @@ import { users } from './users/index.ts'
 export const apiRoutes = new Hono<AppEnv>()
 apiRoutes.use('*', httpMetrics)
 for (const module of [users, teams, apiKeys, audit, jobs]) apiRoutes.route('/', module)
-for (const module of [intake, compatIncidents, compatLists, feeds, sourcesApi, incidentsApi, investigationsApi, listsApi, metricsApi, openapiApi]) apiRoutes.route('/', module)
+for (const module of [
+  intake,
+  compatIncidents,
+  compatLists,
+  feeds,
+  sourcesApi,
+  incidentsApi,
+  investigationsApi,
+  listsApi,
+  metricsApi,
+  openapiApi,
+])
+  apiRoutes.route('/', module)

@@ -11,7 +11,12 @@ import { defineJob } from './define-job.ts'
  */
 export const alertMatchJob = defineJob({
   name: 'alert.match',
-  payload: z.object({ alerts: z.array(z.object({ alertId: z.number().int().positive(), incidentId: z.number().int().positive() })).min(1).max(10_000) }),
+  payload: z.object({
+    alerts: z
+      .array(z.object({ alertId: z.number().int().positive(), incidentId: z.number().int().positive() }))
+      .min(1)
+      .max(10_000),
+  }),
   queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 300, deadLetter: 'alert.match.dlq' },
   async run({ alerts: batch }, { db }) {
     const conditionsBySource = new Map<number, (typeof matchConditions.$inferSelect)[]>()
@@ -28,7 +33,9 @@ export const alertMatchJob = defineJob({
           .orderBy(asc(matchConditions.position), asc(matchConditions.id))
         conditionsBySource.set(alert.sourceId, conditions)
       }
-      const emails = conditions.length ? await db.select().from(alertEmails).where(eq(alertEmails.alertId, alertId)) : []
+      const emails = conditions.length
+        ? await db.select().from(alertEmails).where(eq(alertEmails.alertId, alertId))
+        : []
       const matched: number[] = []
       for (const c of conditions) {
         if (!evaluateCondition(c.condition, { alert, emails })) continue
@@ -38,7 +45,13 @@ export const alertMatchJob = defineJob({
       if (matched.length) matchedAlerts++
       await db
         .insert(matchEvaluations)
-        .values({ alertId, incidentId, matchedConditionIds: matched, evaluatedConditions: conditions.length, isMatched: matched.length > 0 })
+        .values({
+          alertId,
+          incidentId,
+          matchedConditionIds: matched,
+          evaluatedConditions: conditions.length,
+          isMatched: matched.length > 0,
+        })
         .onConflictDoNothing()
     }
     return { evaluated: batch.length, matchedAlerts }

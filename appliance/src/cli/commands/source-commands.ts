@@ -18,7 +18,8 @@ export const sourceCommands: Command[] = [
       try {
         await ensureBuiltins(rt.db)
         const { source, token } = await createSource(rt.db, rt.keyring, CTL, { name, type })
-        const base = ctx.config.publicUrl || `${ctx.config.tls ? 'https' : 'http'}://${ctx.config.host}:${ctx.config.port}`
+        const base =
+          ctx.config.publicUrl || `${ctx.config.tls ? 'https' : 'http'}://${ctx.config.host}:${ctx.config.port}`
         ctx.stdout(token ? `${intakeUrl(base, token)}\n` : `source ${source.id} created\n`)
         ctx.stderr(`source "${source.name}" (id ${source.id}, type ${source.type}) created\n`)
         return 0

@@ -13,19 +13,37 @@ import { input } from '../validate.ts'
 const read = guard({ auth: 'actor', permission: 'lists.read' })
 const write = guard({ auth: 'actor', permission: 'lists.write' })
 const listId = (raw: string | undefined) => idParam(raw, 'list')
-const base = (c: { var: AppEnv['Variables']; req: { url: string } }) => c.var.deps.config.publicUrl || new URL(c.req.url).origin
+const base = (c: { var: AppEnv['Variables']; req: { url: string } }) =>
+  c.var.deps.config.publicUrl || new URL(c.req.url).origin
 
 export const listsApi = new Hono<AppEnv>()
 
 listsApi.get('/api/v1/lists', read, async (c) => c.json({ data: await listLists(c.var.deps.db, c.var.actor!) }))
-listsApi.post('/api/v1/lists', write, input('json', z.strictObject({ name: z.string().min(1).max(200), type: z.enum(LIST_TYPES), description: z.string().max(10_000).optional() })), async (c) => {
-  const { list, feedToken } = await createList(c.var.deps.db, c.var.deps.keyring, c.var.actor!, c.req.valid('json'))
-  return c.json({ data: { ...list, feedUrl: `${base(c)}/feeds/lists/${feedToken}.txt` } }, 201)
-})
+listsApi.post(
+  '/api/v1/lists',
+  write,
+  input(
+    'json',
+    z.strictObject({
+      name: z.string().min(1).max(200),
+      type: z.enum(LIST_TYPES),
+      description: z.string().max(10_000).optional(),
+    }),
+  ),
+  async (c) => {
+    const { list, feedToken } = await createList(c.var.deps.db, c.var.deps.keyring, c.var.actor!, c.req.valid('json'))
+    return c.json({ data: { ...list, feedUrl: `${base(c)}/feeds/lists/${feedToken}.txt` } }, 201)
+  },
+)
 /** One list; `?with_feed_url=true` (lists.write) adds the feed URL. */
 listsApi.get('/api/v1/lists/:id', read, async (c) => {
   const withFeedUrl = c.req.query('with_feed_url') === 'true' && c.var.actor!.permissions.has('lists.write')
-  return c.json({ data: await getList(c.var.deps.db, c.var.deps.keyring, c.var.actor!, listId(c.req.param('id')), { withFeedUrl, publicUrl: base(c) }) })
+  return c.json({
+    data: await getList(c.var.deps.db, c.var.deps.keyring, c.var.actor!, listId(c.req.param('id')), {
+      withFeedUrl,
+      publicUrl: base(c),
+    }),
+  })
 })
 
 const ZMember = z.strictObject({
@@ -34,13 +52,58 @@ const ZMember = z.strictObject({
   expiration: z.string().max(64).nullable().optional(),
   originIncidentId: z.number().int().positive().nullable().optional(),
 })
-const memberIn = (b: z.infer<typeof ZMember>) => ({ ...b, expiration: b.expiration === null ? null : dateParam(b.expiration, 'expiration') })
+const memberIn = (b: z.infer<typeof ZMember>) => ({
+  ...b,
+  expiration: b.expiration === null ? null : dateParam(b.expiration, 'expiration'),
+})
 
-listsApi.get('/api/v1/lists/:id/members', read, async (c) => c.json({ data: (await listMembersOf(c.var.deps.db, c.var.actor!, listId(c.req.param('id')))).members }))
-listsApi.post('/api/v1/lists/:id/members', write, input('json', ZMember), async (c) => c.json({ data: (await addMember(c.var.deps.db, c.var.actor!, listId(c.req.param('id')), memberIn(c.req.valid('json')))).member }, 201))
-listsApi.get('/api/v1/lists/:id/members/:memberId', read, async (c) => c.json({ data: (await getMember(c.var.deps.db, c.var.actor!, listId(c.req.param('id')), idParam(c.req.param('memberId'), 'list member'))).member }))
+listsApi.get('/api/v1/lists/:id/members', read, async (c) =>
+  c.json({ data: (await listMembersOf(c.var.deps.db, c.var.actor!, listId(c.req.param('id')))).members }),
+)
+listsApi.post('/api/v1/lists/:id/members', write, input('json', ZMember), async (c) =>
+  c.json(
+    {
+      data: (await addMember(c.var.deps.db, c.var.actor!, listId(c.req.param('id')), memberIn(c.req.valid('json'))))
+        .member,
+    },
+    201,
+  ),
+)
+listsApi.get('/api/v1/lists/:id/members/:memberId', read, async (c) =>
+  c.json({
+    data: (
+      await getMember(
+        c.var.deps.db,
+        c.var.actor!,
+        listId(c.req.param('id')),
+        idParam(c.req.param('memberId'), 'list member'),
+      )
+    ).member,
+  }),
+)
 listsApi.patch('/api/v1/lists/:id/members/:memberId', write, input('json', ZMember.partial()), async (c) => {
   const b = c.req.valid('json')
-  return c.json({ data: (await updateMember(c.var.deps.db, c.var.actor!, listId(c.req.param('id')), idParam(c.req.param('memberId'), 'list member'), { ...b, expiration: b.expiration === null ? null : dateParam(b.expiration ?? undefined, 'expiration') })).member })
+  return c.json({
+    data: (
+      await updateMember(
+        c.var.deps.db,
+        c.var.actor!,
+        listId(c.req.param('id')),
+        idParam(c.req.param('memberId'), 'list member'),
+        { ...b, expiration: b.expiration === null ? null : dateParam(b.expiration ?? undefined, 'expiration') },
+      )
+    ).member,
+  })
 })
-listsApi.delete('/api/v1/lists/:id/members/:memberId', write, async (c) => c.json({ data: (await deleteMember(c.var.deps.db, c.var.actor!, listId(c.req.param('id')), idParam(c.req.param('memberId'), 'list member'))).member }))
+listsApi.delete('/api/v1/lists/:id/members/:memberId', write, async (c) =>
+  c.json({
+    data: (
+      await deleteMember(
+        c.var.deps.db,
+        c.var.actor!,
+        listId(c.req.param('id')),
+        idParam(c.req.param('memberId'), 'list member'),
+      )
+    ).member,
+  }),
+)

@@ -11,7 +11,10 @@ export const httpMetrics = createMiddleware<AppEnv>(async (c, next) => {
     await next()
   } finally {
     const route = c.req.matchedRoutes.filter((r) => r.method !== 'ALL').at(-1)?.path ?? 'unmatched'
-    metrics.httpSeconds.observe({ method: c.req.method, route, status: `${String(c.res.status)[0]}xx` }, (performance.now() - started) / 1000)
+    metrics.httpSeconds.observe(
+      { method: c.req.method, route, status: `${String(c.res.status)[0]}xx` },
+      (performance.now() - started) / 1000,
+    )
   }
 })
 

@@ -7,8 +7,10 @@ const SUMMARIES: Record<string, string> = {
   'POST /api/v1/sources': 'Create a source (json: answer carries the POST URL with its token; csv)',
   'GET /api/v1/sources/{id}': 'One source; with_url=true adds its POST URL (sources.write)',
   'PATCH /api/v1/sources/{id}': 'Edit, enable/disable a source, set linking rules, rotate the token',
-  'POST /api/v1/sources/{id}/uploads': 'Upload a CSV of message-id, recipient pairs (all or nothing; per-row report on 400)',
-  'GET /api/v1/incidents': 'List incidents: state, created_from/to, closed_from/to, severity, source_id, team_id, assignee_id, abuse_disposition, classification, q; keyset paging (cursor); counts per state',
+  'POST /api/v1/sources/{id}/uploads':
+    'Upload a CSV of message-id, recipient pairs (all or nothing; per-row report on 400)',
+  'GET /api/v1/incidents':
+    'List incidents: state, created_from/to, closed_from/to, severity, source_id, team_id, assignee_id, abuse_disposition, classification, q; keyset paging (cursor); counts per state',
   'GET /api/v1/incidents/{id}': 'One incident (compatible shape; expand_events=false gives event_ids)',
   'GET /api/v1/incidents/{id}/activity': 'History (every change, comments included) and attachments of an incident',
   'PATCH /api/v1/incidents/{id}': 'Edit fields, team/assignee, description, users',
@@ -48,7 +50,12 @@ export const buildOpenApi = (routes: RouteLike[]) => {
     const access = (r.handler as { access?: { auth: string; permission?: string } }).access
     if (!access) continue
     const path = r.path.replace(/:([A-Za-z_]+)/g, '{$1}')
-    const params = [...path.matchAll(/\{([A-Za-z_]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }))
+    const params = [...path.matchAll(/\{([A-Za-z_]+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }))
     const method = r.method.toLowerCase()
     paths[path] ??= {}
     paths[path][method] = {
@@ -67,8 +74,23 @@ export const buildOpenApi = (routes: RouteLike[]) => {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Clawback native API', version: '1', description: 'Native JSON API. Compatible paths (/api/incidents, /api/lists, /threat/json_event) are described in API-COMPAT.md.' },
-    components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'the raw API key (Bearer also accepted)' }, session: { type: 'apiKey', in: 'cookie', name: 'clawback_session' } } },
+    info: {
+      title: 'Clawback native API',
+      version: '1',
+      description:
+        'Native JSON API. Compatible paths (/api/incidents, /api/lists, /threat/json_event) are described in API-COMPAT.md.',
+    },
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'the raw API key (Bearer also accepted)',
+        },
+        session: { type: 'apiKey', in: 'cookie', name: 'clawback_session' },
+      },
+    },
     paths,
   }
 }

@@ -11,6 +11,9 @@ import type { Actor } from '../../policy/actor.ts'
  */
 export const assertObjectVisible = async (db: Db, actor: Actor, kind: 'incident' | 'investigation', id: number) => {
   const table = kind === 'incident' ? incidents : investigations
-  const [row] = await db.select({ isPrivate: table.isPrivate, teamId: table.teamId }).from(table).where(eq(table.id, id))
+  const [row] = await db
+    .select({ isPrivate: table.isPrivate, teamId: table.teamId })
+    .from(table)
+    .where(eq(table.id, id))
   assertVisible(actor, row, kind)
 }

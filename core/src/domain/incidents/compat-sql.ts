@@ -81,4 +81,6 @@ export const compatIncidentJson = (expand: boolean) => sql`json_build_object(
 
 /** SQL twin of `visibleWhere` for raw queries over incident alias `i` (or investigations). */
 export const visibleSql = (actor: { kind: string; teamIds: number[] }, alias = sql`i`) =>
-  actor.kind === 'system' ? sql`true` : sql`(NOT ${alias}.is_private OR ${alias}.team_id = ANY(${bigintArray(actor.teamIds)}))`
+  actor.kind === 'system'
+    ? sql`true`
+    : sql`(NOT ${alias}.is_private OR ${alias}.team_id = ANY(${bigintArray(actor.teamIds)}))`

@@ -11,9 +11,20 @@ import type { Actor } from '../../policy/actor.ts'
  */
 export const getIncidentActivity = async (db: Db, actor: Actor, incidentId: number) => {
   assertCan(actor, 'incidents.read')
-  const [row] = await db.select({ isPrivate: incidents.isPrivate, teamId: incidents.teamId }).from(incidents).where(eq(incidents.id, incidentId))
+  const [row] = await db
+    .select({ isPrivate: incidents.isPrivate, teamId: incidents.teamId })
+    .from(incidents)
+    .where(eq(incidents.id, incidentId))
   assertVisible(actor, row, 'incident')
-  const history = await db.select().from(incidentHistory).where(eq(incidentHistory.incidentId, incidentId)).orderBy(asc(incidentHistory.id))
-  const files = await db.select().from(attachments).where(eq(attachments.incidentId, incidentId)).orderBy(desc(attachments.id))
+  const history = await db
+    .select()
+    .from(incidentHistory)
+    .where(eq(incidentHistory.incidentId, incidentId))
+    .orderBy(asc(incidentHistory.id))
+  const files = await db
+    .select()
+    .from(attachments)
+    .where(eq(attachments.incidentId, incidentId))
+    .orderBy(desc(attachments.id))
   return { history, attachments: files }
 }

@@ -29,7 +29,8 @@ type Cursor = { at: string; id: number }
 export const encodeCursor = (c: Cursor) => Buffer.from(`${c.at}|${c.id}`).toString('base64url')
 const decodeCursor = (s: string): Cursor => {
   const [at, id] = Buffer.from(s, 'base64url').toString('utf8').split('|')
-  if (!at || !id || !/^\d+$/.test(id) || !/^\d{4}-\d{2}-\d{2}[ T][\d:.]+([+-]\d{2}(:?\d{2})?|Z)?$/.test(at)) throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
+  if (!at || !id || !/^\d+$/.test(id) || !/^\d{4}-\d{2}-\d{2}[ T][\d:.]+([+-]\d{2}(:?\d{2})?|Z)?$/.test(at))
+    throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
   return { at, id: Number(id) }
 }
 
@@ -46,9 +47,12 @@ const whereOf = (actor: Actor, f: CompatFilter): SQL => {
   if (createdAfter) parts.push(sql`i.created_at >= ${createdAfter.toISOString()}::timestamptz`)
   parts.push(sql`i.created_at < ${(f.createdBefore ?? new Date()).toISOString()}::timestamptz`)
   if (f.closedAfter) parts.push(sql`i.closed_at >= ${f.closedAfter.toISOString()}::timestamptz`)
-  if (f.closedAfter || f.closedBefore) parts.push(sql`i.closed_at < ${(f.closedBefore ?? new Date()).toISOString()}::timestamptz`)
+  if (f.closedAfter || f.closedBefore)
+    parts.push(sql`i.closed_at < ${(f.closedBefore ?? new Date()).toISOString()}::timestamptz`)
   if (f.messageIds?.length) {
-    parts.push(sql`i.id IN (SELECT a.incident_id FROM alert_emails e JOIN alerts a ON a.id = e.alert_id WHERE e.message_id = ANY(${textArray(f.messageIds)}))`)
+    parts.push(
+      sql`i.id IN (SELECT a.incident_id FROM alert_emails e JOIN alerts a ON a.id = e.alert_id WHERE e.message_id = ANY(${textArray(f.messageIds)}))`,
+    )
   }
   return sql.join(parts, sql` AND `)
 }
@@ -91,7 +95,10 @@ export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
         const more = rows.length > size
         const shown = more ? rows.slice(0, size) : rows
         const last = shown[shown.length - 1]
-        return { body: `[${shown.map((r) => r.body).join(',')}]`, nextCursor: more && last ? encodeCursor({ at: last.at, id: Number(last.id) }) : undefined }
+        return {
+          body: `[${shown.map((r) => r.body).join(',')}]`,
+          nextCursor: more && last ? encodeCursor({ at: last.at, id: Number(last.id) }) : undefined,
+        }
       },
     }
   }

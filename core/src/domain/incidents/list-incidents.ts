@@ -48,7 +48,8 @@ export type IncidentSummary = {
   closedAt: string | null
 }
 
-const fieldValue = (name: string) => sql`(SELECT v.value FROM incident_field_values v JOIN incident_fields f ON f.id = v.field_id WHERE v.incident_id = i.id AND f.name = ${name})`
+const fieldValue = (name: string) =>
+  sql`(SELECT v.value FROM incident_field_values v JOIN incident_fields f ON f.id = v.field_id WHERE v.incident_id = i.id AND f.name = ${name})`
 
 const conditions = (actor: Actor, f: IncidentFilter, withState: boolean): SQL => {
   const parts: SQL[] = [visibleSql(actor)]
@@ -58,7 +59,10 @@ const conditions = (actor: Actor, f: IncidentFilter, withState: boolean): SQL =>
   if (f.closedFrom) parts.push(sql`i.closed_at >= ${f.closedFrom.toISOString()}::timestamptz`)
   if (f.closedTo) parts.push(sql`i.closed_at < ${f.closedTo.toISOString()}::timestamptz`)
   if (f.severities?.length) parts.push(sql`i.severity = ANY(${textArray(f.severities)})`)
-  if (f.sourceId) parts.push(sql`(i.source_id = ${f.sourceId} OR EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.source_id = ${f.sourceId}))`)
+  if (f.sourceId)
+    parts.push(
+      sql`(i.source_id = ${f.sourceId} OR EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.source_id = ${f.sourceId}))`,
+    )
   if (f.teamId) parts.push(sql`i.team_id = ${f.teamId}`)
   if (f.assigneeId === 'none') parts.push(sql`i.assignee_id IS NULL`)
   else if (f.assigneeId) parts.push(sql`i.assignee_id = ${f.assigneeId}`)
@@ -89,8 +93,11 @@ export const listIncidents = async (db: Db, actor: Actor, f: IncidentFilter = {}
   let keyset = sql``
   if (f.cursor) {
     const [at, id] = Buffer.from(f.cursor, 'base64url').toString('utf8').split('|')
-    if (!at || !id || !/^\d+$/.test(id)) throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
-    keyset = desc ? sql` AND (i.created_at, i.id) < (${at}::timestamptz, ${Number(id)})` : sql` AND (i.created_at, i.id) > (${at}::timestamptz, ${Number(id)})`
+    if (!at || !id || !/^\d+$/.test(id))
+      throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
+    keyset = desc
+      ? sql` AND (i.created_at, i.id) < (${at}::timestamptz, ${Number(id)})`
+      : sql` AND (i.created_at, i.id) > (${at}::timestamptz, ${Number(id)})`
   }
   const dir = desc ? sql`DESC` : sql`ASC`
   const rows = await db.execute<Record<string, unknown>>(sql`
@@ -102,7 +109,9 @@ export const listIncidents = async (db: Db, actor: Actor, f: IncidentFilter = {}
     FROM incidents i LEFT JOIN teams t ON t.id = i.team_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN sources s ON s.id = i.source_id
     WHERE ${conditions(actor, f, true)}${keyset}
     ORDER BY i.created_at ${dir}, i.id ${dir} LIMIT ${limit + 1}`)
-  const counted = await db.execute<{ state: string; n: number }>(sql`SELECT i.state::text AS state, count(*)::int AS n FROM incidents i WHERE ${conditions(actor, f, false)} GROUP BY 1`)
+  const counted = await db.execute<{ state: string; n: number }>(
+    sql`SELECT i.state::text AS state, count(*)::int AS n FROM incidents i WHERE ${conditions(actor, f, false)} GROUP BY 1`,
+  )
   const more = rows.length > limit
   const shown = rows.slice(0, limit)
   const last = shown[shown.length - 1]

@@ -8,20 +8,29 @@ import { incidentSeverityOf, incidentTypeOf, type LinkKey, scoreOf } from './lin
 import type { NormalizedAlert } from './normalize-alert.ts'
 
 /** One alert ready to store: its source, the raw body verbatim, the normalised fields, its link key. */
-export type PendingAlert = { sourceId: number; raw: string; rawContentType?: string; alert: NormalizedAlert; link: LinkKey | null }
+export type PendingAlert = {
+  sourceId: number
+  raw: string
+  rawContentType?: string
+  alert: NormalizedAlert
+  link: LinkKey | null
+}
 export type StoredAlert = { alertId: number; incidentId: number; isNewIncident: boolean }
 
 const OPEN = sql`('new','open','assigned')`
 
 const nextIds = async (tx: Tx, table: string, n: number): Promise<number[]> => {
   if (n === 0) return []
-  const rows = await tx.execute<{ id: string }>(sql`SELECT nextval(pg_get_serial_sequence(${table}, 'id')) AS id FROM generate_series(1, ${n}::int)`)
+  const rows = await tx.execute<{ id: string }>(
+    sql`SELECT nextval(pg_get_serial_sequence(${table}, 'id')) AS id FROM generate_series(1, ${n}::int)`,
+  )
   return rows.map((r) => Number(r.id))
 }
 
 const hostsOf = (a: NormalizedAlert) => {
   const out: { kind: string; host: string }[] = []
-  for (const e of a.attackers) for (const h of [e.ip_address, e.host_name, e.url]) if (h) out.push({ kind: 'attacker', host: h })
+  for (const e of a.attackers)
+    for (const h of [e.ip_address, e.host_name, e.url]) if (h) out.push({ kind: 'attacker', host: h })
   for (const h of a.cncHosts) out.push({ kind: 'cnc', host: h.host })
   for (const h of a.forensicsHosts) out.push({ kind: 'forensics', host: h.host })
   for (const m of a.emails) for (const u of m.urls) out.push({ kind: 'url', host: u })
@@ -76,7 +85,7 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
     const keyless = items.filter((it) => !it.link).length
     const newIds = await nextIds(tx, 'incidents', newKeys.length + keyless)
     const incidentOfKey = new Map(existing)
-    newKeys.forEach((k, i) => incidentOfKey.set(k, newIds[i]!))
+    for (const [i, k] of newKeys.entries()) incidentOfKey.set(k, newIds[i]!)
     let keylessAt = newKeys.length
     const result: StoredAlert[] = []
     const firstAlertOf = new Map<number, PendingAlert>()
@@ -133,8 +142,12 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
       })),
     )
     const dedupe = <T>(rows: T[]) => [...new Map(rows.map((r) => [JSON.stringify(r), r])).values()]
-    const hostRows = dedupe(items.flatMap((it, i) => hostsOf(it.alert).map((h) => ({ incident_id: result[i]!.incidentId, ...h }))))
-    const userRows = dedupe(items.flatMap((it, i) => usersOf(it.alert).map((u) => ({ incident_id: result[i]!.incidentId, ...u }))))
+    const hostRows = dedupe(
+      items.flatMap((it, i) => hostsOf(it.alert).map((h) => ({ incident_id: result[i]!.incidentId, ...h }))),
+    )
+    const userRows = dedupe(
+      items.flatMap((it, i) => usersOf(it.alert).map((u) => ({ incident_id: result[i]!.incidentId, ...u }))),
+    )
     const touched = [...new Set(result.filter((r) => !r.isNewIncident).map((r) => r.incidentId))]
 
     // One round trip for every row of the batch; RI checks run at the end of the statement, after
@@ -169,9 +182,15 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
       up AS (UPDATE incidents SET updated_at = now() WHERE id = ANY(${bigintArray(touched)}))
       SELECT 1`)
 
-    await boss.send(alertMatchJob.name, alertMatchJob.payload.parse({ alerts: result.map((r) => ({ alertId: r.alertId, incidentId: r.incidentId })) }) as object, {
-      db: fromDrizzle(tx as never, sql as never),
-    })
+    await boss.send(
+      alertMatchJob.name,
+      alertMatchJob.payload.parse({
+        alerts: result.map((r) => ({ alertId: r.alertId, incidentId: r.incidentId })),
+      }) as object,
+      {
+        db: fromDrizzle(tx as never, sql as never),
+      },
+    )
     return result
   })
 }

@@ -202,6 +202,37 @@ describe('native API', () => {
     expect(await msg.text()).toBe(eml)
   })
 
+  it("custom incident fields and the private flag: a private incident drops out of other teams' lists and counts", async () => {
+    const f = await req(admin, '/api/v1/incident-fields', 'POST', { name: 'Ticket', kind: 'text' })
+    expect(f.status).toBe(201)
+    expect((await req(analyst, '/api/v1/incident-fields', 'POST', { name: 'Nope', kind: 'text' })).status).toBe(403)
+    const src = await makeJsonSource(t)
+    const id = ((await (await src.post(alertBody({}, { subject: 'Privacy probe' }))).json()) as { incident_id: number })
+      .incident_id
+    const team = await makeTeam(t.deps.db, { isPrivate: true })
+    const member = await makeApiKey(t.deps.db, [team.name])
+    const set = await req(member, `/api/v1/incidents/${id}`, 'PATCH', {
+      fields: { Ticket: 'INC-42' },
+      team: team.name,
+      isPrivate: true,
+    })
+    expect(set.status).toBe(200)
+    expect(
+      ((await set.json()) as { data: { incident_field_values: { name: string; value: string }[] } }).data
+        .incident_field_values,
+    ).toEqual(expect.arrayContaining([{ name: 'Ticket', value: 'INC-42' }]))
+    const other = (await (await req(analyst, '/api/v1/incidents?q=privacy probe')).json()) as {
+      items: unknown[]
+      counts: Record<string, number>
+    }
+    expect(other.items).toEqual([])
+    expect(Object.values(other.counts).reduce((a, b) => a + b, 0)).toBe(0)
+    const mine = (await (await req(member, '/api/v1/incidents?q=privacy probe')).json()) as {
+      items: { id: number; isPrivate: boolean }[]
+    }
+    expect(mine.items).toMatchObject([{ id, isPrivate: true }])
+  })
+
   it('serves /metrics to system.manage only, and the OpenAPI document lists every native route', async () => {
     expect((await req(analyst, '/metrics')).status).toBe(403)
     const m = await req(admin, '/metrics')

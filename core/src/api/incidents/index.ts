@@ -11,6 +11,8 @@ import { getIncident } from '../../domain/incidents/get-incident.ts'
 import { getIncidentActivity } from '../../domain/incidents/get-incident-activity.ts'
 import { listIncidents } from '../../domain/incidents/list-incidents.ts'
 import { setDescription } from '../../domain/incidents/set-description.ts'
+import { setIncidentPrivacy } from '../../domain/incidents/set-incident-privacy.ts'
+import { createIncidentField, listIncidentFields } from '../../domain/fields/create-incident-field.ts'
 import { setTeamAndAssignee } from '../../domain/incidents/set-team-and-assignee.ts'
 import { updateIncidentFields } from '../../domain/incidents/update-incident-fields.ts'
 import { getOriginalMessage } from '../../domain/alerts/get-original-message.ts'
@@ -83,6 +85,7 @@ const ZPatch = z.strictObject({
   appendDescription: z.boolean().optional(),
   targets: z.array(z.string().max(320)).max(1000).optional(),
   attackers: z.array(z.string().max(320)).max(1000).optional(),
+  isPrivate: z.boolean().optional(),
 })
 /** Edits fields, team/assignee, description (overwrite or append) and users in one call (each step its own transaction). */
 incidentsApi.patch('/api/v1/incidents/:id', ...write, input('json', ZPatch), async (c) => {
@@ -96,6 +99,7 @@ incidentsApi.patch('/api/v1/incidents/:id', ...write, input('json', ZPatch), asy
   if (b.description !== undefined)
     await setDescription(db, actor, id, { description: b.description, overwrite: !b.appendDescription })
   if (b.targets || b.attackers) await addIncidentUsers(db, actor, id, { targets: b.targets, attackers: b.attackers })
+  if (b.isPrivate !== undefined) await setIncidentPrivacy(db, actor, id, b.isPrivate)
   return c.json({ data: await getIncident(db, actor, id) })
 })
 
@@ -188,3 +192,20 @@ const download = (blob: { size: number; stream: () => Readable }, filename: stri
     },
   })
 }
+
+incidentsApi.get('/api/v1/incident-fields', guard({ auth: 'actor', permission: 'incidents.read' }), async (c) =>
+  c.json({ data: await listIncidentFields(c.var.deps.db, c.var.actor!) }),
+)
+incidentsApi.post(
+  '/api/v1/incident-fields',
+  guard({ auth: 'actor', permission: 'fields.manage' }),
+  input(
+    'json',
+    z.strictObject({
+      name: z.string().min(1).max(100),
+      kind: z.enum(['text', 'select']),
+      options: z.array(z.string().max(200)).max(200).optional(),
+    }),
+  ),
+  async (c) => c.json({ data: await createIncidentField(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
+)

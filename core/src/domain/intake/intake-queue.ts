@@ -25,7 +25,7 @@ export class IntakeQueue {
     this.db = db
     this.boss = boss
     this.maxBatch = options.maxBatch ?? 400
-    this.maxFlushes = options.maxFlushes ?? 2
+    this.maxFlushes = options.maxFlushes ?? 4
   }
 
   /** Resolves once the alert is committed, with its alert and incident ids. */

@@ -6,7 +6,7 @@ import path from 'node:path'
 export const BENCH = {
   // intake runs on a fresh data dir of its own; the list benchmark keeps its generated data
   dataDir: path.resolve(
-    process.env.BENCH_DATA_DIR ?? (process.argv[1]?.includes('intake') ? 'test/.tmp/bench-intake' : 'test/.tmp/bench'),
+    process.env.BENCH_DATA_DIR ?? (path.basename(process.argv[1] ?? '').startsWith('intake') ? 'test/.tmp/bench-intake' : 'test/.tmp/bench'),
   ),
   port: Number(process.env.BENCH_PORT ?? 8280),
   consolePort: Number(process.env.BENCH_CONSOLE_PORT ?? 8281),

@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, inArray } from 'drizzle-orm'
 import { z } from 'zod'
 import { alertEmails, alerts, matchConditions, matchEvaluations } from '../db/schema/index.ts'
 import { evaluateCondition } from '../domain/intake/evaluate-condition.ts'
@@ -19,41 +19,40 @@ export const alertMatchJob = defineJob({
   }),
   queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 300, deadLetter: 'alert.match.dlq' },
   async run({ alerts: batch }, { db }) {
-    const conditionsBySource = new Map<number, (typeof matchConditions.$inferSelect)[]>()
-    let matchedAlerts = 0
-    for (const { alertId, incidentId } of batch) {
-      const [alert] = await db.select().from(alerts).where(eq(alerts.id, alertId))
-      if (!alert) continue
-      let conditions = conditionsBySource.get(alert.sourceId)
-      if (!conditions) {
-        conditions = await db
+    const ids = batch.map((b) => b.alertId)
+    const incidentOf = new Map(batch.map((b) => [b.alertId, b.incidentId]))
+    // Three reads and one write for the whole batch (intake enqueues one job per group commit).
+    const rows = await db.select().from(alerts).where(inArray(alerts.id, ids))
+    const sourceIds = [...new Set(rows.map((r) => r.sourceId))]
+    const conditions = sourceIds.length
+      ? await db
           .select()
           .from(matchConditions)
-          .where(and(eq(matchConditions.sourceId, alert.sourceId), eq(matchConditions.isEnabled, true)))
+          .where(and(inArray(matchConditions.sourceId, sourceIds), eq(matchConditions.isEnabled, true)))
           .orderBy(asc(matchConditions.position), asc(matchConditions.id))
-        conditionsBySource.set(alert.sourceId, conditions)
-      }
-      const emails = conditions.length
-        ? await db.select().from(alertEmails).where(eq(alertEmails.alertId, alertId))
-        : []
+      : []
+    const withConditions = rows.filter((r) => conditions.some((c) => c.sourceId === r.sourceId)).map((r) => r.id)
+    const emails = withConditions.length
+      ? await db.select().from(alertEmails).where(inArray(alertEmails.alertId, withConditions))
+      : []
+    const values = rows.map((alert) => {
+      const mine = conditions.filter((c) => c.sourceId === alert.sourceId)
+      const subject = { alert, emails: emails.filter((e) => e.alertId === alert.id) }
       const matched: number[] = []
-      for (const c of conditions) {
-        if (!evaluateCondition(c.condition, { alert, emails })) continue
+      for (const c of mine) {
+        if (!evaluateCondition(c.condition, subject)) continue
         matched.push(c.id)
         if (c.stopProcessing) break
       }
-      if (matched.length) matchedAlerts++
-      await db
-        .insert(matchEvaluations)
-        .values({
-          alertId,
-          incidentId,
-          matchedConditionIds: matched,
-          evaluatedConditions: conditions.length,
-          isMatched: matched.length > 0,
-        })
-        .onConflictDoNothing()
-    }
-    return { evaluated: batch.length, matchedAlerts }
+      return {
+        alertId: alert.id,
+        incidentId: incidentOf.get(alert.id)!,
+        matchedConditionIds: matched,
+        evaluatedConditions: mine.length,
+        isMatched: matched.length > 0,
+      }
+    })
+    if (values.length) await db.insert(matchEvaluations).values(values).onConflictDoNothing()
+    return { evaluated: values.length, matchedAlerts: values.filter((v) => v.isMatched).length }
   },
 })

@@ -16,20 +16,33 @@ const { options } = parseArgs(process.argv.slice(2))
 if (typeof options.keygen === 'string') {
   const k = generateKeyPairSync('ed25519')
   mkdirSync(options.keygen, { recursive: true })
-  writeFileSync(path.join(options.keygen, 'img-signing.pem'), k.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' })
+  writeFileSync(path.join(options.keygen, 'img-signing.pem'), k.privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+    mode: 0o600,
+    flag: 'wx',
+  })
   writeFileSync(path.join(options.keygen, 'img-signing.pub'), k.publicKey.export({ type: 'spki', format: 'pem' }))
   process.stdout.write(`wrote ${options.keygen}/img-signing.pem (keep it secret) and img-signing.pub\n`)
   process.exit(0)
 }
 if (typeof options.key !== 'string') {
-  process.stderr.write('usage: npm run build:img -- --key FILE [--out FILE] [--version V] [--min-version V] [--notes FILE] [--no-node-modules]\n')
+  process.stderr.write(
+    'usage: npm run build:img -- --key FILE [--out FILE] [--version V] [--min-version V] [--notes FILE] [--no-node-modules]\n',
+  )
   process.exit(2)
 }
 const pkg = JSON.parse(readFileSync(path.join(RELEASE_ROOT, 'package.json'), 'utf8'))
 const version = typeof options.version === 'string' ? options.version : pkg.version
-const entries = ['package.json', 'package-lock.json', 'tsconfig.json', 'core', 'console', 'appliance', 'migrations', 'systemd', 'node_modules'].filter(
-  (e) => existsSync(path.join(RELEASE_ROOT, e)) && !(e === 'node_modules' && options['no-node-modules']),
-)
+const entries = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'core',
+  'console',
+  'appliance',
+  'migrations',
+  'systemd',
+  'node_modules',
+].filter((e) => existsSync(path.join(RELEASE_ROOT, e)) && !(e === 'node_modules' && options['no-node-modules']))
 const out = typeof options.out === 'string' ? options.out : path.join(RELEASE_ROOT, 'dist', `clawback-${version}.img`)
 const { manifest } = await buildImg({
   sourceDir: RELEASE_ROOT,

@@ -13,7 +13,10 @@ import { tableChecksums } from './checksums.ts'
 
 const keys = () => {
   const k = generateKeyPairSync('ed25519')
-  return { priv: k.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), pub: k.publicKey.export({ type: 'spki', format: 'pem' }).toString() }
+  return {
+    priv: k.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    pub: k.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  }
 }
 
 /** A release folder: package.json, the repository's migrations plus `extra`, and the public key. */
@@ -33,18 +36,40 @@ describe('upgrade images', () => {
   const signer = keys()
   const stranger = keys()
 
-  const img = async (name: string, version: string, opts: { minVersion?: string; extra?: Record<string, string>; key?: string } = {}) => {
+  const img = async (
+    name: string,
+    version: string,
+    opts: { minVersion?: string; extra?: Record<string, string>; key?: string } = {},
+  ) => {
     const src = path.join(work, `src-${name}`)
     makeRelease(src, version, signer.pub, opts.extra)
     const out = path.join(work, `${name}.img`)
-    await buildImg({ sourceDir: src, entries: ['package.json', 'migrations', 'appliance', 'core.js'], version, minVersion: opts.minVersion ?? '0.1.0', notes: `Release ${version}: faster`, privateKeyPem: opts.key ?? signer.priv, out })
+    await buildImg({
+      sourceDir: src,
+      entries: ['package.json', 'migrations', 'appliance', 'core.js'],
+      version,
+      minVersion: opts.minVersion ?? '0.1.0',
+      notes: `Release ${version}: faster`,
+      privateKeyPem: opts.key ?? signer.priv,
+      out,
+    })
     return out
   }
-  const base = () => ({ root, databaseUrl: app.testDb.url, dataDir: app.dataDir, keyring: app.deps.keyring, actor: SYSTEM })
+  const base = () => ({
+    root,
+    databaseUrl: app.testDb.url,
+    dataDir: app.dataDir,
+    keyring: app.deps.keyring,
+    actor: SYSTEM,
+  })
   let auditMax = 0
   /** Every table's checksum; audit rows written by the upgrade itself (backup, rollback) are left out. */
   const state = async (isFirst = true) => {
-    if (isFirst) auditMax = Number(((await app.deps.db.$client`SELECT coalesce(max(id), 0) AS m FROM audit_log`) as unknown as [{ m: string }])[0].m)
+    if (isFirst)
+      auditMax = Number(
+        ((await app.deps.db.$client`SELECT coalesce(max(id), 0) AS m FROM audit_log`) as unknown as [{ m: string }])[0]
+          .m,
+      )
     return tableChecksums(app.deps.db.$client, auditMax)
   }
 
@@ -79,7 +104,10 @@ describe('upgrade images', () => {
     const unsigned = path.join(work, 'unsigned.img')
     const mlen = raw.readUInt32BE(15)
     const sigAt = 15 + 4 + mlen
-    writeFileSync(unsigned, Buffer.concat([raw.subarray(0, sigAt), Buffer.alloc(4), raw.subarray(sigAt + 4 + raw.readUInt32BE(sigAt))]))
+    writeFileSync(
+      unsigned,
+      Buffer.concat([raw.subarray(0, sigAt), Buffer.alloc(4), raw.subarray(sigAt + 4 + raw.readUInt32BE(sigAt))]),
+    )
     expect(() => verifyUpgrade({ file: unsigned, root })).toThrow(/not signed/)
 
     writeFileSync(path.join(work, 'junk.img'), 'hello')
@@ -93,7 +121,9 @@ describe('upgrade images', () => {
     expect(() => verifyUpgrade({ file: needsNewer, root })).toThrow(/upgrades from 0.2.5/)
 
     const before = await state()
-    await expect(applyUpgrade({ ...base(), file: good, freeBytes: () => 1024 * 1024 })).rejects.toThrow(/not enough free space/)
+    await expect(applyUpgrade({ ...base(), file: good, freeBytes: () => 1024 * 1024 })).rejects.toThrow(
+      /not enough free space/,
+    )
     await expect(applyUpgrade({ ...base(), file: wrongKey })).rejects.toThrow(/signature/)
     expect(releaseLayout(root).currentVersion()).toBe('0.1.0')
     expect(existsSync(releaseLayout(root).releaseDir('0.2.0'))).toBe(false)
@@ -101,13 +131,20 @@ describe('upgrade images', () => {
   })
 
   it('a failing migration rolls back: previous release current, data intact', async () => {
-    const bad = await img('bad-migration', '0.2.0', { extra: { '9001_ok.sql': 'CREATE TABLE upgrade_probe (id int);', '9002_bad.sql': 'ALTER TABLE no_such_table ADD COLUMN x int;' } })
+    const bad = await img('bad-migration', '0.2.0', {
+      extra: {
+        '9001_ok.sql': 'CREATE TABLE upgrade_probe (id int);',
+        '9002_bad.sql': 'ALTER TABLE no_such_table ADD COLUMN x int;',
+      },
+    })
     const before = await state()
     await expect(applyUpgrade({ ...base(), file: bad })).rejects.toThrow(/rolled back.*no_such_table/)
     expect(releaseLayout(root).currentVersion()).toBe('0.1.0')
     expect(existsSync(releaseLayout(root).releaseDir('0.2.0'))).toBe(false)
     expect(await state(false)).toEqual(before)
-    const [{ t }] = (await app.deps.db.$client`SELECT to_regclass('public.upgrade_probe')::text AS t`) as unknown as [{ t: string | null }]
+    const [{ t }] = (await app.deps.db.$client`SELECT to_regclass('public.upgrade_probe')::text AS t`) as unknown as [
+      { t: string | null },
+    ]
     expect(t).toBeNull()
   })
 
@@ -115,11 +152,19 @@ describe('upgrade images', () => {
     const next = await img('health', '0.2.0', { extra: { '9001_add.sql': 'CREATE TABLE upgrade_probe (id int);' } })
     const before = await state()
     await expect(
-      applyUpgrade({ ...base(), file: next, healthCheck: async () => { throw new Error('readyz answered 503') } }),
+      applyUpgrade({
+        ...base(),
+        file: next,
+        healthCheck: async () => {
+          throw new Error('readyz answered 503')
+        },
+      }),
     ).rejects.toThrow(/rolled back: readyz answered 503/)
     expect(releaseLayout(root).currentVersion()).toBe('0.1.0')
     expect(await state(false)).toEqual(before)
-    const [{ t }] = (await app.deps.db.$client`SELECT to_regclass('public.upgrade_probe')::text AS t`) as unknown as [{ t: string | null }]
+    const [{ t }] = (await app.deps.db.$client`SELECT to_regclass('public.upgrade_probe')::text AS t`) as unknown as [
+      { t: string | null },
+    ]
     expect(t).toBeNull()
   })
 
@@ -133,7 +178,9 @@ describe('upgrade images', () => {
     expect(readFileSync(path.join(layout.current, 'core.js'), 'utf8')).toContain('0.2.0')
     const [{ n }] = (await app.deps.db.$client`SELECT count(*)::int AS n FROM incidents`) as unknown as [{ n: number }]
     expect(n).toBe(50)
-    const [audit] = (await app.deps.db.$client`SELECT action FROM audit_log ORDER BY id DESC LIMIT 1`) as unknown as [{ action: string }]
+    const [audit] = (await app.deps.db.$client`SELECT action FROM audit_log ORDER BY id DESC LIMIT 1`) as unknown as [
+      { action: string },
+    ]
     expect(audit.action).toBe('upgrade.apply')
   })
 })

@@ -41,7 +41,10 @@ const withSchema = async <T>(url: string, fn: (sql: ReturnType<typeof openDb>['$
     await closeDb(db)
   }
 }
-const appliedMigrations = (url: string) => withSchema(url, async (sql) => (await sql<{ name: string }[]>`SELECT name FROM schema_migrations ORDER BY name`).map((r) => r.name))
+const appliedMigrations = (url: string) =>
+  withSchema(url, async (sql) =>
+    (await sql<{ name: string }[]>`SELECT name FROM schema_migrations ORDER BY name`).map((r) => r.name),
+  )
 
 /**
  * Verifies an IMG without changing anything (signature against the running release's key, every
@@ -55,14 +58,24 @@ export const verifyUpgrade = (input: Pick<UpgradeInput, 'file' | 'root' | 'publi
   const pem = input.publicKeyPem ?? readFileSync(layout.publicKeyFile(), 'utf8')
   const { manifest, payloadBytes } = readImg(input.file, pem)
   if (compareVersions(manifest.version, current) <= 0) {
-    throw new AppError('CONFLICT', `upgrade image ${manifest.version} is not newer than the running release ${current} (downgrades are refused)`)
+    throw new AppError(
+      'CONFLICT',
+      `upgrade image ${manifest.version} is not newer than the running release ${current} (downgrades are refused)`,
+    )
   }
   if (compareVersions(current, manifest.minVersion) < 0) {
-    throw new AppError('CONFLICT', `upgrade image ${manifest.version} upgrades from ${manifest.minVersion} or later; this appliance runs ${current}`)
+    throw new AppError(
+      'CONFLICT',
+      `upgrade image ${manifest.version} upgrades from ${manifest.minVersion} or later; this appliance runs ${current}`,
+    )
   }
   const need = payloadBytes * 2 + 64 * 1024 * 1024
   const free = (input.freeBytes ?? statFree)(layout.base)
-  if (free < need) throw new AppError('CONFLICT', `not enough free space: the upgrade needs ${Math.ceil(need / 2 ** 20)} MiB, ${Math.floor(free / 2 ** 20)} MiB are free`)
+  if (free < need)
+    throw new AppError(
+      'CONFLICT',
+      `not enough free space: the upgrade needs ${Math.ceil(need / 2 ** 20)} MiB, ${Math.floor(free / 2 ** 20)} MiB are free`,
+    )
   return { manifest, current, payloadBytes }
 }
 
@@ -83,7 +96,9 @@ export const applyUpgrade = async (input: UpgradeInput) => {
   const audit = async (action: string, after: Record<string, unknown>) => {
     const db = openDb(input.databaseUrl, { max: 1 })
     try {
-      await db.transaction((tx) => appendAudit(tx, input.actor, { action, objectType: 'release', objectId: manifest.version, after }))
+      await db.transaction((tx) =>
+        appendAudit(tx, input.actor, { action, objectType: 'release', objectId: manifest.version, after }),
+      )
     } finally {
       await closeDb(db)
     }
@@ -93,7 +108,16 @@ export const applyUpgrade = async (input: UpgradeInput) => {
   const db = openDb(input.databaseUrl, { max: 2 })
   let backupFile: string
   try {
-    backupFile = (await createBackup({ db, keyring: input.keyring, dataDir: input.dataDir, actor: input.actor, trigger: 'pre-upgrade', progress: (s, p) => progress(`backup: ${s}`, 10 + p * 0.3) })).file
+    backupFile = (
+      await createBackup({
+        db,
+        keyring: input.keyring,
+        dataDir: input.dataDir,
+        actor: input.actor,
+        trigger: 'pre-upgrade',
+        progress: (s, p) => progress(`backup: ${s}`, 10 + p * 0.3),
+      })
+    ).file
   } finally {
     await closeDb(db)
   }
@@ -118,7 +142,12 @@ export const applyUpgrade = async (input: UpgradeInput) => {
 
     progress('health check', 85)
     await (input.healthCheck ?? defaultHealthCheck(input.databaseUrl, manifest.version))(target)
-    await audit('upgrade.apply', { from: current, to: manifest.version, migrations: applied, backup: path.basename(backupFile) })
+    await audit('upgrade.apply', {
+      from: current,
+      to: manifest.version,
+      migrations: applied,
+      backup: path.basename(backupFile),
+    })
     progress('done', 100)
     return { from: current, to: manifest.version, migrations: applied, backup: backupFile, notes: manifest.notes }
   } catch (err) {
@@ -127,12 +156,28 @@ export const applyUpgrade = async (input: UpgradeInput) => {
     const afterFail = await appliedMigrations(input.databaseUrl).catch(() => undefined)
     const schemaChanged = !afterFail || afterFail.join() !== before.join()
     if (schemaChanged) {
-      await restoreBackup({ file: backupFile, keyring: input.keyring, dataDir: input.dataDir, databaseUrl: input.databaseUrl, actor: input.actor })
+      await restoreBackup({
+        file: backupFile,
+        keyring: input.keyring,
+        dataDir: input.dataDir,
+        databaseUrl: input.databaseUrl,
+        actor: input.actor,
+      })
     }
     rmSync(partial, { recursive: true, force: true })
-    if (existsSync(target) && layout.currentVersion() !== manifest.version) rmSync(target, { recursive: true, force: true })
-    await audit('upgrade.rollback', { from: current, to: manifest.version, reason: (err as Error).message, restoredBackup: schemaChanged ? path.basename(backupFile) : null }).catch(() => {})
-    const e = new AppError('UNAVAILABLE', `upgrade to ${manifest.version} failed and was rolled back: ${(err as Error).message}`, { rolledBack: true })
+    if (existsSync(target) && layout.currentVersion() !== manifest.version)
+      rmSync(target, { recursive: true, force: true })
+    await audit('upgrade.rollback', {
+      from: current,
+      to: manifest.version,
+      reason: (err as Error).message,
+      restoredBackup: schemaChanged ? path.basename(backupFile) : null,
+    }).catch(() => {})
+    const e = new AppError(
+      'UNAVAILABLE',
+      `upgrade to ${manifest.version} failed and was rolled back: ${(err as Error).message}`,
+      { rolledBack: true },
+    )
     throw e
   }
 }

@@ -1,5 +1,15 @@
 import { createHash, createPublicKey, sign, verify } from 'node:crypto'
-import { closeSync, createWriteStream, fstatSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  createWriteStream,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+  writeSync,
+} from 'node:fs'
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
 import { AppError } from '../../../core/src/errors.ts'
@@ -13,7 +23,14 @@ import { AppError } from '../../../core/src/errors.ts'
  */
 export const IMG_MAGIC = Buffer.from('CLAWBACK-IMG 1\n')
 export type ImgFile = { path: string; size: number; mode: number; sha256: string }
-export type ImgManifest = { format: 1; version: string; minVersion: string; notes: string; createdAt: string; files: ImgFile[] }
+export type ImgManifest = {
+  format: 1
+  version: string
+  minVersion: string
+  notes: string
+  createdAt: string
+  files: ImgFile[]
+}
 
 const u32 = (n: number) => {
   const b = Buffer.alloc(4)
@@ -45,14 +62,29 @@ const hashFile = (file: string) => {
 }
 
 /** Builds and signs an IMG from `sourceDir`'s listed entries (files or folders). The key is an Ed25519 private key (PEM). */
-export const buildImg = async (input: { sourceDir: string; entries: string[]; version: string; minVersion: string; notes: string; privateKeyPem: string; out: string }) => {
+export const buildImg = async (input: {
+  sourceDir: string
+  entries: string[]
+  version: string
+  minVersion: string
+  notes: string
+  privateKeyPem: string
+  out: string
+}) => {
   const rels = input.entries.flatMap((e) => listFiles(input.sourceDir, e))
   const files: ImgFile[] = rels.map((rel) => {
     const full = path.join(input.sourceDir, rel)
     const st = statSync(full)
     return { path: rel.split(path.sep).join('/'), size: st.size, mode: st.mode & 0o777, sha256: hashFile(full) }
   })
-  const manifest: ImgManifest = { format: 1, version: input.version, minVersion: input.minVersion, notes: input.notes, createdAt: new Date().toISOString(), files }
+  const manifest: ImgManifest = {
+    format: 1,
+    version: input.version,
+    minVersion: input.minVersion,
+    notes: input.notes,
+    createdAt: new Date().toISOString(),
+    files,
+  }
   const body = Buffer.from(JSON.stringify(manifest))
   const signature = sign(null, body, input.privateKeyPem)
   mkdirSync(path.dirname(input.out), { recursive: true })
@@ -81,7 +113,8 @@ const readExact = (fd: number, pos: number, n: number) => {
 
 const safeRel = (p: string) => {
   const norm = path.posix.normalize(p)
-  if (norm.startsWith('../') || norm === '..' || path.posix.isAbsolute(norm) || norm.includes('\0')) throw new AppError('INVALID_REQUEST', `upgrade image holds an unsafe path: ${p}`)
+  if (norm.startsWith('../') || norm === '..' || path.posix.isAbsolute(norm) || norm.includes('\0'))
+    throw new AppError('INVALID_REQUEST', `upgrade image holds an unsafe path: ${p}`)
   return norm
 }
 
@@ -95,7 +128,8 @@ export const readImg = (file: string, publicKeyPem: string, destDir?: string) =>
   const fd = openSync(file, 'r')
   try {
     const size = fstatSync(fd).size
-    if (size < IMG_MAGIC.length + 8 || !readExact(fd, 0, IMG_MAGIC.length).equals(IMG_MAGIC)) throw new AppError('INVALID_REQUEST', 'not a Clawback upgrade image')
+    if (size < IMG_MAGIC.length + 8 || !readExact(fd, 0, IMG_MAGIC.length).equals(IMG_MAGIC))
+      throw new AppError('INVALID_REQUEST', 'not a Clawback upgrade image')
     let pos = IMG_MAGIC.length
     const mlen = readExact(fd, pos, 4).readUInt32BE()
     if (mlen > 64 * 1024 * 1024) throw new AppError('INVALID_REQUEST', 'upgrade image manifest is too large')
@@ -112,11 +146,17 @@ export const readImg = (file: string, publicKeyPem: string, destDir?: string) =>
     } catch {
       isValid = false
     }
-    if (!isValid) throw new AppError('INVALID_REQUEST', 'upgrade image signature is not valid for this appliance (wrong key, or the manifest was altered)')
+    if (!isValid)
+      throw new AppError(
+        'INVALID_REQUEST',
+        'upgrade image signature is not valid for this appliance (wrong key, or the manifest was altered)',
+      )
     const manifest = JSON.parse(body.toString('utf8')) as ImgManifest
-    if (manifest.format !== 1) throw new AppError('INVALID_REQUEST', `upgrade image format ${manifest.format} is not supported`)
+    if (manifest.format !== 1)
+      throw new AppError('INVALID_REQUEST', `upgrade image format ${manifest.format} is not supported`)
     const payload = manifest.files.reduce((s, f) => s + f.size, 0)
-    if (size !== pos + payload) throw new AppError('INVALID_REQUEST', 'upgrade image payload does not match its manifest (truncated or extended)')
+    if (size !== pos + payload)
+      throw new AppError('INVALID_REQUEST', 'upgrade image payload does not match its manifest (truncated or extended)')
     const buf = Buffer.allocUnsafe(1 << 20)
     for (const f of manifest.files) {
       const rel = safeRel(f.path)
@@ -137,7 +177,8 @@ export const readImg = (file: string, publicKeyPem: string, destDir?: string) =>
         left -= n
       }
       if (out !== undefined) closeSync(out)
-      if (h.digest('hex') !== f.sha256) throw new AppError('INVALID_REQUEST', `upgrade image file ${f.path} was altered (checksum mismatch)`)
+      if (h.digest('hex') !== f.sha256)
+        throw new AppError('INVALID_REQUEST', `upgrade image file ${f.path} was altered (checksum mismatch)`)
     }
     return { manifest, payloadBytes: payload }
   } finally {

@@ -3,6 +3,9 @@ import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../../core/src/api/env.ts'
 import { guard } from '../../core/src/api/middleware/auth.ts'
 import { mountAssets } from './assets.ts'
+import { consoleHome } from './console-pages/console-home.ts'
+import { mountConsolePages } from './console-pages/routes.ts'
+import { CONSOLE_NAV } from './console-pages/view.ts'
 import { accountPassword, accountPasswordForm } from './handlers/account-password.ts'
 import { home } from './handlers/home.ts'
 import { sessionLogin, sessionLoginForm } from './handlers/session-login.ts'
@@ -37,9 +40,10 @@ export const mounts = {
     app.get('/', guard({ auth: 'actor', ui: true }), home)
   },
   console: (app: Hono<AppEnv>) => {
-    app.use('*', htmlErrors({ area: 'Management console', nav: [] }))
+    app.use('*', htmlErrors({ area: 'Management console', nav: CONSOLE_NAV }))
     mountAssets(app)
     mountSession(app, 'management console')
-    app.get('/', guard({ auth: 'actor', ui: true, permission: 'system.manage' }), home)
+    app.get('/', guard({ auth: 'actor', ui: true, permission: 'system.manage' }), consoleHome)
+    mountConsolePages(app)
   },
 }

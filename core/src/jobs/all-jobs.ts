@@ -1,5 +1,6 @@
 import type { JobDef } from './define-job.ts'
+import { backupCreateJob, backupScheduleJob } from '../../../appliance/src/jobs/backup-jobs.ts'
 import { sessionsPurgeJob } from './sessions-purge.ts'
 
 /** Every job the workers run: explicit, greppable, no glob. */
-export const ALL_JOBS: JobDef<any>[] = [sessionsPurgeJob]
+export const ALL_JOBS: JobDef<any>[] = [sessionsPurgeJob, backupCreateJob, backupScheduleJob]

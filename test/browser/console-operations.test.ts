@@ -40,7 +40,7 @@ describe('management console in Chromium', () => {
     const privateKeyPem = signer.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
     await buildImg({ sourceDir: path.join(work, 'next'), entries: ['package.json', 'migrations', 'appliance', 'app.js'], version: '0.2.0', minVersion: '0.1.0', notes: 'Clawback 0.2.0 — console test release', privateKeyPem, out: path.join(work, 'good.img') })
     const raw = readFileSync(path.join(work, 'good.img'))
-    raw[raw.length - 5] ^= 1
+    raw[raw.length - 5] = raw[raw.length - 5]! ^ 1
     writeFileSync(path.join(work, 'tampered.img'), raw)
 
     app = await startTestApp()

@@ -16,7 +16,13 @@ import { errorPage, type NavItem } from './views/layout.ts'
 const htmlErrors = (options: { area?: string; nav?: NavItem[] }) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const p = c.req.path
-    if (!p.startsWith('/api/') && !p.startsWith('/threat/') && !p.startsWith('/feeds/') && p !== '/healthz' && p !== '/readyz') {
+    if (
+      !p.startsWith('/api/') &&
+      !p.startsWith('/threat/') &&
+      !p.startsWith('/feeds/') &&
+      p !== '/healthz' &&
+      p !== '/readyz'
+    ) {
       c.set('renderError', (status, message) => errorPage(c, status, message, options))
     }
     await next()

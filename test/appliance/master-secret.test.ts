@@ -23,7 +23,9 @@ describe('master secret', () => {
     const keys = unwrapMasterSecret(text, 'twelve chars or more')
     expect(keys[0]!.secret.equals(app.deps.keyring.current.secret)).toBe(true)
     expect(() => unwrapMasterSecret(text, 'twelve chars or less')).toThrow(/wrong passphrase/)
-    expect(() => unwrapMasterSecret(text.replace('"version": 1', '"version": 2'), 'twelve chars or more')).toThrow(/unsupported version/)
+    expect(() => unwrapMasterSecret(text.replace('"version": 1', '"version": 2'), 'twelve chars or more')).toThrow(
+      /unsupported version/,
+    )
     expect(() => unwrapMasterSecret('{}', 'x')).toThrow(/not a master secret export/)
   })
 
@@ -43,7 +45,9 @@ describe('master secret', () => {
     expect([...onDisk.keys.keys()]).toEqual([r.keyId])
     for (const ref of refs) expect(await getCredential(db, onDisk, ref)).toBe(`secret-${ref.ownerId}`)
     await expect(getCredential(db, oldRing, refs[0]!)).rejects.toThrow(/does not hold/)
-    const [audit] = (await db.$client`SELECT action FROM audit_log ORDER BY id DESC LIMIT 1`) as unknown as [{ action: string }]
+    const [audit] = (await db.$client`SELECT action FROM audit_log ORDER BY id DESC LIMIT 1`) as unknown as [
+      { action: string },
+    ]
     expect(audit.action).toBe('master_secret.rotate')
   })
 
@@ -57,7 +61,10 @@ describe('master secret', () => {
     await expect(rotateMasterSecret(db, SYSTEM, keyring, file)).rejects.toThrow(/does not hold/)
     expect(readFileSync(file, 'utf8')).toBe(before)
     expect(keyring.current.id).toBe(currentBefore)
-    const rows = (await db.$client`SELECT DISTINCT key_id FROM credentials WHERE owner_kind = 'connector'`) as unknown as { key_id: string }[]
+    const rows =
+      (await db.$client`SELECT DISTINCT key_id FROM credentials WHERE owner_kind = 'connector'`) as unknown as {
+        key_id: string
+      }[]
     expect(rows.map((x) => x.key_id)).toEqual([currentBefore])
   })
 })

@@ -39,7 +39,10 @@ try {
            now() - (g || ' seconds')::interval, now()
       FROM generate_series(1, ${n}) g`)
   await db.$client.unsafe('VACUUM ANALYZE incidents')
-  const [{ size }] = (await db.$client`SELECT pg_size_pretty(pg_database_size(current_database())) AS size`) as unknown as [{ size: string }]
+  const [{ size }] =
+    (await db.$client`SELECT pg_size_pretty(pg_database_size(current_database())) AS size`) as unknown as [
+      { size: string },
+    ]
   console.log(`generated ${n} incidents in ${((performance.now() - t) / 1000).toFixed(1)} s; database ${size}`)
 
   t = performance.now()

@@ -11,7 +11,8 @@ import { startTestApp, type TestApp } from '../harness/app.ts'
 import { browserSignIn, launchBrowser, screenshot, serveApp } from '../harness/browser.ts'
 import { makeUser, PASSWORD, signInAs } from '../harness/factories.ts'
 
-const count = async (app: TestApp) => Number(((await app.deps.db.$client`SELECT count(*) AS n FROM incidents`) as unknown as [{ n: string }])[0].n)
+const count = async (app: TestApp) =>
+  Number(((await app.deps.db.$client`SELECT count(*) AS n FROM incidents`) as unknown as [{ n: string }])[0].n)
 
 describe('management console in Chromium', () => {
   let app: TestApp
@@ -38,13 +39,25 @@ describe('management console in Chromium', () => {
     layout.switchTo('0.1.0')
     release(path.join(work, 'next'), '0.2.0')
     const privateKeyPem = signer.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-    await buildImg({ sourceDir: path.join(work, 'next'), entries: ['package.json', 'migrations', 'appliance', 'app.js'], version: '0.2.0', minVersion: '0.1.0', notes: 'Clawback 0.2.0 — console test release', privateKeyPem, out: path.join(work, 'good.img') })
+    await buildImg({
+      sourceDir: path.join(work, 'next'),
+      entries: ['package.json', 'migrations', 'appliance', 'app.js'],
+      version: '0.2.0',
+      minVersion: '0.1.0',
+      notes: 'Clawback 0.2.0 — console test release',
+      privateKeyPem,
+      out: path.join(work, 'good.img'),
+    })
     const raw = readFileSync(path.join(work, 'good.img'))
     raw[raw.length - 5] = raw[raw.length - 5]! ^ 1
     writeFileSync(path.join(work, 'tampered.img'), raw)
 
     app = await startTestApp()
-    await startWorkers(app.deps.boss, { db: app.deps.db, log: app.deps.log, keyring: app.deps.keyring, dataDir: app.dataDir }, 1)
+    await startWorkers(
+      app.deps.boss,
+      { db: app.deps.db, log: app.deps.log, keyring: app.deps.keyring, dataDir: app.dataDir },
+      1,
+    )
     admin = (await makeUser(app.deps.db, ['Admins'])).user.username
     await app.deps.db.$client`INSERT INTO incidents (summary) SELECT 'incident ' || g FROM generate_series(1, 25) g`
     server = await serveApp(app.console)

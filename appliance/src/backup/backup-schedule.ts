@@ -24,11 +24,21 @@ export const readBackupSchedule = (db: DbOrTx) => readSetting(db, SCHEDULE_KEY, 
 export const setBackupSchedule = async (db: Db, actor: Actor, input: unknown) => {
   assertCan(actor, 'system.manage')
   const parsed = ZBackupSchedule.safeParse(input)
-  if (!parsed.success) throw new AppError('INVALID_REQUEST', `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`)
+  if (!parsed.success)
+    throw new AppError(
+      'INVALID_REQUEST',
+      `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
+    )
   await db.transaction(async (tx) => {
     const before = await readBackupSchedule(tx)
     await writeSetting(tx, SCHEDULE_KEY, parsed.data, actor.userId)
-    await appendAudit(tx, actor, { action: 'backup.schedule', objectType: 'setting', objectId: SCHEDULE_KEY, before, after: parsed.data })
+    await appendAudit(tx, actor, {
+      action: 'backup.schedule',
+      objectType: 'setting',
+      objectId: SCHEDULE_KEY,
+      before,
+      after: parsed.data,
+    })
   })
   return parsed.data
 }

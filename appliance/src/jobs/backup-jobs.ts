@@ -39,10 +39,16 @@ export const backupScheduleJob = defineJob({
     if (!isBackupDue(schedule, new Date(), last ? new Date(last.createdAt) : undefined)) return { due: false }
     const actor = { ...SYSTEM, label: 'scheduled backup' }
     const b = await trackOp(dataDir, newOpId('backup'), 'backup', (progress) =>
-      createBackup({ db, keyring, dataDir, actor, trigger: 'scheduled', progress }).then((x) => ({ name: x.name, size: x.size })),
+      createBackup({ db, keyring, dataDir, actor, trigger: 'scheduled', progress }).then((x) => ({
+        name: x.name,
+        size: x.size,
+      })),
     )
     const pruned = pruneScheduledBackups(dataDir, schedule.retention)
-    if (pruned.length) await db.transaction((tx) => appendAudit(tx, actor, { action: 'backup.prune', objectType: 'backup', after: { deleted: pruned } }))
+    if (pruned.length)
+      await db.transaction((tx) =>
+        appendAudit(tx, actor, { action: 'backup.prune', objectType: 'backup', after: { deleted: pruned } }),
+      )
     return { due: true, ...b, pruned }
   },
 })

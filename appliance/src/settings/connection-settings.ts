@@ -26,7 +26,8 @@ export const VIRUSTOTAL_KEY = { ownerKind: 'system', ownerId: 'virustotal', name
 
 const parse = <T>(schema: z.ZodType<T>, input: unknown) => {
   const r = schema.safeParse(input)
-  if (!r.success) throw new AppError('INVALID_REQUEST', `${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`)
+  if (!r.success)
+    throw new AppError('INVALID_REQUEST', `${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`)
   return r.data
 }
 
@@ -50,8 +51,10 @@ export const setConnectionSettings = async (
   assertCan(actor, 'system.manage')
   const smtp = input.smtp === undefined ? undefined : parse(ZSmtp, input.smtp)
   const proxy = input.proxy === undefined ? undefined : parse(ZProxy, input.proxy)
-  if (proxy?.url && !/^https?:\/\/[^\s]+$/.test(proxy.url)) throw new AppError('INVALID_REQUEST', 'proxy.url: expected http://host:port')
-  if (input.virusTotalKey && !/^[a-f0-9]{64}$/i.test(input.virusTotalKey)) throw new AppError('INVALID_REQUEST', 'virusTotalKey: a VirusTotal API key is 64 hexadecimal characters')
+  if (proxy?.url && !/^https?:\/\/[^\s]+$/.test(proxy.url))
+    throw new AppError('INVALID_REQUEST', 'proxy.url: expected http://host:port')
+  if (input.virusTotalKey && !/^[a-f0-9]{64}$/i.test(input.virusTotalKey))
+    throw new AppError('INVALID_REQUEST', 'virusTotalKey: a VirusTotal API key is 64 hexadecimal characters')
   await db.transaction(async (tx) => {
     if (smtp) await writeSetting(tx, SMTP_KEY, smtp, actor.userId)
     if (proxy) await writeSetting(tx, PROXY_KEY, proxy, actor.userId)

@@ -35,9 +35,17 @@ export const systemHealth = async (db: Db, actor: Actor, roles: Set<string>): Pr
   const [load, mem, fs, cpu] = await Promise.all([si.currentLoad(), si.mem(), si.fsSize(), si.cpu()])
   const [pg] = (await db.execute(sql`SELECT pg_database_size(current_database())::bigint AS size,
       (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database())::int AS conns,
-      current_setting('max_connections')::int AS max, current_setting('server_version') AS version`)) as unknown as [{ size: string; conns: number; max: number; version: string }]
-  const queues = (await db.execute(sql`SELECT name, queued_count, active_count, failed_count, dead_letter FROM ${sql.identifier(BOSS_SCHEMA)}.queue ORDER BY name`)) as unknown as {
-    name: string; queued_count: number; active_count: number; failed_count: number; dead_letter: string | null
+      current_setting('max_connections')::int AS max, current_setting('server_version') AS version`)) as unknown as [
+    { size: string; conns: number; max: number; version: string },
+  ]
+  const queues = (await db.execute(
+    sql`SELECT name, queued_count, active_count, failed_count, dead_letter FROM ${sql.identifier(BOSS_SCHEMA)}.queue ORDER BY name`,
+  )) as unknown as {
+    name: string
+    queued_count: number
+    active_count: number
+    failed_count: number
+    dead_letter: string | null
   }[]
   return {
     version: releaseVersion(),
@@ -46,11 +54,25 @@ export const systemHealth = async (db: Db, actor: Actor, roles: Set<string>): Pr
     load: os.loadavg().map((l) => Math.round(l * 100) / 100),
     cpu: { cores: os.cpus().length, model: cpu.brand, busyPercent: Math.round(load.currentLoad) },
     memory: { total: mem.total, used: mem.active, available: mem.available },
-    disks: fs.map((d) => ({ mount: d.mount, fs: d.fs, size: d.size, used: d.used, usePercent: Math.round(d.use ?? 0) })),
-    network: Object.entries(os.networkInterfaces()).flatMap(([iface, addrs]) => (addrs ?? []).map((a) => ({ iface, address: a.address, family: a.family }))),
+    disks: fs.map((d) => ({
+      mount: d.mount,
+      fs: d.fs,
+      size: d.size,
+      used: d.used,
+      usePercent: Math.round(d.use ?? 0),
+    })),
+    network: Object.entries(os.networkInterfaces()).flatMap(([iface, addrs]) =>
+      (addrs ?? []).map((a) => ({ iface, address: a.address, family: a.family })),
+    ),
     postgres: { sizeBytes: Number(pg.size), connections: pg.conns, maxConnections: pg.max, version: pg.version },
     roles: ['api', 'worker', 'console'].map((name) => ({ name, isRunning: roles.has(name) })),
-    queues: queues.map((q) => ({ name: q.name, queued: Number(q.queued_count ?? 0), active: Number(q.active_count ?? 0), failed: Number(q.failed_count ?? 0), deadLetter: q.dead_letter })),
+    queues: queues.map((q) => ({
+      name: q.name,
+      queued: Number(q.queued_count ?? 0),
+      active: Number(q.active_count ?? 0),
+      failed: Number(q.failed_count ?? 0),
+      deadLetter: q.dead_letter,
+    })),
     failedJobs: await listFailedJobs(db, actor, 50),
     time: { timezone: Intl.DateTimeFormat().resolvedOptions().timeZone, now: new Date().toISOString() },
   }

@@ -7,7 +7,8 @@ import { consolePage, csrfField, errorBox, notice } from './view.ts'
 /** GET /agent — SMB protocol for agent distribution and the agents' minimum TLS version. */
 export const agentPage = async (c: Context<AppEnv>, message?: { notice?: string; error?: string }, status = 200) => {
   const s = await readAgentSettings(c.var.deps.db)
-  const opt = (v: string, cur: string, label: string) => html`<option value="${v}"${v === cur ? html` selected` : ''}>${label}</option>`
+  const opt = (v: string, cur: string, label: string) =>
+    html`<option value="${v}"${v === cur ? html` selected` : ''}>${label}</option>`
   return consolePage(
     c,
     'Agents',

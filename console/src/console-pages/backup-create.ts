@@ -12,7 +12,14 @@ export const backupCreate = async (c: Context<AppEnv>) => {
   const actor = c.var.actor!
   assertCan(actor, 'system.manage')
   const opId = newOpId('backup')
-  const op = { id: opId, kind: 'backup' as const, state: 'queued' as const, step: 'queued', percent: 0, startedAt: new Date().toISOString() }
+  const op = {
+    id: opId,
+    kind: 'backup' as const,
+    state: 'queued' as const,
+    step: 'queued',
+    percent: 0,
+    startedAt: new Date().toISOString(),
+  }
   writeOp(config.dataDir, op)
   await db.transaction((tx) => enqueue(boss, tx, backupCreateJob, { opId, requestedBy: actor.label }))
   return c.html(opFragment(op, opId))

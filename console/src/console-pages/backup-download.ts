@@ -9,7 +9,9 @@ import { backupFile } from '../../../appliance/src/backup/list-backups.ts'
 export const backupDownload = async (c: Context<AppEnv>) => {
   const name = c.req.param('name') ?? ''
   const file = backupFile(c.var.deps.config.dataDir, name)
-  await c.var.deps.db.transaction((tx) => appendAudit(tx, c.var.actor!, { action: 'backup.download', objectType: 'backup', objectId: name }))
+  await c.var.deps.db.transaction((tx) =>
+    appendAudit(tx, c.var.actor!, { action: 'backup.download', objectType: 'backup', objectId: name }),
+  )
   return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream, 200, {
     'Content-Type': 'application/octet-stream',
     'Content-Length': String(statSync(file).size),

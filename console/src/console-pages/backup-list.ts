@@ -12,7 +12,8 @@ export const backupList = async (c: Context<AppEnv>, message?: { notice?: string
   const backups = listBackups(dataDir)
   const schedule = await readBackupSchedule(c.var.deps.db)
   const ops = listOps(dataDir, 5).filter((o) => o.kind !== 'upgrade')
-  const opt = (v: string, cur: string, label = v) => html`<option value="${v}"${v === cur ? html` selected` : ''}>${label}</option>`
+  const opt = (v: string, cur: string, label = v) =>
+    html`<option value="${v}"${v === cur ? html` selected` : ''}>${label}</option>`
   return consolePage(
     c,
     'Backups',
@@ -23,7 +24,9 @@ export const backupList = async (c: Context<AppEnv>, message?: { notice?: string
   <div id="ops">${ops.map((o) => opFragment(o, o.id))}</div>
   <table id="backups"><thead><tr><th>Backup</th><th>Created</th><th>Size</th><th>Version</th><th>Kind</th><th></th></tr></thead><tbody>
   ${backups.map(
-    (b) => html`<tr data-name="${b.name}"><td class="mono"><a href="/backups/${b.name}/download">${b.name}</a></td><td>${b.createdAt}</td><td>${bytes(b.size)}</td><td>${b.version}</td><td>${b.trigger}</td>
+    (
+      b,
+    ) => html`<tr data-name="${b.name}"><td class="mono"><a href="/backups/${b.name}/download">${b.name}</a></td><td>${b.createdAt}</td><td>${bytes(b.size)}</td><td>${b.version}</td><td>${b.trigger}</td>
     <td><form class="inline" hx-post="/backups/${b.name}/verify" hx-target="closest td" hx-swap="afterbegin">${csrfField(c)}<button>Verify</button></form>
     <form class="inline" hx-post="/backups/${b.name}/restore" hx-target="#ops" hx-swap="afterbegin" hx-confirm="Restore ${b.name}? The current data is replaced (it is kept aside until the next restore).">${csrfField(c)}<button class="danger">Restore</button></form>
     <form class="inline" method="post" action="/backups/${b.name}/delete" onsubmit="return confirm('Delete this backup?')">${csrfField(c)}<button>Delete</button></form></td></tr>`,

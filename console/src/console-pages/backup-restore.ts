@@ -17,12 +17,18 @@ export const backupRestore = async (c: Context<AppEnv>) => {
   assertCan(actor, 'system.manage')
   const { config, keyring, log } = c.var.deps
   const file = backupFile(config.dataDir, c.req.param('name') ?? '')
-  if (listOps(config.dataDir, 10).some((o) => o.kind !== 'backup' && o.state === 'running')) throw new AppError('CONFLICT', 'another restore or upgrade is running')
+  if (listOps(config.dataDir, 10).some((o) => o.kind !== 'backup' && o.state === 'running'))
+    throw new AppError('CONFLICT', 'another restore or upgrade is running')
   const opId = newOpId('restore')
   const databaseUrl = await embeddedOrConfiguredUrl(c)
   void trackOp(config.dataDir, opId, 'restore', async (progress) => {
     const r = await restoreBackup({ file, keyring, dataDir: config.dataDir, databaseUrl, actor, progress })
-    return { fromVersion: r.meta.releaseVersion, newerMigrations: r.newerMigrations.length, previousDatabase: r.previousDatabase ?? null, ms: r.ms }
+    return {
+      fromVersion: r.meta.releaseVersion,
+      newerMigrations: r.newerMigrations.length,
+      previousDatabase: r.previousDatabase ?? null,
+      ms: r.ms,
+    }
   }).catch((err) => log.error({ err }, 'restore failed'))
   await new Promise((r) => setTimeout(r, 50))
   return c.html(opFragment(readOp(config.dataDir, opId), opId))

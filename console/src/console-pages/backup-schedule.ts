@@ -9,7 +9,12 @@ export const backupSchedule = async (c: Context<AppEnv>) => {
   const b = await c.req.parseBody()
   const n = (k: string) => Number(b[k])
   try {
-    await setBackupSchedule(c.var.deps.db, c.var.actor!, { frequency: b.frequency, hour: n('hour'), weekday: n('weekday'), retention: n('retention') })
+    await setBackupSchedule(c.var.deps.db, c.var.actor!, {
+      frequency: b.frequency,
+      hour: n('hour'),
+      weekday: n('weekday'),
+      retention: n('retention'),
+    })
     return backupList(c, { notice: 'Schedule saved.' })
   } catch (err) {
     return backupList(c, { error: userMessage(err) }, 422)

@@ -14,10 +14,14 @@ import { backupList } from './backup-list.ts'
 export const backupUpload = async (c: Context<AppEnv>) => {
   const body = await c.req.parseBody()
   const file = body.file
-  if (!(file instanceof File) || file.size === 0) return backupList(c, { error: 'Choose a backup file to upload.' }, 422)
+  if (!(file instanceof File) || file.size === 0)
+    return backupList(c, { error: 'Choose a backup file to upload.' }, 422)
   const dir = opsPaths(c.var.deps.config.dataDir).backups
   mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const base = path.basename(file.name).replace(/[^A-Za-z0-9._-]/g, '_').replace(/(\.cbk)?$/, '.cbk')
+  const base = path
+    .basename(file.name)
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/(\.cbk)?$/, '.cbk')
   const partial = path.join(dir, `${base}.partial`)
   await pipeline(Readable.fromWeb(file.stream() as never), createWriteStream(partial, { mode: 0o600 }))
   try {
@@ -29,6 +33,13 @@ export const backupUpload = async (c: Context<AppEnv>) => {
     throw err
   }
   renameSync(partial, path.join(dir, base))
-  await c.var.deps.db.transaction((tx) => appendAudit(tx, c.var.actor!, { action: 'backup.upload', objectType: 'backup', objectId: base, after: { size: file.size } }))
+  await c.var.deps.db.transaction((tx) =>
+    appendAudit(tx, c.var.actor!, {
+      action: 'backup.upload',
+      objectType: 'backup',
+      objectId: base,
+      after: { size: file.size },
+    }),
+  )
   return backupList(c, { notice: `Uploaded ${base}. Verify it before restoring.` })
 }

@@ -15,8 +15,17 @@ export const backupVerify = async (c: Context<AppEnv>) => {
   try {
     const { meta } = await readBackup(backupFile(config.dataDir, name), keyring)
     const rows = meta.tables.reduce((s, t) => s + t.rows, 0)
-    await db.transaction((tx) => appendAudit(tx, c.var.actor!, { action: 'backup.verify', objectType: 'backup', objectId: name, after: { ok: true } }))
-    return c.html(html`<p class="notice verify-ok" role="status">Verified: version ${meta.releaseVersion}, ${meta.tables.length} tables, ${rows} rows, ${meta.blobs} blobs, taken ${meta.createdAt}.</p>`)
+    await db.transaction((tx) =>
+      appendAudit(tx, c.var.actor!, {
+        action: 'backup.verify',
+        objectType: 'backup',
+        objectId: name,
+        after: { ok: true },
+      }),
+    )
+    return c.html(
+      html`<p class="notice verify-ok" role="status">Verified: version ${meta.releaseVersion}, ${meta.tables.length} tables, ${rows} rows, ${meta.blobs} blobs, taken ${meta.createdAt}.</p>`,
+    )
   } catch (err) {
     return c.html(errorBox(`Verification failed: ${userMessage(err)}`), 422)
   }

@@ -5,7 +5,11 @@ import { readConnectionSettings } from '../../../appliance/src/settings/connecti
 import { consolePage, csrfField, errorBox, notice } from './view.ts'
 
 /** GET /connections — SMTP, outbound proxy, VirusTotal API key (secrets are write-only). */
-export const connectionsPage = async (c: Context<AppEnv>, message?: { notice?: string; error?: string }, status = 200) => {
+export const connectionsPage = async (
+  c: Context<AppEnv>,
+  message?: { notice?: string; error?: string },
+  status = 200,
+) => {
   const s = await readConnectionSettings(c.var.deps.db, c.var.deps.keyring)
   return consolePage(
     c,

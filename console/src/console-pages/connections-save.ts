@@ -10,7 +10,13 @@ export const connectionsSave = async (c: Context<AppEnv>) => {
   const s = (k: string) => String(b[k] ?? '').trim()
   try {
     await setConnectionSettings(c.var.deps.db, c.var.actor!, c.var.deps.keyring, {
-      smtp: { host: s('smtpHost'), port: Number(s('smtpPort') || 587), security: s('smtpSecurity') || 'starttls', username: s('smtpUsername'), from: s('smtpFrom') },
+      smtp: {
+        host: s('smtpHost'),
+        port: Number(s('smtpPort') || 587),
+        security: s('smtpSecurity') || 'starttls',
+        username: s('smtpUsername'),
+        from: s('smtpFrom'),
+      },
       proxy: { url: s('proxyUrl'), noProxy: s('noProxy') },
       smtpPassword: s('smtpPassword') || undefined,
       virusTotalKey: s('virusTotalKey') || undefined,

@@ -8,6 +8,10 @@ import type { AppEnv } from '../../../core/src/api/env.ts'
 export const embeddedOrConfiguredUrl = async (c: Context<AppEnv>) => {
   const { config, db } = c.var.deps
   if (config.databaseUrl) return config.databaseUrl
-  const o = (db.$client as unknown as { options: { host: string[]; port: number[]; user: string; pass: string; database: string } }).options
+  const o = (
+    db.$client as unknown as {
+      options: { host: string[]; port: number[]; user: string; pass: string; database: string }
+    }
+  ).options
   return `postgres://${encodeURIComponent(o.user)}:${encodeURIComponent(o.pass)}@${o.host[0]}:${o.port[0]}/${o.database}`
 }

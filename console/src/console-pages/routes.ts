@@ -33,10 +33,18 @@ const view = (h: (c: Context<AppEnv>) => unknown) => (c: Context<AppEnv>) => h(c
 
 /** The management console's route table (console role only; every page needs system.manage). */
 export const mountConsolePages = (app: Hono<AppEnv>) => {
-  app.get('/system', admin(), view((c) => systemPage(c)))
+  app.get(
+    '/system',
+    admin(),
+    view((c) => systemPage(c)),
+  )
   app.post('/system/jobs/:queue/:id/retry', admin(), systemJobRetry)
   app.get('/ops/:id', admin(), opStatus)
-  app.get('/backups', admin(), view((c) => backupList(c)))
+  app.get(
+    '/backups',
+    admin(),
+    view((c) => backupList(c)),
+  )
   app.post('/backups', admin(), backupCreate)
   app.post('/backups/upload', admin(), backupUpload)
   app.post('/backups/schedule', admin(), backupSchedule)
@@ -44,19 +52,39 @@ export const mountConsolePages = (app: Hono<AppEnv>) => {
   app.post('/backups/:name/verify', admin(), backupVerify)
   app.post('/backups/:name/restore', admin(), backupRestore)
   app.post('/backups/:name/delete', admin(), backupDelete)
-  app.get('/secret', admin(), view((c) => secretPage(c)))
+  app.get(
+    '/secret',
+    admin(),
+    view((c) => secretPage(c)),
+  )
   app.post('/secret/export', admin(), secretExport)
   app.post('/secret/import', admin(), secretImport)
   app.post('/secret/rotate', admin(), secretRotate)
-  app.get('/upgrade', admin(), view((c) => upgradePage(c)))
+  app.get(
+    '/upgrade',
+    admin(),
+    view((c) => upgradePage(c)),
+  )
   app.post('/upgrade/upload', admin(), upgradeUpload)
   app.post('/upgrade/:id/apply', admin(), upgradeApply)
-  app.get('/tls', admin(), view((c) => tlsPage(c)))
+  app.get(
+    '/tls',
+    admin(),
+    view((c) => tlsPage(c)),
+  )
   app.post('/tls/csr', admin(), tlsCsr)
   app.post('/tls/certificate', admin(), tlsCertificate)
   app.post('/tls/settings', admin(), tlsSettings)
-  app.get('/agent', admin(), view((c) => agentPage(c)))
+  app.get(
+    '/agent',
+    admin(),
+    view((c) => agentPage(c)),
+  )
   app.post('/agent', admin(), agentSave)
-  app.get('/connections', admin(), view((c) => connectionsPage(c)))
+  app.get(
+    '/connections',
+    admin(),
+    view((c) => connectionsPage(c)),
+  )
   app.post('/connections', admin(), connectionsSave)
 }

@@ -11,7 +11,11 @@ export const secretExport = async (c: Context<AppEnv>) => {
   try {
     const text = await exportMasterSecret(c.var.deps.db, c.var.actor!, c.var.deps.keyring, String(b.passphrase ?? ''))
     const stamp = new Date().toISOString().slice(0, 10)
-    return c.body(text, 200, { 'Content-Type': 'application/json', 'Content-Disposition': `attachment; filename="clawback-master-secret-${stamp}.json"`, 'Cache-Control': 'no-store' })
+    return c.body(text, 200, {
+      'Content-Type': 'application/json',
+      'Content-Disposition': `attachment; filename="clawback-master-secret-${stamp}.json"`,
+      'Cache-Control': 'no-store',
+    })
   } catch (err) {
     return secretPage(c, { error: userMessage(err) }, 422)
   }

@@ -10,8 +10,17 @@ export const secretImport = async (c: Context<AppEnv>) => {
   if (!(b.file instanceof File)) return secretPage(c, { error: 'Choose the export file.' }, 422)
   const { db, keyring, config } = c.var.deps
   try {
-    const r = await importMasterSecret(db, c.var.actor!, keyring, config.masterSecretFile, await b.file.text(), String(b.passphrase ?? ''))
-    return secretPage(c, { notice: `Imported. Current key is now ${r.keyId}. Restart the other roles so they load it.` })
+    const r = await importMasterSecret(
+      db,
+      c.var.actor!,
+      keyring,
+      config.masterSecretFile,
+      await b.file.text(),
+      String(b.passphrase ?? ''),
+    )
+    return secretPage(c, {
+      notice: `Imported. Current key is now ${r.keyId}. Restart the other roles so they load it.`,
+    })
   } catch (err) {
     return secretPage(c, { error: userMessage(err) }, 422)
   }

@@ -9,7 +9,9 @@ export const secretRotate = async (c: Context<AppEnv>) => {
   const { db, keyring, config } = c.var.deps
   try {
     const r = await rotateMasterSecret(db, c.var.actor!, keyring, config.masterSecretFile)
-    return secretPage(c, { notice: `Rotated to ${r.keyId}; ${r.reencrypted} credential(s) re-encrypted. Export the new secret now.` })
+    return secretPage(c, {
+      notice: `Rotated to ${r.keyId}; ${r.reencrypted} credential(s) re-encrypted. Export the new secret now.`,
+    })
   } catch (err) {
     return secretPage(c, { error: userMessage(err) }, 422)
   }

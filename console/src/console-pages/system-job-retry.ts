@@ -5,6 +5,12 @@ import { systemPage } from './system-page.ts'
 
 /** POST /system/jobs/:queue/:id/retry — retries a failed job or re-drives a dead letter. Audited by the domain. */
 export const systemJobRetry = async (c: Context<AppEnv>) => {
-  const r = await retryJob(c.var.deps.db, c.var.deps.boss, c.var.actor!, c.req.param('queue') ?? '', c.req.param('id') ?? '')
+  const r = await retryJob(
+    c.var.deps.db,
+    c.var.deps.boss,
+    c.var.actor!,
+    c.req.param('queue') ?? '',
+    c.req.param('id') ?? '',
+  )
   return systemPage(c, `Job sent again to ${r.queue}.`)
 }

@@ -4,7 +4,8 @@ import type { AppEnv } from '../../../core/src/api/env.ts'
 import { systemHealth } from '../../../appliance/src/system/system-health.ts'
 import { bytes, consolePage, csrfField, notice } from './view.ts'
 
-const dur = (s: number) => `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h ${Math.floor((s % 3600) / 60)}m`
+const dur = (s: number) =>
+  `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h ${Math.floor((s % 3600) / 60)}m`
 
 /** GET /system — health, queues and dead letters (retry buttons), version, network (read-only in a checkout). */
 export const systemPage = async (c: Context<AppEnv>, message?: string) => {
@@ -25,7 +26,9 @@ export const systemPage = async (c: Context<AppEnv>, message?: string) => {
   ${h.queues.map((q) => html`<tr><td class="mono">${q.name}</td><td>${q.queued}</td><td>${q.active}</td><td>${q.failed}</td><td class="mono">${q.deadLetter ?? ''}</td></tr>`)}</table>
   <h2>Failed jobs and dead letters (recent errors)</h2><table id="failed"><tr><th>Queue</th><th>State</th><th>Error</th><th>When</th><th></th></tr>
   ${h.failedJobs.map(
-    (j) => html`<tr><td class="mono">${j.queue}</td><td>${j.isDeadLetter ? 'dead letter' : j.state}</td><td class="mono">${JSON.stringify(j.error ?? '').slice(0, 300)}</td><td>${j.createdAt.toISOString()}</td>
+    (
+      j,
+    ) => html`<tr><td class="mono">${j.queue}</td><td>${j.isDeadLetter ? 'dead letter' : j.state}</td><td class="mono">${JSON.stringify(j.error ?? '').slice(0, 300)}</td><td>${j.createdAt.toISOString()}</td>
     <td><form method="post" action="/system/jobs/${j.queue}/${j.id}/retry">${csrfField(c)}<button>Retry</button></form></td></tr>`,
   )}
   ${h.failedJobs.length === 0 ? html`<tr><td colspan="5" class="muted">None.</td></tr>` : ''}</table></section>

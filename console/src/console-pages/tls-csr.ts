@@ -14,7 +14,10 @@ export const tlsCsr = async (c: Context<AppEnv>) => {
       country: String(b.country ?? '').toUpperCase() || undefined,
       sans: String(b.sans ?? '').split(','),
     })
-    return c.body(pem, 200, { 'Content-Type': 'application/pkcs10', 'Content-Disposition': 'attachment; filename="clawback.csr"' })
+    return c.body(pem, 200, {
+      'Content-Type': 'application/pkcs10',
+      'Content-Disposition': 'attachment; filename="clawback.csr"',
+    })
   } catch (err) {
     return tlsPage(c, { error: userMessage(err) }, 422)
   }

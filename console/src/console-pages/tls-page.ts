@@ -14,10 +14,12 @@ export const tlsPage = async (c: Context<AppEnv>, message?: { notice?: string; e
     c,
     'TLS',
     html`<section class="card"><h1>TLS certificate</h1>${notice(message?.notice)}${errorBox(message?.error)}
-  ${cert
-    ? html`<table><tr><th>Subject</th><td class="mono">${cert.subject}</td></tr><tr><th>Issuer</th><td class="mono">${cert.issuer}${cert.isSelfSigned ? ' (self-signed)' : ''}</td></tr>
+  ${
+    cert
+      ? html`<table><tr><th>Subject</th><td class="mono">${cert.subject}</td></tr><tr><th>Issuer</th><td class="mono">${cert.issuer}${cert.isSelfSigned ? ' (self-signed)' : ''}</td></tr>
       <tr><th>Names</th><td class="mono">${cert.subjectAltName}</td></tr><tr><th>Valid</th><td>${cert.validFrom} – ${cert.validTo}</td></tr><tr><th>SHA-256</th><td class="mono">${cert.fingerprint256}</td></tr></table>`
-    : html`<p class="muted">No certificate yet: a self-signed one is created when a web role starts with TLS.</p>`}</section>
+      : html`<p class="muted">No certificate yet: a self-signed one is created when a web role starts with TLS.</p>`
+  }</section>
 <section class="card"><h2>Certificate request (CSR)</h2>
   <form method="post" action="/tls/csr">${csrfField(c)}
   <label>Host name (common name) <input name="commonName" required></label>

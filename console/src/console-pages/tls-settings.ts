@@ -8,9 +8,18 @@ import { userMessage } from './view.ts'
 export const tlsSettings = async (c: Context<AppEnv>) => {
   const b = await c.req.parseBody()
   try {
-    const r = await setWebTls(c.var.deps.db, c.var.actor!, c.var.deps.config.dataDir, { minVersion: b.minVersion as 'TLSv1.2' })
+    const r = await setWebTls(c.var.deps.db, c.var.actor!, c.var.deps.config.dataDir, {
+      minVersion: b.minVersion as 'TLSv1.2',
+    })
     return tlsPage(c, { notice: `Minimum TLS version is ${r.minVersion}.` })
   } catch (err) {
-    return tlsPage(c, { error: err instanceof Error && err.name === 'ZodError' ? 'minVersion: choose TLSv1.2 or TLSv1.3' : userMessage(err) }, 422)
+    return tlsPage(
+      c,
+      {
+        error:
+          err instanceof Error && err.name === 'ZodError' ? 'minVersion: choose TLSv1.2 or TLSv1.3' : userMessage(err),
+      },
+      422,
+    )
   }
 }

@@ -18,12 +18,22 @@ export const upgradeApply = async (c: Context<AppEnv>) => {
   const id = c.req.param('id') ?? ''
   const { config, keyring, log } = c.var.deps
   const file = path.join(opsPaths(config.dataDir).staging, `${id}.img`)
-  if (!/^img-\d+$/.test(id) || !existsSync(file)) throw new AppError('NOT_FOUND', 'staged upgrade image not found; upload it again')
-  if (listOps(config.dataDir, 10).some((o) => o.kind !== 'backup' && o.state === 'running')) throw new AppError('CONFLICT', 'another restore or upgrade is running')
+  if (!/^img-\d+$/.test(id) || !existsSync(file))
+    throw new AppError('NOT_FOUND', 'staged upgrade image not found; upload it again')
+  if (listOps(config.dataDir, 10).some((o) => o.kind !== 'backup' && o.state === 'running'))
+    throw new AppError('CONFLICT', 'another restore or upgrade is running')
   const opId = newOpId('upgrade')
   const databaseUrl = await embeddedOrConfiguredUrl(c)
   void trackOp(config.dataDir, opId, 'upgrade', async (progress) => {
-    const r = await applyUpgrade({ file, root: upgradeRoot(), databaseUrl, dataDir: config.dataDir, keyring, actor, progress })
+    const r = await applyUpgrade({
+      file,
+      root: upgradeRoot(),
+      databaseUrl,
+      dataDir: config.dataDir,
+      keyring,
+      actor,
+      progress,
+    })
     return { from: r.from, to: r.to, migrations: r.migrations.length }
   }).catch((err) => log.error({ err }, 'upgrade failed'))
   await new Promise((r) => setTimeout(r, 50))

@@ -8,7 +8,11 @@ import { upgradeRoot } from './upgrade-root.ts'
 import { consolePage, csrfField, errorBox, notice, opFragment } from './view.ts'
 
 /** GET /upgrade — running release, IMG upload, upgrade progress. */
-export const upgradePage = (c: Context<AppEnv>, message?: { notice?: string; error?: string; body?: unknown }, status = 200) => {
+export const upgradePage = (
+  c: Context<AppEnv>,
+  message?: { notice?: string; error?: string; body?: unknown },
+  status = 200,
+) => {
   const layout = releaseLayout(upgradeRoot())
   const ops = listOps(c.var.deps.config.dataDir, 3).filter((o) => o.kind === 'upgrade')
   return consolePage(

@@ -26,7 +26,14 @@ export const upgradeUpload = async (c: Context<AppEnv>) => {
   renameSync(`${file}.partial`, file)
   try {
     const { manifest, current } = verifyUpgrade({ file, root: upgradeRoot() })
-    await c.var.deps.db.transaction((tx) => appendAudit(tx, c.var.actor!, { action: 'upgrade.verify', objectType: 'release', objectId: manifest.version, after: { ok: true, from: current } }))
+    await c.var.deps.db.transaction((tx) =>
+      appendAudit(tx, c.var.actor!, {
+        action: 'upgrade.verify',
+        objectType: 'release',
+        objectId: manifest.version,
+        after: { ok: true, from: current },
+      }),
+    )
     return upgradePage(c, {
       notice: `Verified: ${b.file.name} upgrades ${current} to ${manifest.version}.`,
       body: html`<h2>Release notes for ${manifest.version}</h2><pre class="notes">${manifest.notes}</pre>
@@ -35,7 +42,13 @@ export const upgradeUpload = async (c: Context<AppEnv>) => {
   } catch (err) {
     rmSync(file, { force: true })
     const message = userMessage(err)
-    await c.var.deps.db.transaction((tx) => appendAudit(tx, c.var.actor!, { action: 'upgrade.refuse', objectType: 'release', after: { file: b.file instanceof File ? b.file.name : '', reason: message } }))
+    await c.var.deps.db.transaction((tx) =>
+      appendAudit(tx, c.var.actor!, {
+        action: 'upgrade.refuse',
+        objectType: 'release',
+        after: { file: b.file instanceof File ? b.file.name : '', reason: message },
+      }),
+    )
     return upgradePage(c, { error: `Refused: ${message}` }, 422)
   }
 }

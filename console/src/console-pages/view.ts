@@ -16,9 +16,11 @@ export const CONSOLE_NAV: NavItem[] = [
   { href: '/connections', label: 'Connections', permission: 'system.manage' },
 ]
 
-export const consolePage = (c: Context<AppEnv>, title: string, body: Html, status = 200) => page(c, title, body, status, { nav: CONSOLE_NAV, area: 'Management console' })
+export const consolePage = (c: Context<AppEnv>, title: string, body: Html, status = 200) =>
+  page(c, title, body, status, { nav: CONSOLE_NAV, area: 'Management console' })
 
-export const csrfField = (c: Context<AppEnv>) => html`<input type="hidden" name="_csrf" value="${c.var.session?.csrfToken ?? ''}">`
+export const csrfField = (c: Context<AppEnv>) =>
+  html`<input type="hidden" name="_csrf" value="${c.var.session?.csrfToken ?? ''}">`
 
 export const bytes = (n: number) => {
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
@@ -42,12 +44,19 @@ export const userMessage = (err: unknown) => {
 
 /** A long operation's progress; polls itself every second while it runs (htmx), stops when done. */
 export const opFragment = (op: OpStatus | undefined, id: string) => {
-  if (!op) return html`<div class="op" id="op-${id}"><p class="muted">Operation ${id} is queued…</p><div hx-get="/ops/${id}" hx-trigger="every 1s" hx-target="closest .op" hx-swap="outerHTML"></div></div>`
+  if (!op)
+    return html`<div class="op" id="op-${id}"><p class="muted">Operation ${id} is queued…</p><div hx-get="/ops/${id}" hx-trigger="every 1s" hx-target="closest .op" hx-swap="outerHTML"></div></div>`
   const isRunning = op.state === 'running' || op.state === 'queued'
   return html`<div class="op" id="op-${op.id}" data-state="${op.state}"${isRunning ? html` hx-get="/ops/${op.id}" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>
   <p><strong>${op.kind}</strong> <span class="badge">${op.state}</span> ${op.step}</p>
   <progress max="100" value="${op.percent}">${op.percent}%</progress> <span>${op.percent}%</span>
   ${op.error ? errorBox(op.error) : ''}
-  ${op.state === 'succeeded' && op.result ? html`<p class="muted mono">${Object.entries(op.result).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ')}</p>` : ''}
+  ${
+    op.state === 'succeeded' && op.result
+      ? html`<p class="muted mono">${Object.entries(op.result)
+          .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+          .join(' · ')}</p>`
+      : ''
+  }
 </div>`
 }

@@ -32,7 +32,10 @@ const backupArg = (ctx: CommandContext) => {
   if (!a) throw new Error('name a backup (see `clawbackctl backup list`) or give a file path')
   return a.includes('/') ? path.resolve(a) : backupFile(ctx.config.dataDir, a)
 }
-const withRuntime = async <T>(ctx: CommandContext, fn: (rt: Awaited<ReturnType<CommandContext['runtime']>>) => Promise<T>) => {
+const withRuntime = async <T>(
+  ctx: CommandContext,
+  fn: (rt: Awaited<ReturnType<CommandContext['runtime']>>) => Promise<T>,
+) => {
   const rt = await ctx.runtime()
   try {
     return await fn(rt)
@@ -57,7 +60,13 @@ export const applianceCommands: Command[] = [
     summary: 'take a backup now (database, blobs, configuration; encrypted)',
     run: (ctx) =>
       withRuntime(ctx, async (rt) => {
-        const b = await createBackup({ db: rt.db, keyring: rt.keyring, dataDir: ctx.config.dataDir, actor: CTL, progress: progressTo(ctx) })
+        const b = await createBackup({
+          db: rt.db,
+          keyring: rt.keyring,
+          dataDir: ctx.config.dataDir,
+          actor: CTL,
+          progress: progressTo(ctx),
+        })
         ctx.stderr('\n')
         ctx.stdout(`${b.file}\n`)
         return 0
@@ -68,7 +77,8 @@ export const applianceCommands: Command[] = [
     usage: 'backup list',
     summary: 'list backups with size, version and kind',
     async run(ctx) {
-      for (const b of listBackups(ctx.config.dataDir)) ctx.stdout(`${b.name}\t${b.size}\t${b.version}\t${b.trigger}\t${b.createdAt}\n`)
+      for (const b of listBackups(ctx.config.dataDir))
+        ctx.stdout(`${b.name}\t${b.size}\t${b.version}\t${b.trigger}\t${b.createdAt}\n`)
       return 0
     },
   },
@@ -79,7 +89,9 @@ export const applianceCommands: Command[] = [
     async run(ctx) {
       const { loadOrCreateMasterSecret } = await import('../../../../core/src/crypto/master-secret.ts')
       const { meta } = await readBackup(backupArg(ctx), loadOrCreateMasterSecret(ctx.config.masterSecretFile))
-      ctx.stdout(`OK: version ${meta.releaseVersion}, ${meta.tables.length} tables, ${meta.tables.reduce((s, t) => s + t.rows, 0)} rows, ${meta.blobs} blobs, taken ${meta.createdAt}\n`)
+      ctx.stdout(
+        `OK: version ${meta.releaseVersion}, ${meta.tables.length} tables, ${meta.tables.reduce((s, t) => s + t.rows, 0)} rows, ${meta.blobs} blobs, taken ${meta.createdAt}\n`,
+      )
       return 0
     },
   },
@@ -91,9 +103,18 @@ export const applianceCommands: Command[] = [
       if (ctx.options.yes !== true) throw new Error('restore replaces the current data: add --yes')
       const file = backupArg(ctx)
       return withRuntime(ctx, async (rt) => {
-        const r = await restoreBackup({ file, keyring: rt.keyring, dataDir: ctx.config.dataDir, databaseUrl: rt.url, actor: CTL, progress: progressTo(ctx) })
+        const r = await restoreBackup({
+          file,
+          keyring: rt.keyring,
+          dataDir: ctx.config.dataDir,
+          databaseUrl: rt.url,
+          actor: CTL,
+          progress: progressTo(ctx),
+        })
         ctx.stderr('\n')
-        ctx.stdout(`restored backup of ${r.meta.createdAt} (version ${r.meta.releaseVersion}) in ${r.ms} ms; newer migrations applied: ${r.newerMigrations.length}; previous database kept as ${r.previousDatabase ?? '(none)'}\nrestart the roles (systemctl restart clawback.target) so every process reconnects\n`)
+        ctx.stdout(
+          `restored backup of ${r.meta.createdAt} (version ${r.meta.releaseVersion}) in ${r.ms} ms; newer migrations applied: ${r.newerMigrations.length}; previous database kept as ${r.previousDatabase ?? '(none)'}\nrestart the roles (systemctl restart clawback.target) so every process reconnects\n`,
+        )
         return 0
       })
     },
@@ -102,7 +123,8 @@ export const applianceCommands: Command[] = [
     path: ['backup', 'delete'],
     usage: 'backup delete NAME',
     summary: 'delete a backup file',
-    run: (ctx) => withRuntime(ctx, async (rt) => (await deleteBackup(rt.db, CTL, ctx.config.dataDir, ctx.args[0] ?? ''), 0)),
+    run: (ctx) =>
+      withRuntime(ctx, async (rt) => (await deleteBackup(rt.db, CTL, ctx.config.dataDir, ctx.args[0] ?? ''), 0)),
   },
   {
     path: ['backup', 'schedule'],
@@ -111,7 +133,12 @@ export const applianceCommands: Command[] = [
     run: (ctx) =>
       withRuntime(ctx, async (rt) => {
         const n = (k: string, d: number) => (str(ctx.options[k]) ? Number(ctx.options[k]) : d)
-        const s = await setBackupSchedule(rt.db, CTL, { frequency: str(ctx.options.frequency) ?? 'off', hour: n('hour', 2), weekday: n('weekday', 0), retention: n('retention', 7) })
+        const s = await setBackupSchedule(rt.db, CTL, {
+          frequency: str(ctx.options.frequency) ?? 'off',
+          hour: n('hour', 2),
+          weekday: n('weekday', 0),
+          retention: n('retention', 7),
+        })
         ctx.stdout(`${JSON.stringify(s)}\n`)
         return 0
       }),
@@ -150,7 +177,14 @@ export const applianceCommands: Command[] = [
       if (!file) throw new Error('usage: secret import FILE')
       const pass = await passphrase(ctx)
       return withRuntime(ctx, async (rt) => {
-        const r = await importMasterSecret(rt.db, CTL, rt.keyring, ctx.config.masterSecretFile, readFileSync(file, 'utf8'), pass)
+        const r = await importMasterSecret(
+          rt.db,
+          CTL,
+          rt.keyring,
+          ctx.config.masterSecretFile,
+          readFileSync(file, 'utf8'),
+          pass,
+        )
         ctx.stdout(`current key ${r.keyId}; keys ${r.keyIds.join(', ')}\nrestart the roles so they load it\n`)
         return 0
       })
@@ -183,7 +217,15 @@ export const applianceCommands: Command[] = [
     summary: 'apply an IMG (backup, install, migrate, switch, health check; rolls back on failure)',
     run: (ctx) =>
       withRuntime(ctx, async (rt) => {
-        const r = await applyUpgrade({ file: ctx.args[0] ?? '', root: root(ctx), databaseUrl: rt.url, dataDir: ctx.config.dataDir, keyring: rt.keyring, actor: CTL, progress: progressTo(ctx) })
+        const r = await applyUpgrade({
+          file: ctx.args[0] ?? '',
+          root: root(ctx),
+          databaseUrl: rt.url,
+          dataDir: ctx.config.dataDir,
+          keyring: rt.keyring,
+          actor: CTL,
+          progress: progressTo(ctx),
+        })
         ctx.stderr('\n')
         ctx.stdout(`upgraded ${r.from} -> ${r.to}; migrations: ${r.migrations.join(', ') || 'none'}\n`)
         return 0
@@ -205,7 +247,14 @@ export const applianceCommands: Command[] = [
     run: (ctx) =>
       withRuntime(ctx, async (rt) => {
         const sans = ctx.options.san === undefined ? [] : ([] as string[]).concat(ctx.options.san as string)
-        ctx.stdout(await generateCsr(rt.db, CTL, ctx.config.dataDir, { commonName: str(ctx.options.cn) ?? '', organization: str(ctx.options.org), country: str(ctx.options.country), sans }))
+        ctx.stdout(
+          await generateCsr(rt.db, CTL, ctx.config.dataDir, {
+            commonName: str(ctx.options.cn) ?? '',
+            organization: str(ctx.options.org),
+            country: str(ctx.options.country),
+            sans,
+          }),
+        )
         return 0
       }),
   },
@@ -216,8 +265,15 @@ export const applianceCommands: Command[] = [
     run: (ctx) =>
       withRuntime(ctx, async (rt) => {
         const read = (k: string) => (str(ctx.options[k]) ? readFileSync(str(ctx.options[k])!, 'utf8') : undefined)
-        const r = await installCertificate(rt.db, CTL, ctx.config.dataDir, { certificate: read('cert') ?? '', chain: read('chain'), privateKey: read('key'), hostname: str(ctx.options.hostname) ?? '' })
-        ctx.stdout(`installed ${r.subject}, valid until ${r.validTo}; restart the web roles not started from this console\n`)
+        const r = await installCertificate(rt.db, CTL, ctx.config.dataDir, {
+          certificate: read('cert') ?? '',
+          chain: read('chain'),
+          privateKey: read('key'),
+          hostname: str(ctx.options.hostname) ?? '',
+        })
+        ctx.stdout(
+          `installed ${r.subject}, valid until ${r.validTo}; restart the web roles not started from this console\n`,
+        )
         return 0
       }),
   },
@@ -244,7 +300,8 @@ export const applianceCommands: Command[] = [
   },
   {
     path: ['agent', 'set'],
-    usage: 'agent set [--smb SMB2|SMB1 --confirm-smb1] [--tls-min TLSv1.2|TLSv1.1|TLSv1 --confirm-legacy-tls] [--port N]',
+    usage:
+      'agent set [--smb SMB2|SMB1 --confirm-smb1] [--tls-min TLSv1.2|TLSv1.1|TLSv1 --confirm-legacy-tls] [--port N]',
     summary: 'change the agent SMB protocol, minimum TLS version or endpoint port',
     run: (ctx) =>
       withRuntime(ctx, async (rt) => {

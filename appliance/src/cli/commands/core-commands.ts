@@ -145,7 +145,9 @@ export const coreCommands: Command[] = [
         else if (jobs.length === 0) ctx.stdout('no failed or dead-lettered jobs\n')
         else
           for (const j of jobs)
-            ctx.stdout(`${j.createdAt.toISOString()}  ${j.queue}  ${j.id}  ${j.isDeadLetter ? `dead-letter (from ${j.sourceQueue})` : j.state}  ${JSON.stringify(j.error).slice(0, 200)}\n`)
+            ctx.stdout(
+              `${j.createdAt.toISOString()}  ${j.queue}  ${j.id}  ${j.isDeadLetter ? `dead-letter (from ${j.sourceQueue})` : j.state}  ${JSON.stringify(j.error).slice(0, 200)}\n`,
+            )
         return 0
       } finally {
         await rt.close()

@@ -31,6 +31,8 @@ export type UpgradeInput = {
    * helper and poll /readyz; the default checks the new release's files and schema are in place.
    */
   healthCheck?: (releaseDir: string) => Promise<void>
+  /** runs after a rollback (the appliance restarts the role units on the previous release) */
+  afterRollback?: () => Promise<void>
 }
 
 const withSchema = async <T>(url: string, fn: (sql: ReturnType<typeof openDb>['$client']) => Promise<T>) => {
@@ -167,6 +169,7 @@ export const applyUpgrade = async (input: UpgradeInput) => {
     rmSync(partial, { recursive: true, force: true })
     if (existsSync(target) && layout.currentVersion() !== manifest.version)
       rmSync(target, { recursive: true, force: true })
+    await input.afterRollback?.().catch(() => {})
     await audit('upgrade.rollback', {
       from: current,
       to: manifest.version,

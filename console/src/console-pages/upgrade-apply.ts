@@ -5,6 +5,7 @@ import type { AppEnv } from '../../../core/src/api/env.ts'
 import { AppError } from '../../../core/src/errors.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
 import { opsPaths } from '../../../appliance/src/ops/paths.ts'
+import { submitPrivilegedRequest } from '../../../appliance/src/ops/privileged-requests.ts'
 import { listOps, newOpId, readOp, trackOp } from '../../../appliance/src/ops/progress.ts'
 import { applyUpgrade } from '../../../appliance/src/upgrade/apply-upgrade.ts'
 import { embeddedOrConfiguredUrl } from './database-url.ts'
@@ -23,6 +24,16 @@ export const upgradeApply = async (c: Context<AppEnv>) => {
   if (listOps(config.dataDir, 10).some((o) => o.kind !== 'backup' && o.state === 'running'))
     throw new AppError('CONFLICT', 'another restore or upgrade is running')
   const opId = newOpId('upgrade')
+  if (process.env.CLAWBACK_PRIVILEGED === 'systemd') {
+    // the appliance: the console runs unprivileged; root's oneshot unit applies it (see ops/privileged-requests.ts)
+    submitPrivilegedRequest(config.dataDir, {
+      kind: 'upgrade-apply',
+      opId,
+      image: `${id}.img`,
+      requestedBy: actor.label,
+    })
+    return c.html(opFragment(readOp(config.dataDir, opId), opId))
+  }
   const databaseUrl = await embeddedOrConfiguredUrl(c)
   void trackOp(config.dataDir, opId, 'upgrade', async (progress) => {
     const r = await applyUpgrade({

@@ -51,6 +51,21 @@ const progressTo = (ctx: CommandContext) => {
     last = line
   }
 }
+/** GET /readyz on loopback (the appliance's own, possibly self-signed, certificate is accepted). */
+const isReady = async (port: number, tls: boolean) => {
+  const mod = tls ? await import('node:https') : await import('node:http')
+  return new Promise<boolean>((resolve) => {
+    const req = mod.get(
+      { host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 2000 },
+      (res) => {
+        res.resume()
+        resolve(res.statusCode === 200)
+      },
+    )
+    req.on('error', () => resolve(false))
+    req.on('timeout', () => req.destroy())
+  })
+}
 const root = (ctx: CommandContext) => str(ctx.options.root) ?? process.env.CLAWBACK_ROOT ?? '/'
 
 export const applianceCommands: Command[] = [
@@ -317,3 +332,58 @@ export const applianceCommands: Command[] = [
       }),
   },
 ]
+
+/**
+ * `privileged run`: what the root oneshot unit executes (systemd/clawback-privileged.service).
+ * Upgrades run as root so the release folder can be written; the restart restarts the role units.
+ */
+applianceCommands.push({
+  path: ['privileged', 'run'],
+  usage: 'privileged run   (root only; started by clawback-privileged.path)',
+  summary: 'carry out the console’s queued privileged requests (upgrade apply, restart)',
+  async run(ctx) {
+    const { runPrivilegedRequests } = await import('../../ops/privileged-requests.ts')
+    const { trackOp } = await import('../../ops/progress.ts')
+    const { opsPaths } = await import('../../ops/paths.ts')
+    const { execFileSync } = await import('node:child_process')
+    const restartUnits = () =>
+      execFileSync(
+        'systemctl',
+        ['restart', 'clawback-api.service', 'clawback-worker.service', 'clawback-console.service'],
+        { stdio: 'inherit' },
+      )
+    const outcomes = await runPrivilegedRequests(ctx.config.dataDir, {
+      restart: async (r) => {
+        await trackOp(ctx.config.dataDir, r.opId, 'restore', async () => (restartUnits(), { restarted: true }))
+      },
+      'upgrade-apply': async (r) =>
+        withRuntime(ctx, async (rt) => {
+          await trackOp(ctx.config.dataDir, r.opId, 'upgrade', async (progress) => {
+            const result = await applyUpgrade({
+              file: path.join(opsPaths(ctx.config.dataDir).staging, r.image),
+              root: root(ctx),
+              databaseUrl: rt.url,
+              dataDir: ctx.config.dataDir,
+              keyring: rt.keyring,
+              actor: { ...CTL, label: `${r.requestedBy} (privileged helper)` },
+              progress,
+              healthCheck: async () => {
+                restartUnits()
+                for (let i = 0; i < 60; i++) {
+                  if (await isReady(ctx.config.port, ctx.config.tls)) return
+                  await new Promise((res) => setTimeout(res, 1000))
+                }
+                throw new Error('the api role did not become ready within 60 s')
+              },
+              afterRollback: async () => {
+                restartUnits()
+              },
+            })
+            return { from: result.from, to: result.to, migrations: result.migrations.length }
+          })
+        }),
+    })
+    for (const o of outcomes) ctx.stderr(`${o.file}: ${o.outcome}\n`)
+    return outcomes.some((o) => o.outcome !== 'done') ? 1 : 0
+  },
+})

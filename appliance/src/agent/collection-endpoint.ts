@@ -49,8 +49,7 @@ export const startCollectionEndpoint = async (input: {
           socket.end('{"ok":false,"error":"line too long"}\n')
           return
         }
-        let nl: number
-        while ((nl = buf.indexOf('\n')) >= 0) {
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
           const line = buf.slice(0, nl)
           buf = buf.slice(nl + 1)
           try {

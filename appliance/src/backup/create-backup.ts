@@ -1,5 +1,6 @@
 import {
   createReadStream,
+  createWriteStream,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -11,7 +12,6 @@ import {
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createWriteStream } from 'node:fs'
 import type { Keyring } from '../../../core/src/crypto/master-secret.ts'
 import type { Db } from '../../../core/src/db/client.ts'
 import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'

@@ -1,3 +1,4 @@
+import { eq, sql } from 'drizzle-orm'
 import { type Keyring, newMasterKey, open, seal } from '../../../core/src/crypto/master-secret.ts'
 import type { Db } from '../../../core/src/db/client.ts'
 import { credentials } from '../../../core/src/db/schema/index.ts'
@@ -5,7 +6,6 @@ import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
 import { AppError } from '../../../core/src/errors.ts'
 import type { Actor } from '../../../core/src/policy/actor.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
-import { eq, sql } from 'drizzle-orm'
 import { setKeyring, writeKeyringFile } from './keyring-file.ts'
 
 const PURPOSE = 'credentials'

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import type { Keyring } from '../../../core/src/crypto/master-secret.ts'
 import { getCredential, putCredential } from '../../../core/src/crypto/credentials.ts'
+import type { Keyring } from '../../../core/src/crypto/master-secret.ts'
 import type { Db, DbOrTx } from '../../../core/src/db/client.ts'
 import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
 import { AppError } from '../../../core/src/errors.ts'

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, renameSync, existsSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import type { Keyring } from '../../../core/src/crypto/master-secret.ts'
 import { closeDb, openDb } from '../../../core/src/db/client.ts'
@@ -12,7 +12,7 @@ import { restoreBackup } from '../backup/restore-backup.ts'
 import type { Progress } from '../ops/progress.ts'
 import { compareVersions } from '../release.ts'
 import { readImg } from './img-format.ts'
-import { freeBytes as statFree, releaseLayout } from './release-layout.ts'
+import { releaseLayout, freeBytes as statFree } from './release-layout.ts'
 
 export type UpgradeInput = {
   file: string

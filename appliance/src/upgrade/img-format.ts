@@ -53,8 +53,8 @@ const hashFile = (file: string) => {
   const h = createHash('sha256')
   const buf = Buffer.allocUnsafe(1 << 20)
   try {
-    let n: number
-    while ((n = readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n))
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null))
+      h.update(buf.subarray(0, n))
   } finally {
     closeSync(fd)
   }
@@ -93,8 +93,7 @@ export const buildImg = async (input: {
   const buf = Buffer.allocUnsafe(1 << 20)
   for (const f of files) {
     const fd = openSync(path.join(input.sourceDir, f.path), 'r')
-    let n: number
-    while ((n = readSync(fd, buf, 0, buf.length, null)) > 0) {
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
       if (!out.write(Buffer.from(buf.subarray(0, n)))) await new Promise<void>((r) => out.once('drain', () => r()))
     }
     closeSync(fd)

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { LEGACY_TLS_WARNING, readAgentSettings, SMB1_WARNING } from '../../../appliance/src/agent/agent-settings.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { consolePage, csrfField, errorBox, notice } from './view.ts'
 
 /** GET /agent — SMB protocol for agent distribution and the agents' minimum TLS version. */

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { setAgentSettings } from '../../../appliance/src/agent/agent-settings.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { agentPage } from './agent-page.ts'
 import { userMessage } from './view.ts'
 

@@ -1,9 +1,9 @@
 import type { Context } from 'hono'
+import { backupCreateJob } from '../../../appliance/src/jobs/backup-jobs.ts'
+import { newOpId, writeOp } from '../../../appliance/src/ops/progress.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { enqueue } from '../../../core/src/jobs/boss.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
-import { backupCreateJob } from '../../../appliance/src/jobs/backup-jobs.ts'
-import { newOpId, writeOp } from '../../../appliance/src/ops/progress.ts'
 import { opFragment } from './view.ts'
 
 /** POST /backups — queues a backup on a worker; answers with its progress fragment. */

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { deleteBackup } from '../../../appliance/src/backup/list-backups.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { redirect } from '../htmx.ts'
 
 /** POST /backups/:name/delete */

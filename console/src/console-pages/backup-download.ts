@@ -1,9 +1,9 @@
 import { createReadStream, statSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import type { Context } from 'hono'
+import { backupFile } from '../../../appliance/src/backup/list-backups.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
-import { backupFile } from '../../../appliance/src/backup/list-backups.ts'
 
 /** GET /backups/:name/download — streams the encrypted file. Audited. */
 export const backupDownload = async (c: Context<AppEnv>) => {

@@ -1,9 +1,9 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { readBackupSchedule } from '../../../appliance/src/backup/backup-schedule.ts'
 import { listBackups } from '../../../appliance/src/backup/list-backups.ts'
 import { listOps } from '../../../appliance/src/ops/progress.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { bytes, consolePage, csrfField, errorBox, notice, opFragment } from './view.ts'
 
 /** GET /backups — backups with size and version, running operations, create, upload, schedule. */

@@ -1,10 +1,10 @@
 import type { Context } from 'hono'
-import type { AppEnv } from '../../../core/src/api/env.ts'
-import { AppError } from '../../../core/src/errors.ts'
-import { assertCan } from '../../../core/src/policy/index.ts'
 import { backupFile } from '../../../appliance/src/backup/list-backups.ts'
 import { restoreBackup } from '../../../appliance/src/backup/restore-backup.ts'
 import { listOps, newOpId, readOp, trackOp } from '../../../appliance/src/ops/progress.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
+import { AppError } from '../../../core/src/errors.ts'
+import { assertCan } from '../../../core/src/policy/index.ts'
 import { embeddedOrConfiguredUrl } from './database-url.ts'
 import { opFragment } from './view.ts'
 

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { setBackupSchedule } from '../../../appliance/src/backup/backup-schedule.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { backupList } from './backup-list.ts'
 import { userMessage } from './view.ts'
 

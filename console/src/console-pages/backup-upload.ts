@@ -3,11 +3,11 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Context } from 'hono'
+import { readBackupHeader } from '../../../appliance/src/backup/read-backup.ts'
+import { opsPaths } from '../../../appliance/src/ops/paths.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
 import { AppError } from '../../../core/src/errors.ts'
-import { readBackupHeader } from '../../../appliance/src/backup/read-backup.ts'
-import { opsPaths } from '../../../appliance/src/ops/paths.ts'
 import { backupList } from './backup-list.ts'
 
 /** POST /backups/upload — stores an uploaded backup beside the others (header checked; verify it next). Audited. */

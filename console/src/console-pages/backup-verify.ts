@@ -1,10 +1,10 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
+import { backupFile } from '../../../appliance/src/backup/list-backups.ts'
+import { readBackup } from '../../../appliance/src/backup/read-backup.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
-import { backupFile } from '../../../appliance/src/backup/list-backups.ts'
-import { readBackup } from '../../../appliance/src/backup/read-backup.ts'
 import { errorBox, userMessage } from './view.ts'
 
 /** POST /backups/:name/verify — decrypts and checks every entry; answers with the outcome. Audited. */

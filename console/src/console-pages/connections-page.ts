@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { readConnectionSettings } from '../../../appliance/src/settings/connection-settings.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { consolePage, csrfField, errorBox, notice } from './view.ts'
 
 /** GET /connections — SMTP, outbound proxy, VirusTotal API key (secrets are write-only). */

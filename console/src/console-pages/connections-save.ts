@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { setConnectionSettings } from '../../../appliance/src/settings/connection-settings.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { connectionsPage } from './connections-page.ts'
 import { userMessage } from './view.ts'
 

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { readOp } from '../../../appliance/src/ops/progress.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { opFragment } from './view.ts'
 
 /** GET /ops/:id — the progress fragment htmx polls (also after the browser was closed and reopened). */

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { exportMasterSecret } from '../../../appliance/src/secret/export-master-secret.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { secretPage } from './secret-page.ts'
 import { userMessage } from './view.ts'
 

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { masterSecretStatus } from '../../../appliance/src/secret/keyring-file.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { consolePage, csrfField, errorBox, notice } from './view.ts'
 
 /** GET /secret — master secret status, export, import, rotation. */

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { systemHealth } from '../../../appliance/src/system/system-health.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { bytes, consolePage, csrfField, notice } from './view.ts'
 
 const dur = (s: number) =>

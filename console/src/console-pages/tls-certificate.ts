@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { installCertificate } from '../../../appliance/src/tls/install-certificate.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { tlsPage } from './tls-page.ts'
 import { userMessage } from './view.ts'
 

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { generateCsr } from '../../../appliance/src/tls/generate-csr.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { tlsPage } from './tls-page.ts'
 import { userMessage } from './view.ts'
 

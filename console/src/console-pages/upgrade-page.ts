@@ -1,9 +1,9 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
-import type { AppEnv } from '../../../core/src/api/env.ts'
 import { listOps } from '../../../appliance/src/ops/progress.ts'
 import { releaseVersion } from '../../../appliance/src/release.ts'
 import { releaseLayout } from '../../../appliance/src/upgrade/release-layout.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
 import { upgradeRoot } from './upgrade-root.ts'
 import { consolePage, csrfField, errorBox, notice, opFragment } from './view.ts'
 

@@ -1,8 +1,8 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
+import type { OpStatus } from '../../../appliance/src/ops/progress.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { AppError } from '../../../core/src/errors.ts'
-import type { OpStatus } from '../../../appliance/src/ops/progress.ts'
 import { type Html, type NavItem, page } from '../views/layout.ts'
 
 /** Management console navigation (every entry needs system.manage). */

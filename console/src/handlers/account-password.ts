@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
@@ -5,7 +6,6 @@ import { verifyPassword } from '../../../core/src/auth/password.ts'
 import { users } from '../../../core/src/db/schema/index.ts'
 import { resetPassword } from '../../../core/src/domain/users/reset-password.ts'
 import { AppError } from '../../../core/src/errors.ts'
-import { eq } from 'drizzle-orm'
 import { page } from '../views/layout.ts'
 
 const form = (csrf: string, error?: string, notice?: string, forced?: boolean) => html`

@@ -1,5 +1,5 @@
-import type { JobDef } from './define-job.ts'
 import { backupCreateJob, backupScheduleJob } from '../../../appliance/src/jobs/backup-jobs.ts'
+import type { JobDef } from './define-job.ts'
 import { sessionsPurgeJob } from './sessions-purge.ts'
 
 /** Every job the workers run: explicit, greppable, no glob. */

@@ -139,7 +139,10 @@ export const applianceCommands: Command[] = [
     usage: 'backup delete NAME',
     summary: 'delete a backup file',
     run: (ctx) =>
-      withRuntime(ctx, async (rt) => (await deleteBackup(rt.db, CTL, ctx.config.dataDir, ctx.args[0] ?? ''), 0)),
+      withRuntime(ctx, async (rt) => {
+        await deleteBackup(rt.db, CTL, ctx.config.dataDir, ctx.args[0] ?? '')
+        return 0
+      }),
   },
   {
     path: ['backup', 'schedule'],
@@ -354,7 +357,10 @@ applianceCommands.push({
       )
     const outcomes = await runPrivilegedRequests(ctx.config.dataDir, {
       restart: async (r) => {
-        await trackOp(ctx.config.dataDir, r.opId, 'restore', async () => (restartUnits(), { restarted: true }))
+        await trackOp(ctx.config.dataDir, r.opId, 'restore', async () => {
+          restartUnits()
+          return { restarted: true }
+        })
       },
       'upgrade-apply': async (r) =>
         withRuntime(ctx, async (rt) => {

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import path from 'node:path'
 import { connect, type SecureVersion } from 'node:tls'
 import forge from 'node-forge'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -216,6 +218,11 @@ describe('TLS', () => {
     try {
       expect(await tryTls(ep.port, 'TLSv1.3')).toBe('TLSv1.3')
       expect(await tryTls(ep.port, 'TLSv1.2')).toBe('TLSv1.2')
+      const inbox = readdirSync(path.join(app.dataDir, 'agent-inbox'))
+      expect(inbox).toHaveLength(2)
+      expect(JSON.parse(readFileSync(path.join(app.dataDir, 'agent-inbox', inbox[0]!), 'utf8')).doc).toEqual({
+        scan: 'ok',
+      })
       expect(await tryTls(ep.port, 'TLSv1.1')).toMatch(/^refused/)
       expect(await tryTls(ep.port, 'TLSv1')).toMatch(/^refused/)
       expect(await opensslTls11(ep.port)).toBe(false)

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import {
   createReadStream,
   createWriteStream,
@@ -72,7 +73,7 @@ export const createBackup = async (input: CreateBackupInput) => {
   const version = releaseVersion()
   const trigger = input.trigger ?? 'manual'
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')
-  const name = `clawback-${stamp}-${version}-${trigger}.cbk`
+  const name = `clawback-${stamp}-${randomBytes(2).toString('hex')}-${version}-${trigger}.cbk`
   const final = path.join(paths.backups, name)
   const partial = `${final}.partial`
 

@@ -10,6 +10,12 @@ import { webTlsOptions } from '../tls/tls-context.ts'
 import { type AgentSettings, readAgentSettings } from './agent-settings.ts'
 
 const MAX_LINE = 4 * 1024 * 1024
+const live = new Set<() => Promise<unknown>>()
+
+/** Applies changed agent settings to the endpoints of this process at once (others poll). */
+export const reloadCollectionEndpoints = async () => {
+  for (const reload of live) await reload()
+}
 
 /**
  * TLS options for agents: the appliance certificate, the configured minimum version, and — only
@@ -79,14 +85,19 @@ export const startCollectionEndpoint = async (input: {
     server.once('error', reject)
     server.listen(input.port ?? settings.port, input.host ?? '0.0.0.0', () => resolve())
   })
+  const reload = async () => {
+    const s = await readAgentSettings(input.db)
+    server.setSecureContext(agentTlsOptions(input.dataDir, s))
+    return s
+  }
+  live.add(reload)
   return {
     server,
     port: (server.address() as AddressInfo).port,
-    reload: async () => {
-      const s = await readAgentSettings(input.db)
-      server.setSecureContext(agentTlsOptions(input.dataDir, s))
-      return s
+    reload,
+    close: () => {
+      live.delete(reload)
+      return new Promise<void>((r) => server.close(() => r()))
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
   }
 }

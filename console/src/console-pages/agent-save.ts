@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { setAgentSettings } from '../../../appliance/src/agent/agent-settings.ts'
+import { reloadCollectionEndpoints } from '../../../appliance/src/agent/collection-endpoint.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { agentPage } from './agent-page.ts'
 import { userMessage } from './view.ts'
@@ -15,6 +16,7 @@ export const agentSave = async (c: Context<AppEnv>) => {
       confirmSmb1: b.confirmSmb1 === 'yes',
       confirmLegacyTls: b.confirmLegacyTls === 'yes',
     })
+    await reloadCollectionEndpoints()
     return agentPage(c, { notice: 'Saved. The collection endpoint applies it to new connections.' })
   } catch (err) {
     return agentPage(c, { error: userMessage(err) }, 422)

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { backupFile } from '../../../appliance/src/backup/list-backups.ts'
 import { restoreBackup } from '../../../appliance/src/backup/restore-backup.ts'
+import { submitPrivilegedRequest } from '../../../appliance/src/ops/privileged-requests.ts'
 import { listOps, newOpId, readOp, trackOp } from '../../../appliance/src/ops/progress.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { AppError } from '../../../core/src/errors.ts'
@@ -29,7 +30,13 @@ export const backupRestore = async (c: Context<AppEnv>) => {
       previousDatabase: r.previousDatabase ?? null,
       ms: r.ms,
     }
-  }).catch((err) => log.error({ err }, 'restore failed'))
+  })
+    // the appliance: every role restarts on the restored data, once its status says succeeded (root's helper)
+    .then(() => {
+      if (process.env.CLAWBACK_PRIVILEGED === 'systemd')
+        submitPrivilegedRequest(config.dataDir, { kind: 'restart', opId: newOpId('restore'), requestedBy: actor.label })
+    })
+    .catch((err) => log.error({ err }, 'restore failed'))
   await new Promise((r) => setTimeout(r, 50))
   return c.html(opFragment(readOp(config.dataDir, opId), opId))
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import postgres from 'postgres'
@@ -13,6 +13,7 @@ import { importMasterSecret } from '../../appliance/src/secret/import-master-sec
 import { getCredential, putCredential } from '../../core/src/crypto/credentials.ts'
 import { loadOrCreateMasterSecret } from '../../core/src/crypto/master-secret.ts'
 import { closeDb, openDb } from '../../core/src/db/client.ts'
+import { MIGRATIONS_DIR } from '../../core/src/db/migrate.ts'
 import { enqueue } from '../../core/src/jobs/boss.ts'
 import { sessionsPurgeJob } from '../../core/src/jobs/sessions-purge.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
@@ -24,6 +25,8 @@ const PASSPHRASE = 'a long operator passphrase'
 describe('backup and restore', () => {
   let app: TestApp
   let backupFile: string
+  /** a copy outside the data directory, which the round trip destroys */
+  let keptBackup: string
   let exported: string
   let before: Record<string, string>
   let blobsBefore: Record<string, string>
@@ -47,10 +50,13 @@ describe('backup and restore', () => {
     blobsBefore = dirChecksums(path.join(dataDir, 'blobs'))
     const backup = await createBackup({ db, keyring, dataDir, actor: SYSTEM })
     backupFile = backup.file
+    keptBackup = path.join(mkdtempSync(path.join(tmpdir(), 'cb-kept-')), 'kept.cbk')
+    writeFileSync(keptBackup, readFileSync(backupFile))
     exported = await exportMasterSecret(db, SYSTEM, keyring, PASSPHRASE)
   })
   afterAll(async () => {
     await app?.close()
+    if (keptBackup) rmSync(path.dirname(keptBackup), { recursive: true, force: true })
   })
 
   it('lists the backup with its size and version and verifies it', async () => {
@@ -181,5 +187,47 @@ describe('backup and restore', () => {
     expect(again.previousDatabase).toMatch(/_old_/)
     rmSync(freshDir, { recursive: true, force: true })
     app.deps.db = openDb(url, { max: 2 })
+  })
+
+  it('restores onto a newer release (its newer migrations run after the load) and refuses a backup from a newer release', async () => {
+    const newer = mkdtempSync(path.join(tmpdir(), 'cb-newer-'))
+    cpSync(MIGRATIONS_DIR, newer, { recursive: true })
+    writeFileSync(path.join(newer, '9001_newer_release.sql'), 'CREATE TABLE newer_release_probe (id int);')
+    const freshDir = mkdtempSync(path.join(tmpdir(), 'cb-newer-data-'))
+    const copy = path.join(freshDir, 'b.cbk')
+    writeFileSync(copy, readFileSync(keptBackup))
+    // the original appliance's keys are gone with its data dir: use the exported secret again
+    const keyFile = path.join(freshDir, 'master.key')
+    const ring = loadOrCreateMasterSecret(keyFile)
+    await importMasterSecret(undefined, SYSTEM, ring, keyFile, exported, PASSPHRASE)
+    const r = await restoreBackup({
+      file: copy,
+      keyring: ring,
+      dataDir: freshDir,
+      databaseUrl: app.testDb.url,
+      actor: SYSTEM,
+      migrationsDir: newer,
+    })
+    expect(r.newerMigrations).toEqual(['9001_newer_release.sql'])
+    const [{ t }] = (await app.deps.db
+      .$client`SELECT to_regclass('public.newer_release_probe')::text AS t`) as unknown as [{ t: string | null }]
+    expect(t).toBe('newer_release_probe')
+
+    const older = mkdtempSync(path.join(tmpdir(), 'cb-older-'))
+    const first = readdirSync(MIGRATIONS_DIR)
+      .filter((f) => f.endsWith('.sql'))
+      .sort()[0]!
+    cpSync(path.join(MIGRATIONS_DIR, first), path.join(older, first))
+    await expect(
+      restoreBackup({
+        file: copy,
+        keyring: ring,
+        dataDir: freshDir,
+        databaseUrl: app.testDb.url,
+        actor: SYSTEM,
+        migrationsDir: older,
+      }),
+    ).rejects.toThrow(/newer release/)
+    for (const d of [newer, older, freshDir]) rmSync(d, { recursive: true, force: true })
   })
 })

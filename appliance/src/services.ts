@@ -26,11 +26,11 @@ export const startApplianceServices = async (deps: Deps, servers: Server[]) => {
     ? servers.map((s) => registerTlsServer(s as unknown as Parameters<typeof registerTlsServer>[0]))
     : []
   const endpoint =
-    deps.config.roles.has('console') && process.env.CLAWBACK_AGENT_ENDPOINT === 'true'
+    deps.config.roles.has('console') && deps.config.agentEndpoint
       ? await startCollectionEndpoint({
           db: deps.db,
           dataDir: deps.config.dataDir,
-          host: process.env.CLAWBACK_AGENT_HOST ?? '0.0.0.0',
+          host: deps.config.agentHost,
           log: deps.log,
         })
       : undefined

@@ -20,6 +20,7 @@ describe('management console in Chromium', () => {
   let browser: Awaited<ReturnType<typeof launchBrowser>>
   let work: string
   let admin: string
+  let root: string
   const signer = generateKeyPairSync('ed25519')
   const pub = signer.publicKey.export({ type: 'spki', format: 'pem' }).toString()
 
@@ -33,8 +34,8 @@ describe('management console in Chromium', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'cb-console-'))
-    process.env.CLAWBACK_ROOT = path.join(work, 'root')
-    const layout = releaseLayout(process.env.CLAWBACK_ROOT)
+    root = path.join(work, 'root')
+    const layout = releaseLayout(root)
     release(layout.releaseDir('0.1.0'), '0.1.0')
     layout.switchTo('0.1.0')
     release(path.join(work, 'next'), '0.2.0')
@@ -52,7 +53,7 @@ describe('management console in Chromium', () => {
     raw[raw.length - 5] = raw[raw.length - 5]! ^ 1
     writeFileSync(path.join(work, 'tampered.img'), raw)
 
-    app = await startTestApp()
+    app = await startTestApp({ CLAWBACK_ROOT: root })
     await startWorkers(
       app.deps.boss,
       { db: app.deps.db, log: app.deps.log, keyring: app.deps.keyring, dataDir: app.dataDir },
@@ -67,7 +68,6 @@ describe('management console in Chromium', () => {
     await browser?.close()
     await server?.close()
     await app?.close()
-    delete process.env.CLAWBACK_ROOT
     rmSync(work, { recursive: true, force: true })
   })
 
@@ -120,7 +120,7 @@ describe('management console in Chromium', () => {
     await Promise.all([page.waitForNavigation(), page.click('#upload-img')])
     expect(await page.textContent('.error')).toMatch(/Refused: upgrade image file app.js was altered/)
     await screenshot(page, 'console-upgrade-refused')
-    expect(releaseLayout(process.env.CLAWBACK_ROOT!).currentVersion()).toBe('0.1.0')
+    expect(releaseLayout(root).currentVersion()).toBe('0.1.0')
 
     await page.setInputFiles('input[name=file]', path.join(work, 'good.img'))
     await Promise.all([page.waitForNavigation(), page.click('#upload-img')])
@@ -128,6 +128,6 @@ describe('management console in Chromium', () => {
     await page.click('#apply')
     await page.waitForSelector('#ops .op[data-state="succeeded"]', { timeout: 90_000 })
     await screenshot(page, 'console-upgrade-applied')
-    expect(releaseLayout(process.env.CLAWBACK_ROOT!).currentVersion()).toBe('0.2.0')
+    expect(releaseLayout(root).currentVersion()).toBe('0.2.0')
   })
 })

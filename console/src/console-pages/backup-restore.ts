@@ -33,7 +33,7 @@ export const backupRestore = async (c: Context<AppEnv>) => {
   })
     // the appliance: every role restarts on the restored data, once its status says succeeded (root's helper)
     .then(() => {
-      if (process.env.CLAWBACK_PRIVILEGED === 'systemd')
+      if (config.privileged === 'systemd')
         submitPrivilegedRequest(config.dataDir, { kind: 'restart', opId: newOpId('restore'), requestedBy: actor.label })
     })
     .catch((err) => log.error({ err }, 'restore failed'))

@@ -9,7 +9,6 @@ import type { AppEnv } from '../../../core/src/api/env.ts'
 import { AppError } from '../../../core/src/errors.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
 import { embeddedOrConfiguredUrl } from './database-url.ts'
-import { upgradeRoot } from './upgrade-root.ts'
 import { opFragment } from './view.ts'
 
 /** POST /upgrade/:id/apply — applies a staged, verified IMG in this process; progress via its status file. */
@@ -24,7 +23,7 @@ export const upgradeApply = async (c: Context<AppEnv>) => {
   if (listOps(config.dataDir, 10).some((o) => o.kind !== 'backup' && o.state === 'running'))
     throw new AppError('CONFLICT', 'another restore or upgrade is running')
   const opId = newOpId('upgrade')
-  if (process.env.CLAWBACK_PRIVILEGED === 'systemd') {
+  if (config.privileged === 'systemd') {
     // the appliance: the console runs unprivileged; root's oneshot unit applies it (see ops/privileged-requests.ts)
     submitPrivilegedRequest(config.dataDir, {
       kind: 'upgrade-apply',
@@ -38,7 +37,7 @@ export const upgradeApply = async (c: Context<AppEnv>) => {
   void trackOp(config.dataDir, opId, 'upgrade', async (progress) => {
     const r = await applyUpgrade({
       file,
-      root: upgradeRoot(),
+      root: config.root,
       databaseUrl,
       dataDir: config.dataDir,
       keyring,

@@ -4,7 +4,6 @@ import { listOps } from '../../../appliance/src/ops/progress.ts'
 import { releaseVersion } from '../../../appliance/src/release.ts'
 import { releaseLayout } from '../../../appliance/src/upgrade/release-layout.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { upgradeRoot } from './upgrade-root.ts'
 import { consolePage, csrfField, errorBox, notice, opFragment } from './view.ts'
 
 /** GET /upgrade — running release, IMG upload, upgrade progress. */
@@ -13,7 +12,7 @@ export const upgradePage = (
   message?: { notice?: string; error?: string; body?: unknown },
   status = 200,
 ) => {
-  const layout = releaseLayout(upgradeRoot())
+  const layout = releaseLayout(c.var.deps.config.root)
   const ops = listOps(c.var.deps.config.dataDir, 3).filter((o) => o.kind === 'upgrade')
   return consolePage(
     c,

@@ -10,7 +10,6 @@ import type { AppEnv } from '../../../core/src/api/env.ts'
 import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
 import { upgradePage } from './upgrade-page.ts'
-import { upgradeRoot } from './upgrade-root.ts'
 import { csrfField, userMessage } from './view.ts'
 
 /** POST /upgrade/upload — stages the IMG and verifies it; shows the release notes and an Apply button, or why it is refused. */
@@ -25,7 +24,7 @@ export const upgradeUpload = async (c: Context<AppEnv>) => {
   await pipeline(Readable.fromWeb(b.file.stream() as never), createWriteStream(`${file}.partial`, { mode: 0o600 }))
   renameSync(`${file}.partial`, file)
   try {
-    const { manifest, current } = verifyUpgrade({ file, root: upgradeRoot() })
+    const { manifest, current } = verifyUpgrade({ file, root: c.var.deps.config.root })
     await c.var.deps.db.transaction((tx) =>
       appendAudit(tx, c.var.actor!, {
         action: 'upgrade.verify',

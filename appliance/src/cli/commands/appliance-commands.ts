@@ -66,7 +66,7 @@ const isReady = async (port: number, tls: boolean) => {
     req.on('timeout', () => req.destroy())
   })
 }
-const root = (ctx: CommandContext) => str(ctx.options.root) ?? process.env.CLAWBACK_ROOT ?? '/'
+const root = (ctx: CommandContext) => str(ctx.options.root) ?? ctx.config.root
 
 export const applianceCommands: Command[] = [
   {

@@ -1,7 +1,8 @@
 import type { Context } from 'hono'
 
 /** Every HX-* header lives here. */
-export const isHtmx = (c: Context) => c.req.header('HX-Request') === 'true' && c.req.header('HX-History-Restore-Request') !== 'true'
+export const isHtmx = (c: Context) =>
+  c.req.header('HX-Request') === 'true' && c.req.header('HX-History-Restore-Request') !== 'true'
 
 export const trigger = (c: Context, event: string) => c.header('HX-Trigger', event)
 

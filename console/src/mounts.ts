@@ -1,8 +1,13 @@
 import type { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../../core/src/api/env.ts'
+import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
+import { APPLIANCE_JOBS } from '../../appliance/src/jobs/backup-jobs.ts'
 import { guard } from '../../core/src/api/middleware/auth.ts'
 import { mountAssets } from './assets.ts'
+import { consoleHome } from './console-pages/console-home.ts'
+import { mountConsolePages } from './console-pages/routes.ts'
+import { CONSOLE_NAV } from './console-pages/view.ts'
 import { accountPassword, accountPasswordForm } from './handlers/account-password.ts'
 import { home } from './handlers/home.ts'
 import { sessionLogin, sessionLoginForm } from './handlers/session-login.ts'
@@ -13,7 +18,13 @@ import { errorPage, type NavItem } from './views/layout.ts'
 const htmlErrors = (options: { area?: string; nav?: NavItem[] }) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const p = c.req.path
-    if (!p.startsWith('/api/') && !p.startsWith('/threat/') && !p.startsWith('/feeds/') && p !== '/healthz' && p !== '/readyz') {
+    if (
+      !p.startsWith('/api/') &&
+      !p.startsWith('/threat/') &&
+      !p.startsWith('/feeds/') &&
+      p !== '/healthz' &&
+      p !== '/readyz'
+    ) {
       c.set('renderError', (status, message) => errorPage(c, status, message, options))
     }
     await next()
@@ -28,8 +39,9 @@ const mountSession = (app: Hono<AppEnv>, area?: string) => {
   app.post('/account/password', guard({ auth: 'actor', ui: true }), accountPassword)
 }
 
-/** The pages console/ adds to each web role. */
+/** The pages console/ adds to each web role, and every job of the process (core's and appliance/'s). */
 export const mounts = {
+  jobs: [...ALL_JOBS, ...APPLIANCE_JOBS],
   api: (app: Hono<AppEnv>) => {
     app.use('*', htmlErrors({}))
     mountAssets(app)
@@ -37,9 +49,10 @@ export const mounts = {
     app.get('/', guard({ auth: 'actor', ui: true }), home)
   },
   console: (app: Hono<AppEnv>) => {
-    app.use('*', htmlErrors({ area: 'Management console', nav: [] }))
+    app.use('*', htmlErrors({ area: 'Management console', nav: CONSOLE_NAV }))
     mountAssets(app)
     mountSession(app, 'management console')
-    app.get('/', guard({ auth: 'actor', ui: true, permission: 'system.manage' }), home)
+    app.get('/', guard({ auth: 'actor', ui: true, permission: 'system.manage' }), consoleHome)
+    mountConsolePages(app)
   },
 }

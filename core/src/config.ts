@@ -17,24 +17,95 @@ type Spec = {
 }
 
 export const SETTINGS = [
-  { key: 'DATABASE_URL', kind: 'url', secret: true, help: 'PostgreSQL URL; empty starts embedded PostgreSQL in the data directory' },
-  { key: 'CLAWBACK_DATA_DIR', kind: 'string', default: './var', help: 'data directory: blobs, backups, embedded PostgreSQL, master secret' },
-  { key: 'CLAWBACK_ROLES', kind: 'string', default: 'api,worker,console', help: 'roles this process runs: api, worker, console' },
+  {
+    key: 'DATABASE_URL',
+    kind: 'url',
+    secret: true,
+    help: 'PostgreSQL URL; empty starts embedded PostgreSQL in the data directory',
+  },
+  {
+    key: 'CLAWBACK_DATA_DIR',
+    kind: 'string',
+    default: './var',
+    help: 'data directory: blobs, backups, embedded PostgreSQL, master secret',
+  },
+  {
+    key: 'CLAWBACK_ROLES',
+    kind: 'string',
+    default: 'api,worker,console',
+    help: 'roles this process runs: api, worker, console',
+  },
   { key: 'HOST', kind: 'string', default: '127.0.0.1', help: 'address the web roles listen on' },
   { key: 'PORT', kind: 'int', default: '8080', help: 'port of the REST API and analyst UI' },
   { key: 'CONSOLE_PORT', kind: 'int', default: '8081', help: 'port of the management console (8443 on the appliance)' },
-  { key: 'CLAWBACK_PUBLIC_URL', kind: 'string', default: '', help: 'external base URL shown in source POST URLs and feed URLs' },
+  {
+    key: 'CLAWBACK_PUBLIC_URL',
+    kind: 'string',
+    default: '',
+    help: 'external base URL shown in source POST URLs and feed URLs',
+  },
   { key: 'CLAWBACK_TLS', kind: 'bool', default: 'false', help: 'serve HTTPS (sessions become Secure cookies)' },
-  { key: 'CLAWBACK_EMBEDDED_PG_PORT', kind: 'int', default: '54329', help: 'port of the embedded PostgreSQL (loopback only)' },
-  { key: 'CLAWBACK_MASTER_SECRET_FILE', kind: 'string', default: '', help: 'master secret file; default <data dir>/master.key' },
+  {
+    key: 'CLAWBACK_EMBEDDED_PG_PORT',
+    kind: 'int',
+    default: '54329',
+    help: 'port of the embedded PostgreSQL (loopback only)',
+  },
+  {
+    key: 'CLAWBACK_MASTER_SECRET_FILE',
+    kind: 'string',
+    default: '',
+    help: 'master secret file; default <data dir>/master.key',
+  },
   { key: 'CLAWBACK_MAX_BODY_BYTES', kind: 'bytes', default: '1048576', help: 'largest accepted JSON alert body' },
-  { key: 'CLAWBACK_MAX_ATTACHMENT_BYTES', kind: 'bytes', default: '26214400', help: 'largest accepted attachment upload' },
+  {
+    key: 'CLAWBACK_MAX_ATTACHMENT_BYTES',
+    kind: 'bytes',
+    default: '26214400',
+    help: 'largest accepted attachment upload',
+  },
   { key: 'CLAWBACK_SESSION_HOURS', kind: 'int', default: '12', help: 'idle lifetime of a web session' },
   { key: 'CLAWBACK_LOCKOUT_ATTEMPTS', kind: 'int', default: '5', help: 'failed sign-ins before an account is locked' },
   { key: 'CLAWBACK_LOCKOUT_MINUTES', kind: 'int', default: '15', help: 'how long a locked account stays locked' },
   { key: 'CLAWBACK_WORKER_CONCURRENCY', kind: 'int', default: '4', help: 'jobs a worker runs at once per queue' },
-  { key: 'CLAWBACK_AUTO_MIGRATE', kind: 'bool', default: 'true', help: 'apply pending migrations at start (a checkout); the appliance migrates in its upgrade step' },
-  { key: 'LOG_LEVEL', kind: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'log level' },
+  {
+    key: 'CLAWBACK_AUTO_MIGRATE',
+    kind: 'bool',
+    default: 'true',
+    help: 'apply pending migrations at start (a checkout); the appliance migrates in its upgrade step',
+  },
+  {
+    key: 'CLAWBACK_ROOT',
+    kind: 'string',
+    default: '/',
+    help: 'file-system root of the release layout (<root>/opt/clawback/releases, current) that upgrades act on',
+  },
+  {
+    key: 'CLAWBACK_PRIVILEGED',
+    kind: 'enum',
+    default: 'in-process',
+    values: ['in-process', 'systemd'],
+    help: 'how the console applies upgrades and restarts roles: in-process (a checkout) or through the root helper unit (the appliance)',
+  },
+  {
+    key: 'CLAWBACK_AGENT_ENDPOINT',
+    kind: 'bool',
+    default: 'false',
+    help: "console role: run the agents' TLS collection endpoint (port from the agent settings)",
+  },
+  {
+    key: 'CLAWBACK_AGENT_HOST',
+    kind: 'string',
+    default: '0.0.0.0',
+    help: 'address the agent collection endpoint listens on',
+  },
+  {
+    key: 'LOG_LEVEL',
+    kind: 'enum',
+    default: 'info',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    help: 'log level',
+  },
 ] as const satisfies readonly Spec[]
 
 type Key = (typeof SETTINGS)[number]['key']
@@ -57,6 +128,10 @@ export type Config = {
   lockoutMinutes: number
   workerConcurrency: number
   autoMigrate: boolean
+  root: string
+  privileged: 'in-process' | 'systemd'
+  agentEndpoint: boolean
+  agentHost: string
   logLevel: string
 }
 
@@ -80,7 +155,10 @@ const parseFile = (file: string): Record<string, string> => {
     if (!line || line.startsWith('#')) continue
     const eq = line.indexOf('=')
     if (eq < 1) throw new ConfigError([`${file}:${i + 1}: expected KEY=value`])
-    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1')
+    out[line.slice(0, eq).trim()] = line
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
   }
   return out
 }
@@ -94,7 +172,8 @@ const UNIT: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   const problems: string[] = []
   const known = new Set<string>(SETTINGS.map((s) => s.key))
-  const configFile = env.CLAWBACK_CONFIG ?? (existsSync('/etc/clawback/clawback.conf') ? '/etc/clawback/clawback.conf' : undefined)
+  const configFile =
+    env.CLAWBACK_CONFIG ?? (existsSync('/etc/clawback/clawback.conf') ? '/etc/clawback/clawback.conf' : undefined)
   let fromFile: Record<string, string> = {}
   if (configFile) {
     try {
@@ -196,6 +275,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     lockoutMinutes: values.CLAWBACK_LOCKOUT_MINUTES as number,
     workerConcurrency: values.CLAWBACK_WORKER_CONCURRENCY as number,
     autoMigrate: values.CLAWBACK_AUTO_MIGRATE as boolean,
+    root: path.resolve(String(values.CLAWBACK_ROOT)),
+    privileged: values.CLAWBACK_PRIVILEGED as 'in-process' | 'systemd',
+    agentEndpoint: values.CLAWBACK_AGENT_ENDPOINT as boolean,
+    agentHost: String(values.CLAWBACK_AGENT_HOST),
     logLevel: String(values.LOG_LEVEL),
   }
 }
@@ -219,5 +302,9 @@ export const describeConfig = (config: Config): Record<string, string> => ({
   CLAWBACK_LOCKOUT_MINUTES: String(config.lockoutMinutes),
   CLAWBACK_WORKER_CONCURRENCY: String(config.workerConcurrency),
   CLAWBACK_AUTO_MIGRATE: String(config.autoMigrate),
+  CLAWBACK_ROOT: config.root,
+  CLAWBACK_PRIVILEGED: config.privileged,
+  CLAWBACK_AGENT_ENDPOINT: String(config.agentEndpoint),
+  CLAWBACK_AGENT_HOST: config.agentHost,
   LOG_LEVEL: config.logLevel,
 })

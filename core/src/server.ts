@@ -1,4 +1,6 @@
 import type { Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { SecureContextOptions } from 'node:tls'
 import { serve } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { buildApiApp } from './api/app.ts'
@@ -7,16 +9,30 @@ import type { AppEnv, Deps } from './api/env.ts'
 import { ConfigError, describeConfig, loadConfig } from './config.ts'
 import { createInitialAdmin } from './domain/setup/create-initial-admin.ts'
 import { ensureBuiltins } from './domain/setup/ensure-builtins.ts'
+import { ALL_JOBS } from './jobs/all-jobs.ts'
 import { startBoss } from './jobs/boss.ts'
+import type { JobDef } from './jobs/define-job.ts'
 import { startWorkers } from './jobs/worker.ts'
 import { createLogger } from './log.ts'
 import { openRuntime } from './runtime.ts'
 
-export type Mounts = { api?: (app: Hono<AppEnv>) => void; console?: (app: Hono<AppEnv>) => void }
+export type Mounts = {
+  api?: (app: Hono<AppEnv>) => void
+  console?: (app: Hono<AppEnv>) => void
+  /** TLS options for the web roles when CLAWBACK_TLS=true (appliance/: certificate in the data dir) */
+  tlsOptions?: (deps: Deps) => Promise<SecureContextOptions>
+  /** started after the web roles listen (certificate reload, agent endpoint); returns its stop function */
+  services?: (deps: Deps, servers: Server[]) => Promise<() => Promise<void>>
+  /** every job this process knows: core's plus other layers' (core never imports appliance/) */
+  jobs?: JobDef<any>[]
+}
 
-const listen = (app: Hono<AppEnv>, host: string, port: number) =>
+const listen = (app: Hono<AppEnv>, host: string, port: number, tls?: SecureContextOptions) =>
   new Promise<Server>((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server as Server)) as Server
+    const https = tls ? { createServer: createHttpsServer, serverOptions: tls } : {}
+    const server = serve({ fetch: app.fetch, hostname: host, port, ...https }, () =>
+      resolve(server as Server),
+    ) as Server
     server.once('error', reject)
   })
 
@@ -38,7 +54,11 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
     throw err
   }
   if (argv.includes('--check-config')) {
-    process.stdout.write(`configuration OK\n${Object.entries(describeConfig(config)).map(([k, v]) => `  ${k}=${v}`).join('\n')}\n`)
+    process.stdout.write(
+      `configuration OK\n${Object.entries(describeConfig(config))
+        .map(([k, v]) => `  ${k}=${v}`)
+        .join('\n')}\n`,
+    )
     return
   }
 
@@ -50,23 +70,29 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
   const admin = await createInitialAdmin(db, config.dataDir)
 
   const isWorker = config.roles.has('worker')
-  const boss = await startBoss(runtime.url, log, { supervise: isWorker })
+  const jobs = mounts.jobs ?? ALL_JOBS
+  const boss = await startBoss(runtime.url, log, { supervise: isWorker, jobs })
   let workersUp = false
   const deps: Deps = { config, db, boss, keyring: runtime.keyring, log, readiness: {} }
   if (isWorker) {
-    await startWorkers(boss, { db, log, keyring: runtime.keyring, dataDir: config.dataDir }, config.workerConcurrency)
+    await startWorkers(boss, { db, log, keyring: runtime.keyring, dataDir: config.dataDir }, config.workerConcurrency, jobs)
     workersUp = true
     deps.readiness.workers = () => workersUp
   }
 
   const servers: Server[] = []
   const scheme = config.tls ? 'https' : 'http'
-  if (config.roles.has('api')) servers.push(await listen(buildApiApp(deps, mounts.api), config.host, config.port))
-  if (config.roles.has('console')) servers.push(await listen(buildConsoleApp(deps, mounts.console), config.host, config.consolePort))
+  const tls = config.tls ? await mounts.tlsOptions?.(deps) : undefined
+  if (config.roles.has('api')) servers.push(await listen(buildApiApp(deps, mounts.api), config.host, config.port, tls))
+  if (config.roles.has('console'))
+    servers.push(await listen(buildConsoleApp(deps, mounts.console), config.host, config.consolePort, tls))
+  const stopServices = (await mounts.services?.(deps, servers)) ?? (async () => {})
 
   log.info({ roles: [...config.roles], ms: Math.round(performance.now() - started) }, 'clawback started')
-  if (config.roles.has('api')) process.stdout.write(`\nClawback is up: ${scheme}://${config.host}:${config.port}/ (analyst UI and API)\n`)
-  if (config.roles.has('console')) process.stdout.write(`Management console: ${scheme}://${config.host}:${config.consolePort}/\n`)
+  if (config.roles.has('api'))
+    process.stdout.write(`\nClawback is up: ${scheme}://${config.host}:${config.port}/ (analyst UI and API)\n`)
+  if (config.roles.has('console'))
+    process.stdout.write(`Management console: ${scheme}://${config.host}:${config.consolePort}/\n`)
   if (admin) {
     process.stdout.write(
       `\nFirst start: sign in as "${admin.username}" with password\n\n    ${admin.password}\n\n(also written to ${admin.file}, mode 0600; you will choose a new password at first sign-in)\n\n`,
@@ -84,6 +110,7 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
     }, 45_000)
     force.unref()
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))))
+    await stopServices()
     workersUp = false
     await boss.stop({ graceful: true, timeout: 30_000, close: true })
     await runtime.close()

@@ -43,10 +43,16 @@ export const parseArgs = (argv: string[]) => {
     if (eq > 0) value = a.slice(eq + 1)
     else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) value = argv[++i]!
     const prev = options[name]
-    options[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, String(value)] : [String(prev), String(value)]
+    options[name] =
+      prev === undefined ? value : Array.isArray(prev) ? [...prev, String(value)] : [String(prev), String(value)]
   }
   return { args, options }
 }
 
 export const list = (v: string | boolean | string[] | undefined): string[] =>
-  v === undefined || typeof v === 'boolean' ? [] : (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)
+  v === undefined || typeof v === 'boolean'
+    ? []
+    : (Array.isArray(v) ? v : [v])
+        .flatMap((s) => s.split(','))
+        .map((s) => s.trim())
+        .filter(Boolean)

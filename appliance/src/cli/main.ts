@@ -20,7 +20,9 @@ const readStdin = async () => {
  * PostgreSQL) or alone (starting it, then stopping it). Returns the exit code.
  */
 export const main = async (argv: string[]): Promise<number> => {
-  const command = [...COMMANDS].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((w, i) => argv[i] === w))
+  const command = [...COMMANDS]
+    .sort((a, b) => b.path.length - a.path.length)
+    .find((c) => c.path.every((w, i) => argv[i] === w))
   if (!command || argv.includes('--help')) {
     process.stderr.write(usage())
     return command ? 0 : 2

@@ -1,6 +1,7 @@
 import type { Command } from './command.ts'
+import { applianceCommands } from './commands/appliance-commands.ts'
 import { coreCommands } from './commands/core-commands.ts'
 import { sourceCommands } from './commands/source-commands.ts'
 
 /** Every clawbackctl command, explicitly listed. Add a module's array here. */
-export const COMMANDS: Command[] = [...coreCommands, ...sourceCommands]
+export const COMMANDS: Command[] = [...coreCommands, ...sourceCommands, ...applianceCommands]

@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
@@ -5,7 +6,6 @@ import { verifyPassword } from '../../../core/src/auth/password.ts'
 import { users } from '../../../core/src/db/schema/index.ts'
 import { resetPassword } from '../../../core/src/domain/users/reset-password.ts'
 import { AppError } from '../../../core/src/errors.ts'
-import { eq } from 'drizzle-orm'
 import { page } from '../views/layout.ts'
 
 const form = (csrf: string, error?: string, notice?: string, forced?: boolean) => html`
@@ -23,7 +23,8 @@ const form = (csrf: string, error?: string, notice?: string, forced?: boolean) =
   </form>
 </section>`
 
-export const accountPasswordForm = (c: Context<AppEnv>) => page(c, 'Change password', form(c.var.session!.csrfToken, undefined, undefined, c.var.session!.mustChangePassword))
+export const accountPasswordForm = (c: Context<AppEnv>) =>
+  page(c, 'Change password', form(c.var.session!.csrfToken, undefined, undefined, c.var.session!.mustChangePassword))
 
 /** POST /account/password: the user's own change; other sessions end, this one stays. */
 export const accountPassword = async (c: Context<AppEnv>) => {
@@ -31,13 +32,20 @@ export const accountPassword = async (c: Context<AppEnv>) => {
   const session = c.var.session!
   const { db } = c.var.deps
   const [me] = await db.select().from(users).where(eq(users.id, c.var.actor!.userId!))
-  const again = (msg: string) => page(c, 'Change password', form(session.csrfToken, msg, undefined, session.mustChangePassword), 422)
-  if (!(await verifyPassword(me?.passwordHash ?? null, String(body.current ?? '')))) return again('The current password is wrong.')
+  const again = (msg: string) =>
+    page(c, 'Change password', form(session.csrfToken, msg, undefined, session.mustChangePassword), 422)
+  if (!(await verifyPassword(me?.passwordHash ?? null, String(body.current ?? ''))))
+    return again('The current password is wrong.')
   if (body.password !== body.confirm) return again('The new passwords do not match.')
   try {
-    await resetPassword(db, c.var.actor!, { username: me!.username, password: String(body.password ?? ''), keepSessionHash: session.idHash })
+    await resetPassword(db, c.var.actor!, {
+      username: me!.username,
+      password: String(body.password ?? ''),
+      keepSessionHash: session.idHash,
+    })
   } catch (err) {
-    if (err instanceof AppError && err.code === 'INVALID_REQUEST') return again(err.message.replace(/^password: /, 'The new password '))
+    if (err instanceof AppError && err.code === 'INVALID_REQUEST')
+      return again(err.message.replace(/^password: /, 'The new password '))
     throw err
   }
   return c.redirect('/', 303)

@@ -27,7 +27,12 @@ const form = (csrf: string, values: { username?: string; next?: string }, error?
   </form>
 </section>`
 
-const cookieOptions = (c: Context<AppEnv>) => ({ httpOnly: true, secure: c.var.deps.config.tls, sameSite: 'Lax' as const, path: '/' })
+const cookieOptions = (c: Context<AppEnv>) => ({
+  httpOnly: true,
+  secure: c.var.deps.config.tls,
+  sameSite: 'Lax' as const,
+  path: '/',
+})
 
 /** GET /login: the form, with a pre-session CSRF token (double submit: cookie + field). */
 export const sessionLoginForm = (area?: string) => (c: Context<AppEnv>) => {
@@ -49,15 +54,21 @@ export const sessionLogin = (area?: string) => async (c: Context<AppEnv>) => {
     setCookie(c, LOGIN_CSRF, fresh, { ...cookieOptions(c), maxAge: 3600 })
     return page(c, 'Sign in', form(fresh, { username, next }, message, area), status, { area })
   }
-  if (!cookieCsrf || !safeEqual(String(body._csrf ?? ''), cookieCsrf)) return again(403, 'Your sign-in form expired. Please try again.')
+  if (!cookieCsrf || !safeEqual(String(body._csrf ?? ''), cookieCsrf))
+    return again(403, 'Your sign-in form expired. Please try again.')
   const { config, db } = c.var.deps
   try {
-    const s = await signIn(db, { username, password, ip: clientIp(c), userAgent: c.req.header('user-agent'), requestId: c.var.requestId }, config)
+    const s = await signIn(
+      db,
+      { username, password, ip: clientIp(c), userAgent: c.req.header('user-agent'), requestId: c.var.requestId },
+      config,
+    )
     deleteCookie(c, LOGIN_CSRF, { path: '/' })
     setCookie(c, sessionCookieName(config.tls), s.token, { ...cookieOptions(c), expires: s.expiresAt })
     return c.redirect(s.mustChangePassword ? '/account/password' : next, 303)
   } catch (err) {
-    if (err instanceof AppError && (err.code === 'UNAUTHENTICATED' || err.code === 'LOCKED')) return again(err.code === 'LOCKED' ? 423 : 401, err.message)
+    if (err instanceof AppError && (err.code === 'UNAUTHENTICATED' || err.code === 'LOCKED'))
+      return again(err.code === 'LOCKED' ? 423 : 401, err.message)
     throw err
   }
 }

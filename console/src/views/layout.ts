@@ -14,7 +14,12 @@ export const ANALYST_NAV: NavItem[] = []
  * The page shell. Everything interpolated through `html` is escaped; `raw` is used only for our
  * own constant markup. The CSRF token rides in a meta tag and in htmx's request headers.
  */
-export const layout = (c: Context<AppEnv>, title: string, body: Html, options: { nav?: NavItem[]; area?: string } = {}) => {
+export const layout = (
+  c: Context<AppEnv>,
+  title: string,
+  body: Html,
+  options: { nav?: NavItem[]; area?: string } = {},
+) => {
   const session = c.var.session
   const actor = c.var.actor
   const nav = (options.nav ?? ANALYST_NAV).filter((n) => !n.permission || actor?.permissions.has(n.permission as never))
@@ -31,9 +36,13 @@ ${session ? html`<meta name="csrf-token" content="${session.csrfToken}">` : ''}
 <body${session ? raw(` hx-headers='{"X-CSRF-Token": "${session.csrfToken.replace(/[^A-Za-z0-9_-]/g, '')}"}'`) : ''}>
 <header class="top">
   <a class="brand" href="/">Clawback${options.area ? html` <small>${options.area}</small>` : ''}</a>
-  ${session ? html`<nav>${nav.map((n) => html`<a href="${n.href}"${c.req.path.startsWith(n.href) ? raw(' aria-current="page"') : ''}>${n.label}</a>`)}</nav>
+  ${
+    session
+      ? html`<nav>${nav.map((n) => html`<a href="${n.href}"${c.req.path.startsWith(n.href) ? raw(' aria-current="page"') : ''}>${n.label}</a>`)}</nav>
   <div class="me"><a href="/account/password">${session.username}</a>
-    <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button class="link">Sign out</button></form></div>` : ''}
+    <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button class="link">Sign out</button></form></div>`
+      : ''
+  }
 </header>
 <main>${body}</main>
 </body>
@@ -41,14 +50,34 @@ ${session ? html`<meta name="csrf-token" content="${session.csrfToken}">` : ''}
 }
 
 /** A full page, or only its body for an htmx request (Vary: HX-Request either way). */
-export const page = (c: Context<AppEnv>, title: string, body: Html, status = 200, options: { nav?: NavItem[]; area?: string } = {}) => {
+export const page = (
+  c: Context<AppEnv>,
+  title: string,
+  body: Html,
+  status = 200,
+  options: { nav?: NavItem[]; area?: string } = {},
+) => {
   c.header('Vary', 'HX-Request')
   return c.html(isHtmx(c) ? body : layout(c, title, body, options), status as 200)
 }
 
 /** Error page that never says whether a hidden object exists: 404 and 403 read the same way to outsiders. */
-export const errorPage = (c: Context<AppEnv>, status: number, message: string, options: { area?: string; nav?: NavItem[] } = {}) => {
-  const title = status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : status === 401 ? 'Sign in required' : 'Error'
+export const errorPage = (
+  c: Context<AppEnv>,
+  status: number,
+  message: string,
+  options: { area?: string; nav?: NavItem[] } = {},
+) => {
+  const title =
+    status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : status === 401 ? 'Sign in required' : 'Error'
   const text = status === 404 ? 'There is nothing here, or you do not have access to it.' : message
-  return c.html(layout(c, title, html`<section class="card narrow"><h1>${title}</h1><p>${text}</p><p><a href="/">Back to start</a></p></section>`, options), status as 404)
+  return c.html(
+    layout(
+      c,
+      title,
+      html`<section class="card narrow"><h1>${title}</h1><p>${text}</p><p><a href="/">Back to start</a></p></section>`,
+      options,
+    ),
+    status as 404,
+  )
 }

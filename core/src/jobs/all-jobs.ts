@@ -2,5 +2,8 @@ import { alertMatchJob } from './alert-match.ts'
 import type { JobDef } from './define-job.ts'
 import { sessionsPurgeJob } from './sessions-purge.ts'
 
-/** Every job the workers run: explicit, greppable, no glob. */
+/**
+ * Every core job: explicit, greppable, no glob. Jobs of other layers (appliance/) are added by the
+ * process entry (`console/src/mounts.ts` `mounts.jobs`), so core never imports them.
+ */
 export const ALL_JOBS: JobDef<any>[] = [sessionsPurgeJob, alertMatchJob]

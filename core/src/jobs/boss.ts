@@ -11,7 +11,7 @@ export const BOSS_SCHEMA = 'pgboss'
  * Starts pg-boss in its own schema and makes sure every queue (and its dead-letter queue) exists,
  * so any role can enqueue. Only worker roles supervise and run schedules.
  */
-export const startBoss = async (url: string, log: Logger, options: { supervise: boolean; max?: number }) => {
+export const startBoss = async (url: string, log: Logger, options: { supervise: boolean; max?: number; jobs?: JobDef<any>[] }) => {
   const boss = new PgBoss({
     connectionString: url,
     schema: BOSS_SCHEMA,
@@ -22,7 +22,7 @@ export const startBoss = async (url: string, log: Logger, options: { supervise: 
   })
   boss.on('error', (err) => log.error({ err }, 'job queue error'))
   await boss.start()
-  await ensureQueues(boss, ALL_JOBS)
+  await ensureQueues(boss, options.jobs ?? ALL_JOBS)
   return boss
 }
 

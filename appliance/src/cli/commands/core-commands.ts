@@ -24,7 +24,11 @@ export const coreCommands: Command[] = [
     usage: 'check-config',
     summary: 'validate the configuration and print it with secrets redacted',
     async run(ctx) {
-      ctx.stdout(`configuration OK\n${Object.entries(describeConfig(ctx.config)).map(([k, v]) => `  ${k}=${v}`).join('\n')}\n`)
+      ctx.stdout(
+        `configuration OK\n${Object.entries(describeConfig(ctx.config))
+          .map(([k, v]) => `  ${k}=${v}`)
+          .join('\n')}\n`,
+      )
       return 0
     },
   },
@@ -79,7 +83,11 @@ export const coreCommands: Command[] = [
       const pw = await password(ctx)
       const rt = await ctx.runtime()
       try {
-        await resetPassword(rt.db, CTL, { username, password: pw, mustChangePassword: ctx.options['must-change-password'] === true })
+        await resetPassword(rt.db, CTL, {
+          username,
+          password: pw,
+          mustChangePassword: ctx.options['must-change-password'] === true,
+        })
         ctx.stderr(`password of ${username} reset\n`)
         return 0
       } finally {
@@ -115,7 +123,10 @@ export const coreCommands: Command[] = [
       try {
         const v = await verifyAudit(rt.db)
         if (v.ok) ctx.stdout(`audit chain intact: ${v.records} records\n`)
-        else ctx.stdout(`audit chain BROKEN at record ${v.brokenAt}: ${v.reason} (${v.records} records verified before it)\n`)
+        else
+          ctx.stdout(
+            `audit chain BROKEN at record ${v.brokenAt}: ${v.reason} (${v.records} records verified before it)\n`,
+          )
         return v.ok ? 0 : 1
       } finally {
         await rt.close()
@@ -134,7 +145,9 @@ export const coreCommands: Command[] = [
         else if (jobs.length === 0) ctx.stdout('no failed or dead-lettered jobs\n')
         else
           for (const j of jobs)
-            ctx.stdout(`${j.createdAt.toISOString()}  ${j.queue}  ${j.id}  ${j.isDeadLetter ? `dead-letter (from ${j.sourceQueue})` : j.state}  ${JSON.stringify(j.error).slice(0, 200)}\n`)
+            ctx.stdout(
+              `${j.createdAt.toISOString()}  ${j.queue}  ${j.id}  ${j.isDeadLetter ? `dead-letter (from ${j.sourceQueue})` : j.state}  ${JSON.stringify(j.error).slice(0, 200)}\n`,
+            )
         return 0
       } finally {
         await rt.close()

@@ -1,0 +1,38 @@
+import type { Context } from 'hono'
+import { html } from 'hono/html'
+import { systemHealth } from '../../../appliance/src/system/system-health.ts'
+import type { AppEnv } from '../../../core/src/api/env.ts'
+import { bytes, consolePage, csrfField, notice } from './view.ts'
+
+const dur = (s: number) =>
+  `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h ${Math.floor((s % 3600) / 60)}m`
+
+/** GET /system — health, queues and dead letters (retry buttons), version, network (read-only in a checkout). */
+export const systemPage = async (c: Context<AppEnv>, message?: string) => {
+  const h = await systemHealth(c.var.deps.db, c.var.actor!, c.var.deps.config.roles)
+  return consolePage(
+    c,
+    'System',
+    html`<section class="card"><h1>System</h1>${notice(message)}
+  <table id="health"><tr><th>Version</th><td>${h.version}</td></tr><tr><th>Host</th><td>${h.hostname}</td></tr><tr><th>Uptime</th><td>${dur(h.uptimeSeconds)}</td></tr>
+  <tr><th>Load (1/5/15 min)</th><td>${h.load.join(' / ')} on ${h.cpu.cores} cores (${h.cpu.model}), ${h.cpu.busyPercent}% busy</td></tr>
+  <tr><th>Memory</th><td>${bytes(h.memory.used)} used of ${bytes(h.memory.total)}; ${bytes(h.memory.available)} available</td></tr>
+  <tr><th>PostgreSQL</th><td>${h.postgres.version}; ${bytes(h.postgres.sizeBytes)}; ${h.postgres.connections} of ${h.postgres.maxConnections} connections</td></tr>
+  <tr><th>Roles in this process</th><td>${h.roles.map((r) => html`<span class="badge">${r.name}: ${r.isRunning ? 'running' : 'not here'}</span> `)}</td></tr>
+  <tr><th>Time</th><td>${h.time.now} (${h.time.timezone})</td></tr></table>
+  <h2>Disks</h2><table><tr><th>Mount</th><th>Device</th><th>Size</th><th>Used</th></tr>
+  ${h.disks.map((d) => html`<tr><td>${d.mount}</td><td class="mono">${d.fs}</td><td>${bytes(d.size)}</td><td>${bytes(d.used)} (${d.usePercent}%)</td></tr>`)}</table></section>
+<section class="card"><h2>Job queues</h2><table id="queues"><tr><th>Queue</th><th>Queued</th><th>Active</th><th>Failed</th><th>Dead letter</th></tr>
+  ${h.queues.map((q) => html`<tr><td class="mono">${q.name}</td><td>${q.queued}</td><td>${q.active}</td><td>${q.failed}</td><td class="mono">${q.deadLetter ?? ''}</td></tr>`)}</table>
+  <h2>Failed jobs and dead letters (recent errors)</h2><table id="failed"><tr><th>Queue</th><th>State</th><th>Error</th><th>When</th><th></th></tr>
+  ${h.failedJobs.map(
+    (
+      j,
+    ) => html`<tr><td class="mono">${j.queue}</td><td>${j.isDeadLetter ? 'dead letter' : j.state}</td><td class="mono">${JSON.stringify(j.error ?? '').slice(0, 300)}</td><td>${j.createdAt.toISOString()}</td>
+    <td><form method="post" action="/system/jobs/${j.queue}/${j.id}/retry">${csrfField(c)}<button>Retry</button></form></td></tr>`,
+  )}
+  ${h.failedJobs.length === 0 ? html`<tr><td colspan="5" class="muted">None.</td></tr>` : ''}</table></section>
+<section class="card"><h2>Network</h2><p class="muted">Host name, addresses, NTP and syslog forwarding are set by the appliance image (first-boot setup); in a checkout they are shown read-only.</p>
+  <table>${h.network.map((n) => html`<tr><td>${n.iface}</td><td class="mono">${n.address}</td><td>${n.family}</td></tr>`)}</table></section>`,
+  )
+}

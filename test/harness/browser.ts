@@ -39,7 +39,6 @@ export const launchBrowser = async (): Promise<{
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
   })
   return {

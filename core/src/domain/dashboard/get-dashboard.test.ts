@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { incidentFields, incidentFieldValues, incidents, incidentUsers, sources, users } from '../../db/schema/index.ts'
 import { createTestDb, type TestDb } from '../../../../test/harness/db.ts'
 import { makeTeam, makeUser } from '../../../../test/harness/factories.ts'
+import { incidentFields, incidentFieldValues, incidents, incidentUsers, sources, users } from '../../db/schema/index.ts'
 import { getDashboard } from './get-dashboard.ts'
 
 let t: TestDb
@@ -28,15 +28,34 @@ describe('getDashboard', () => {
       .insert(incidents)
       .values([
         // opened 03-09, first action after 10 min, closed after 2 h
-        { summary: 'a', state: 'closed', sourceId: src!.id, createdAt: at('2026-03-09T08:00:00Z'), firstActionAt: at('2026-03-09T08:10:00Z'), closedAt: at('2026-03-09T10:00:00Z') },
+        {
+          summary: 'a',
+          state: 'closed',
+          sourceId: src!.id,
+          createdAt: at('2026-03-09T08:00:00Z'),
+          firstActionAt: at('2026-03-09T08:10:00Z'),
+          closedAt: at('2026-03-09T10:00:00Z'),
+        },
         // opened 03-10, untouched (unprocessed, not yet slow)
         { summary: 'b', state: 'new', sourceId: src!.id, createdAt: at('2026-03-10T09:00:00Z') },
         // opened 03-05, still open: slow
-        { summary: 'c', state: 'open', createdAt: at('2026-03-05T09:00:00Z'), firstActionAt: at('2026-03-05T09:30:00Z') },
+        {
+          summary: 'c',
+          state: 'open',
+          createdAt: at('2026-03-05T09:00:00Z'),
+          firstActionAt: at('2026-03-05T09:30:00Z'),
+        },
         // outside the window entirely (but unresolved, so in the backlog)
         { summary: 'old', state: 'new', createdAt: at('2026-01-01T09:00:00Z') },
         // private to the secret team: visible only to the insider
-        { summary: 'private', state: 'new', isPrivate: true, teamId: secret.id, sourceId: src!.id, createdAt: at('2026-03-10T10:00:00Z') },
+        {
+          summary: 'private',
+          state: 'new',
+          isPrivate: true,
+          teamId: secret.id,
+          sourceId: src!.id,
+          createdAt: at('2026-03-10T10:00:00Z'),
+        },
       ])
       .returning()
     const [a, b, , , priv] = rows

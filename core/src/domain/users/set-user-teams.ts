@@ -2,8 +2,8 @@ import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { teamMembers, teams, users } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 
 /**
@@ -22,19 +22,43 @@ export const setUserTeams = async (db: Db, actor: Actor, input: { userId: number
     if (!user) throw new AppError('NOT_FOUND', `user ${input.userId} not found`)
     const found = wanted.length ? await tx.select().from(teams).where(inArray(teams.id, wanted)) : []
     if (found.length !== wanted.length) throw new AppError('INVALID_REQUEST', 'teams: unknown team')
-    const current = await tx.select({ team: teams }).from(teamMembers).innerJoin(teams, eq(teams.id, teamMembers.teamId)).where(eq(teamMembers.userId, user.id))
+    const current = await tx
+      .select({ team: teams })
+      .from(teamMembers)
+      .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+      .where(eq(teamMembers.userId, user.id))
     const add = found.filter((t) => !current.some((c) => c.team.id === t.id))
     const remove = current.map((c) => c.team).filter((t) => !wanted.includes(t.id))
     if (actor.userId === user.id && !found.some((t) => t.permissions.includes('teams.manage'))) {
       throw new AppError('INVALID_REQUEST', 'teams: you would lose teams.manage yourself; ask another administrator')
     }
     if (add.length) await tx.insert(teamMembers).values(add.map((t) => ({ teamId: t.id, userId: user.id })))
-    if (remove.length) await tx.delete(teamMembers).where(and(eq(teamMembers.userId, user.id), inArray(teamMembers.teamId, remove.map((t) => t.id))))
+    if (remove.length)
+      await tx.delete(teamMembers).where(
+        and(
+          eq(teamMembers.userId, user.id),
+          inArray(
+            teamMembers.teamId,
+            remove.map((t) => t.id),
+          ),
+        ),
+      )
     for (const t of add) {
       const action = t.isPrivate && actor.userId === user.id ? 'team.self_join_private' : 'team.member_add'
-      await appendAudit(tx, actor, { action, objectType: 'team', objectId: t.id, after: { team: t.name, user: user.username } })
+      await appendAudit(tx, actor, {
+        action,
+        objectType: 'team',
+        objectId: t.id,
+        after: { team: t.name, user: user.username },
+      })
     }
-    for (const t of remove) await appendAudit(tx, actor, { action: 'team.member_remove', objectType: 'team', objectId: t.id, before: { team: t.name, user: user.username } })
+    for (const t of remove)
+      await appendAudit(tx, actor, {
+        action: 'team.member_remove',
+        objectType: 'team',
+        objectId: t.id,
+        before: { team: t.name, user: user.username },
+      })
     return { added: add.map((t) => t.name), removed: remove.map((t) => t.name) }
   })
 }

@@ -1,0 +1,60 @@
+import type { Hono } from 'hono'
+import type { AppEnv } from '../../core/src/api/env.ts'
+import { guard } from '../../core/src/api/middleware/auth.ts'
+import { adminHome } from './handlers/admin-home.ts'
+import { apiKeyCreate } from './handlers/api-key-create.ts'
+import { apiKeyList } from './handlers/api-key-list.ts'
+import { apiKeyRevoke } from './handlers/api-key-revoke.ts'
+import { auditList } from './handlers/audit-list.ts'
+import { auditVerify } from './handlers/audit-verify.ts'
+import { dashboardShow } from './handlers/dashboard-show.ts'
+import { fieldCreate } from './handlers/field-create.ts'
+import { fieldDelete } from './handlers/field-delete.ts'
+import { fieldList } from './handlers/field-list.ts'
+import { fieldUpdate } from './handlers/field-update.ts'
+import { teamCreate, teamCreateForm } from './handlers/team-create.ts'
+import { teamEdit } from './handlers/team-edit.ts'
+import { teamList } from './handlers/team-list.ts'
+import { teamMember } from './handlers/team-member.ts'
+import { teamUpdate } from './handlers/team-update.ts'
+import { userCreate, userCreateForm } from './handlers/user-create.ts'
+import { userDisable } from './handlers/user-disable.ts'
+import { userEdit } from './handlers/user-edit.ts'
+import { userList } from './handlers/user-list.ts'
+import { userPassword } from './handlers/user-password.ts'
+import { userTeams } from './handlers/user-teams.ts'
+
+const ui = { auth: 'actor', ui: true } as const
+
+/** The analyst UI's route table: every page and form action, each behind its guard. */
+export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
+  app.get('/dashboard', guard({ ...ui, permission: 'incidents.read' }), dashboardShow)
+
+  app.get('/admin', guard(ui), adminHome)
+  app.get('/admin/users', guard({ ...ui, permission: 'users.manage' }), userList)
+  app.get('/admin/users/new', guard({ ...ui, permission: 'users.manage' }), userCreateForm)
+  app.post('/admin/users', guard({ ...ui, permission: 'users.manage' }), userCreate)
+  app.get('/admin/users/:id', guard({ ...ui, permission: 'users.manage' }), userEdit)
+  app.post('/admin/users/:id/password', guard({ ...ui, permission: 'users.manage' }), userPassword)
+  app.post('/admin/users/:id/disable', guard({ ...ui, permission: 'users.manage' }), userDisable)
+  app.post('/admin/users/:id/teams', guard({ ...ui, permission: 'teams.manage' }), userTeams)
+
+  app.get('/admin/teams', guard({ ...ui, permission: 'teams.manage' }), teamList)
+  app.get('/admin/teams/new', guard({ ...ui, permission: 'teams.manage' }), teamCreateForm)
+  app.post('/admin/teams', guard({ ...ui, permission: 'teams.manage' }), teamCreate)
+  app.get('/admin/teams/:id', guard({ ...ui, permission: 'teams.manage' }), teamEdit)
+  app.post('/admin/teams/:id', guard({ ...ui, permission: 'teams.manage' }), teamUpdate)
+  app.post('/admin/teams/:id/members', guard({ ...ui, permission: 'teams.manage' }), teamMember)
+
+  app.get('/admin/api-keys', guard({ ...ui, permission: 'api_keys.manage' }), apiKeyList)
+  app.post('/admin/api-keys', guard({ ...ui, permission: 'api_keys.manage' }), apiKeyCreate)
+  app.post('/admin/api-keys/:id/revoke', guard({ ...ui, permission: 'api_keys.manage' }), apiKeyRevoke)
+
+  app.get('/admin/fields', guard({ ...ui, permission: 'fields.manage' }), fieldList)
+  app.post('/admin/fields', guard({ ...ui, permission: 'fields.manage' }), fieldCreate)
+  app.post('/admin/fields/:id', guard({ ...ui, permission: 'fields.manage' }), fieldUpdate)
+  app.post('/admin/fields/:id/delete', guard({ ...ui, permission: 'fields.manage' }), fieldDelete)
+
+  app.get('/admin/audit', guard({ ...ui, permission: 'audit.read' }), auditList)
+  app.get('/admin/audit/verify', guard({ ...ui, permission: 'audit.read' }), auditVerify)
+}

@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { textArray } from '../../db/sql-arrays.ts'
 import { AppError } from '../../errors.ts'
 import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
@@ -37,7 +38,7 @@ const whereOf = (actor: Actor, f: CompatFilter): SQL => {
   if (f.states?.length) {
     const bad = f.states.filter((s) => !STATES.has(s))
     if (bad.length) throw new AppError('INVALID_REQUEST', `state: unknown state ${bad.join(', ')}`)
-    parts.push(sql`i.state = ANY(${f.states}::incident_state[])`)
+    parts.push(sql`i.state::text = ANY(${textArray(f.states)})`)
   }
   const hasLower = f.createdAfter || f.closedAfter || f.messageIds?.length || f.recent
   const createdAfter = f.createdAfter ?? (hasLower ? undefined : new Date(Date.now() - DEFAULT_WINDOW_MS))
@@ -47,7 +48,7 @@ const whereOf = (actor: Actor, f: CompatFilter): SQL => {
   if (f.closedAfter) parts.push(sql`i.closed_at >= ${f.closedAfter.toISOString()}::timestamptz`)
   if (f.closedAfter || f.closedBefore) parts.push(sql`i.closed_at < ${(f.closedBefore ?? new Date()).toISOString()}::timestamptz`)
   if (f.messageIds?.length) {
-    parts.push(sql`i.id IN (SELECT a.incident_id FROM alert_emails e JOIN alerts a ON a.id = e.alert_id WHERE e.message_id = ANY(${f.messageIds}::text[]))`)
+    parts.push(sql`i.id IN (SELECT a.incident_id FROM alert_emails e JOIN alerts a ON a.id = e.alert_id WHERE e.message_id = ANY(${textArray(f.messageIds)}))`)
   }
   return sql.join(parts, sql` AND `)
 }

@@ -4,6 +4,7 @@ import type { Db, Tx } from '../../db/client.ts'
 import type { PgBoss } from '../../jobs/boss.ts'
 import { alertMatchJob } from '../../jobs/alert-match.ts'
 import { SYSTEM } from '../../policy/actor.ts'
+import { bigintArray, textArray } from '../../db/sql-arrays.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { incidentSeverityOf, incidentTypeOf, type LinkKey, scoreOf } from './link-key.ts'
 import type { NormalizedAlert } from './normalize-alert.ts'
@@ -54,11 +55,11 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
     const keys = [...keyWindows.keys()].sort()
     const existing = new Map<string, number>()
     if (keys.length) {
-      await tx.execute(sql`SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) FROM (SELECT unnest(${keys}::text[]) AS k ORDER BY 1) s`)
-      const windows = keys.map((k) => keyWindows.get(k) ?? -1)
+      await tx.execute(sql`SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) FROM (SELECT unnest(${textArray(keys)}) AS k ORDER BY 1) s`)
+      const q = JSON.stringify(keys.map((k) => ({ key: k, win: keyWindows.get(k) ?? -1 })))
       const rows = await tx.execute<{ key: string; incident_id: string }>(sql`
         SELECT q.key, max(l.incident_id) AS incident_id
-        FROM unnest(${keys}::text[], ${windows}::int[]) AS q(key, win)
+        FROM json_to_recordset(${q}::json) AS q(key text, win int)
         JOIN incident_link_keys l ON l.key = q.key
         JOIN incidents i ON i.id = l.incident_id
         WHERE i.state IN ${OPEN} AND (q.win < 0 OR i.created_at > now() - make_interval(secs => q.win))
@@ -116,7 +117,7 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
         SELECT v.incident_id, f.id, v.value FROM json_to_recordset(${JSON.stringify(fieldRows)}::json) AS v(incident_id bigint, name text, value text)
         JOIN incident_fields f ON f.name = v.name ON CONFLICT DO NOTHING`)
       await tx.execute(sql`INSERT INTO incident_history (incident_id, history_type, state_to, summary)
-        SELECT id, 'created', 'new', 'Incident created by alert intake' FROM unnest(${incidentRows.map((r) => r.id)}::bigint[]) AS id`)
+        SELECT id, 'created', 'new', 'Incident created by alert intake' FROM unnest(${bigintArray(incidentRows.map((r) => r.id))}) AS id`)
     }
 
     const alertRows = items.map((it, i) => ({
@@ -177,7 +178,7 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
         SELECT DISTINCT incident_id, kind, username FROM json_populate_recordset(null::incident_users, ${JSON.stringify(userRows)}::json) ON CONFLICT DO NOTHING`)
     }
     const touched = [...new Set(result.filter((r) => !r.isNewIncident).map((r) => r.incidentId))]
-    if (touched.length) await tx.execute(sql`UPDATE incidents SET updated_at = now() WHERE id = ANY(${touched}::bigint[])`)
+    if (touched.length) await tx.execute(sql`UPDATE incidents SET updated_at = now() WHERE id = ANY(${bigintArray(touched)})`)
 
     await boss.insert(
       alertMatchJob.name,

@@ -29,7 +29,7 @@ type Cursor = { at: string; id: number }
 export const encodeCursor = (c: Cursor) => Buffer.from(`${c.at}|${c.id}`).toString('base64url')
 const decodeCursor = (s: string): Cursor => {
   const [at, id] = Buffer.from(s, 'base64url').toString('utf8').split('|')
-  if (!at || !id || !/^\d+$/.test(id) || Number.isNaN(Date.parse(at.replace(' ', 'T')))) throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
+  if (!at || !id || !/^\d+$/.test(id) || !/^\d{4}-\d{2}-\d{2}[ T][\d:.]+([+-]\d{2}(:?\d{2})?|Z)?$/.test(at)) throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
   return { at, id: Number(id) }
 }
 

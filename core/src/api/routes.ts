@@ -1,5 +1,9 @@
 import { Hono } from 'hono'
 import { apiKeys } from './api-keys/index.ts'
+import { compatIncidents } from './compat/incidents.ts'
+import { compatLists } from './compat/lists.ts'
+import { feeds } from './feeds/index.ts'
+import { intake } from './intake/index.ts'
 import { audit } from './audit/index.ts'
 import type { AppEnv } from './env.ts'
 import { jobs } from './jobs/index.ts'
@@ -9,3 +13,4 @@ import { users } from './users/index.ts'
 /** The one REST route table: each resource module brings its own paths. */
 export const apiRoutes = new Hono<AppEnv>()
 for (const module of [users, teams, apiKeys, audit, jobs]) apiRoutes.route('/', module)
+for (const module of [intake, compatIncidents, compatLists, feeds]) apiRoutes.route('/', module)

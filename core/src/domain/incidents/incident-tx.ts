@@ -1,0 +1,54 @@
+import { eq, sql } from 'drizzle-orm'
+import type { Db, DbOrTx } from '../../db/client.ts'
+import { incidentHistory, incidents } from '../../db/schema/index.ts'
+import { AppError } from '../../errors.ts'
+import { assertCan, assertVisible } from '../../policy/index.ts'
+import type { Actor } from '../../policy/actor.ts'
+import { compatIncidentJson } from './compat-sql.ts'
+
+export type IncidentRow = typeof incidents.$inferSelect
+export type HistoryInput = { historyType: string; field?: string; stateFrom?: string | null; stateTo?: string | null; summary?: string; detail?: string }
+
+/** Locks an incident row for update after checking the actor may see it. @throws NOT_FOUND. */
+export const lockIncident = async (tx: DbOrTx, actor: Actor, id: number): Promise<IncidentRow> => {
+  const [row] = await tx.select().from(incidents).where(eq(incidents.id, id)).for('update')
+  return assertVisible(actor, row, 'incident')
+}
+
+/** Appends one incident_history row (field changes, state changes, comments ...). */
+export const addHistory = async (tx: DbOrTx, actor: Actor, incidentId: number, h: HistoryInput) => {
+  const [row] = await tx
+    .insert(incidentHistory)
+    .values({
+      incidentId,
+      userId: actor.userId,
+      actorLabel: actor.label,
+      historyType: h.historyType,
+      field: h.field ?? null,
+      stateFrom: h.stateFrom ?? null,
+      stateTo: h.stateTo ?? null,
+      summary: h.summary ?? '',
+      detail: h.detail ?? '',
+    })
+    .returning()
+  return row!
+}
+
+export const touch = (tx: DbOrTx, id: number, set: Partial<Record<keyof IncidentRow, unknown>> = {}) =>
+  tx.update(incidents).set({ ...set, updatedAt: sql`now()` } as never).where(eq(incidents.id, id))
+
+/** Runs `fn` in a transaction with the incident locked; the actor needs incidents.write. */
+export const withIncident = async <T>(db: Db, actor: Actor, id: number, fn: (tx: DbOrTx, row: IncidentRow) => Promise<T>) => {
+  assertCan(actor, 'incidents.write')
+  return db.transaction(async (tx) => fn(tx, await lockIncident(tx, actor, id)))
+}
+
+/** The incident in the compatible shape (also the native API's), or NOT_FOUND when invisible. */
+export const presentIncident = async (db: DbOrTx, actor: Actor, id: number, expand = true): Promise<Record<string, unknown>> => {
+  const [row] = await db.execute<{ is_private: boolean; team_id: string | null; body: Record<string, unknown> }>(
+    sql`SELECT i.is_private, i.team_id, ${compatIncidentJson(expand)} AS body FROM incidents i WHERE i.id = ${id}`,
+  )
+  if (!row) throw new AppError('NOT_FOUND', 'incident not found')
+  assertVisible(actor, { isPrivate: row.is_private, teamId: row.team_id === null ? null : Number(row.team_id) }, 'incident')
+  return row.body
+}

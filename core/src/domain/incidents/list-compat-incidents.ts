@@ -1,0 +1,120 @@
+import { type SQL, sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { textArray } from '../../db/sql-arrays.ts'
+import { AppError } from '../../errors.ts'
+import { assertCan } from '../../policy/index.ts'
+import type { Actor } from '../../policy/actor.ts'
+import { compatIncidentJson, visibleSql } from './compat-sql.ts'
+
+export type CompatFilter = {
+  states?: string[]
+  createdAfter?: Date
+  createdBefore?: Date
+  closedAfter?: Date
+  closedBefore?: Date
+  messageIds?: string[]
+  expand: boolean
+  /** optional paging (Clawback extension): page size and the opaque cursor of the previous page */
+  pageSize?: number
+  cursor?: string
+  /** `limit=N` without any lower bound: the N most recent incidents */
+  recent?: number
+}
+
+const STATES = new Set(['new', 'open', 'assigned', 'closed', 'ignored'])
+const DEFAULT_WINDOW_MS = 30 * 86400_000
+const STREAM_PAGE = 250
+
+type Cursor = { at: string; id: number }
+export const encodeCursor = (c: Cursor) => Buffer.from(`${c.at}|${c.id}`).toString('base64url')
+const decodeCursor = (s: string): Cursor => {
+  const [at, id] = Buffer.from(s, 'base64url').toString('utf8').split('|')
+  if (!at || !id || !/^\d+$/.test(id) || !/^\d{4}-\d{2}-\d{2}[ T][\d:.]+([+-]\d{2}(:?\d{2})?|Z)?$/.test(at)) throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
+  return { at, id: Number(id) }
+}
+
+const whereOf = (actor: Actor, f: CompatFilter): SQL => {
+  const parts: SQL[] = [visibleSql(actor)]
+  if (f.states?.length) {
+    const bad = f.states.filter((s) => !STATES.has(s))
+    if (bad.length) throw new AppError('INVALID_REQUEST', `state: unknown state ${bad.join(', ')}`)
+    parts.push(sql`i.state::text = ANY(${textArray(f.states)})`)
+  }
+  const hasLower = f.createdAfter || f.closedAfter || f.messageIds?.length || f.recent
+  const createdAfter = f.createdAfter ?? (hasLower ? undefined : new Date(Date.now() - DEFAULT_WINDOW_MS))
+  // Half-open windows: *_after inclusive, *_before exclusive; a missing *_before means now.
+  if (createdAfter) parts.push(sql`i.created_at >= ${createdAfter.toISOString()}::timestamptz`)
+  parts.push(sql`i.created_at < ${(f.createdBefore ?? new Date()).toISOString()}::timestamptz`)
+  if (f.closedAfter) parts.push(sql`i.closed_at >= ${f.closedAfter.toISOString()}::timestamptz`)
+  if (f.closedAfter || f.closedBefore) parts.push(sql`i.closed_at < ${(f.closedBefore ?? new Date()).toISOString()}::timestamptz`)
+  if (f.messageIds?.length) {
+    parts.push(sql`i.id IN (SELECT a.incident_id FROM alert_emails e JOIN alerts a ON a.id = e.alert_id WHERE e.message_id = ANY(${textArray(f.messageIds)}))`)
+  }
+  return sql.join(parts, sql` AND `)
+}
+
+/**
+ * The compatible incident list (`GET /api/incidents`): incidents visible to the actor matching the
+ * filter, ordered by (created_at, id). Returns either one page (`pageSize`, with `nextCursor`),
+ * the most recent N (`recent`), or — the compatible default — an async iterator of JSON text
+ * chunks forming one array, fetched in keyset pages so memory does not grow with the window.
+ * @throws AppError FORBIDDEN without incidents.read, INVALID_REQUEST for an unknown state or cursor.
+ */
+export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
+  assertCan(actor, 'incidents.read')
+  const where = whereOf(actor, f)
+  const json = compatIncidentJson(f.expand)
+  const page = async (after: Cursor | undefined, limit: number) => {
+    const keyset = after ? sql` AND (i.created_at, i.id) > (${after.at}::timestamptz, ${after.id})` : sql``
+    return db.execute<{ id: string; at: string; body: string }>(
+      sql`SELECT i.id, i.created_at::text AS at, ${json}::text AS body FROM incidents i WHERE ${where}${keyset} ORDER BY i.created_at, i.id LIMIT ${limit}`,
+    )
+  }
+  if (f.recent) {
+    return {
+      kind: 'page' as const,
+      load: async () => {
+        const rows = await db.execute<{ body: string }>(
+          sql`SELECT body FROM (SELECT i.created_at, i.id, ${json}::text AS body FROM incidents i WHERE ${where} ORDER BY i.created_at DESC, i.id DESC LIMIT ${f.recent}) r ORDER BY created_at, id`,
+        )
+        return { body: `[${rows.map((r) => r.body).join(',')}]`, nextCursor: undefined as string | undefined }
+      },
+    }
+  }
+  if (f.pageSize) {
+    const size = f.pageSize
+    return {
+      kind: 'page' as const,
+      load: async () => {
+        const rows = await page(f.cursor ? decodeCursor(f.cursor) : undefined, size + 1)
+        const more = rows.length > size
+        const shown = more ? rows.slice(0, size) : rows
+        const last = shown[shown.length - 1]
+        return { body: `[${shown.map((r) => r.body).join(',')}]`, nextCursor: more && last ? encodeCursor({ at: last.at, id: Number(last.id) }) : undefined }
+      },
+    }
+  }
+  const start = f.cursor ? decodeCursor(f.cursor) : undefined
+  return {
+    kind: 'stream' as const,
+    async *chunks() {
+      let after = start
+      let first = true
+      yield '['
+      for (;;) {
+        const rows = await page(after, STREAM_PAGE)
+        if (rows.length === 0) break
+        let out = ''
+        for (const r of rows) {
+          out += first ? r.body : `,${r.body}`
+          first = false
+        }
+        yield out
+        const last = rows[rows.length - 1]!
+        after = { at: last.at, id: Number(last.id) }
+        if (rows.length < STREAM_PAGE) break
+      }
+      yield ']'
+    },
+  }
+}

@@ -1,0 +1,137 @@
+import { type SQL, sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { textArray } from '../../db/sql-arrays.ts'
+import { AppError } from '../../errors.ts'
+import { assertCan } from '../../policy/index.ts'
+import type { Actor } from '../../policy/actor.ts'
+import { isoZ, visibleSql } from './compat-sql.ts'
+import { encodeCursor } from './list-compat-incidents.ts'
+
+export type IncidentFilter = {
+  states?: string[]
+  createdFrom?: Date
+  createdTo?: Date
+  closedFrom?: Date
+  closedTo?: Date
+  severities?: string[]
+  sourceId?: number
+  teamId?: number
+  assigneeId?: number | 'none'
+  abuseDisposition?: string
+  classification?: string
+  /** free text over subject, sender, recipient, message-id, hosts and users (case-insensitive) */
+  q?: string
+  /** newest first (UI default) or oldest first */
+  order?: 'desc' | 'asc'
+  limit?: number
+  cursor?: string
+}
+
+export type IncidentSummary = {
+  id: number
+  state: string
+  type: string
+  severity: string
+  score: number
+  summary: string
+  isPrivate: boolean
+  teamId: number | null
+  team: string | null
+  assigneeId: number | null
+  assignee: string | null
+  source: string | null
+  abuseDisposition: string | null
+  classification: string | null
+  alertCount: number
+  createdAt: string
+  updatedAt: string
+  closedAt: string | null
+}
+
+const fieldValue = (name: string) => sql`(SELECT v.value FROM incident_field_values v JOIN incident_fields f ON f.id = v.field_id WHERE v.incident_id = i.id AND f.name = ${name})`
+
+const conditions = (actor: Actor, f: IncidentFilter, withState: boolean): SQL => {
+  const parts: SQL[] = [visibleSql(actor)]
+  if (withState && f.states?.length) parts.push(sql`i.state::text = ANY(${textArray(f.states)})`)
+  if (f.createdFrom) parts.push(sql`i.created_at >= ${f.createdFrom.toISOString()}::timestamptz`)
+  if (f.createdTo) parts.push(sql`i.created_at < ${f.createdTo.toISOString()}::timestamptz`)
+  if (f.closedFrom) parts.push(sql`i.closed_at >= ${f.closedFrom.toISOString()}::timestamptz`)
+  if (f.closedTo) parts.push(sql`i.closed_at < ${f.closedTo.toISOString()}::timestamptz`)
+  if (f.severities?.length) parts.push(sql`i.severity = ANY(${textArray(f.severities)})`)
+  if (f.sourceId) parts.push(sql`(i.source_id = ${f.sourceId} OR EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.source_id = ${f.sourceId}))`)
+  if (f.teamId) parts.push(sql`i.team_id = ${f.teamId}`)
+  if (f.assigneeId === 'none') parts.push(sql`i.assignee_id IS NULL`)
+  else if (f.assigneeId) parts.push(sql`i.assignee_id = ${f.assigneeId}`)
+  if (f.abuseDisposition) parts.push(sql`${fieldValue('Abuse Disposition')} = ${f.abuseDisposition}`)
+  if (f.classification) parts.push(sql`${fieldValue('Classification')} = ${f.classification}`)
+  const q = f.q?.trim()
+  if (q) {
+    const like = `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
+    parts.push(sql`(i.summary ILIKE ${like} OR i.id::text = ${q}
+      OR EXISTS (SELECT 1 FROM alerts a JOIN alert_emails e ON e.alert_id = a.id WHERE a.incident_id = i.id
+        AND (e.subject ILIKE ${like} OR e.sender ILIKE ${like} OR e.message_id ILIKE ${like} OR array_to_string(e.recipients, ' ') ILIKE ${like}))
+      OR EXISTS (SELECT 1 FROM incident_hosts h WHERE h.incident_id = i.id AND h.host ILIKE ${like})
+      OR EXISTS (SELECT 1 FROM incident_users u WHERE u.incident_id = i.id AND u.username ILIKE ${like}))`)
+  }
+  return sql.join(parts, sql` AND `)
+}
+
+/**
+ * Incidents for the analyst UI and the native API: the filters the list page offers, keyset paged
+ * by (created_at, id) (newest first by default), plus counts per state for the state tabs (the
+ * counts apply every filter except state). Private incidents of other teams never appear, in
+ * rows or counts. @throws AppError FORBIDDEN without incidents.read, INVALID_REQUEST for a bad cursor.
+ */
+export const listIncidents = async (db: Db, actor: Actor, f: IncidentFilter = {}) => {
+  assertCan(actor, 'incidents.read')
+  const limit = Math.max(1, Math.min(f.limit ?? 50, 500))
+  const desc = (f.order ?? 'desc') === 'desc'
+  let keyset = sql``
+  if (f.cursor) {
+    const [at, id] = Buffer.from(f.cursor, 'base64url').toString('utf8').split('|')
+    if (!at || !id || !/^\d+$/.test(id)) throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
+    keyset = desc ? sql` AND (i.created_at, i.id) < (${at}::timestamptz, ${Number(id)})` : sql` AND (i.created_at, i.id) > (${at}::timestamptz, ${Number(id)})`
+  }
+  const dir = desc ? sql`DESC` : sql`ASC`
+  const rows = await db.execute<Record<string, unknown>>(sql`
+    SELECT i.id, i.state::text AS state, i.type, i.severity, i.score, i.summary, i.is_private, i.team_id, i.assignee_id,
+      t.name AS team, u.username AS assignee, s.name AS source, i.created_at::text AS cursor_at,
+      ${fieldValue('Abuse Disposition')} AS abuse_disposition, ${fieldValue('Classification')} AS classification,
+      (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id)::int AS alert_count,
+      ${isoZ(sql`i.created_at`)} AS created_at, ${isoZ(sql`i.updated_at`)} AS updated_at, ${isoZ(sql`i.closed_at`)} AS closed_at
+    FROM incidents i LEFT JOIN teams t ON t.id = i.team_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN sources s ON s.id = i.source_id
+    WHERE ${conditions(actor, f, true)}${keyset}
+    ORDER BY i.created_at ${dir}, i.id ${dir} LIMIT ${limit + 1}`)
+  const counted = await db.execute<{ state: string; n: number }>(sql`SELECT i.state::text AS state, count(*)::int AS n FROM incidents i WHERE ${conditions(actor, f, false)} GROUP BY 1`)
+  const more = rows.length > limit
+  const shown = rows.slice(0, limit)
+  const last = shown[shown.length - 1]
+  const counts: Record<string, number> = { new: 0, open: 0, assigned: 0, closed: 0, ignored: 0 }
+  for (const c of counted) counts[c.state] = c.n
+  return {
+    items: shown.map(
+      (r): IncidentSummary => ({
+        id: Number(r.id),
+        state: String(r.state),
+        type: String(r.type),
+        severity: String(r.severity),
+        score: Number(r.score),
+        summary: String(r.summary),
+        isPrivate: Boolean(r.is_private),
+        teamId: r.team_id === null ? null : Number(r.team_id),
+        team: (r.team as string) ?? null,
+        assigneeId: r.assignee_id === null ? null : Number(r.assignee_id),
+        assignee: (r.assignee as string) ?? null,
+        source: (r.source as string) ?? null,
+        abuseDisposition: (r.abuse_disposition as string) ?? null,
+        classification: (r.classification as string) ?? null,
+        alertCount: Number(r.alert_count),
+        createdAt: String(r.created_at),
+        updatedAt: String(r.updated_at),
+        closedAt: (r.closed_at as string) ?? null,
+      }),
+    ),
+    nextCursor: more && last ? encodeCursor({ at: String(last.cursor_at), id: Number(last.id) }) : undefined,
+    counts,
+  }
+}

@@ -1,0 +1,261 @@
+import { AppError } from '../../errors.ts'
+
+/**
+ * The JSON alert (versions 1.0 and 2.0, API-COMPAT.md) reduced to what Clawback stores. Inner
+ * names of target/email/threat_info/detector are not public, so snake_case and camelCase are both
+ * read; nested objects may arrive JSON-encoded as strings; numbers may arrive as strings.
+ */
+export type NormalizedEmail = {
+  messageId: string | null
+  sender: string
+  recipients: string[]
+  subject: string
+  deliveredAt: string | null
+  headers: Record<string, unknown>
+  urls: string[]
+  attachments: { name: string; size: number | null; contentType: string; md5: string; sha256: string }[]
+  isAbuseCopy: boolean
+}
+
+export type Endpoint = Partial<Record<'ip_address' | 'mac_address' | 'host_name' | 'machine_name' | 'url' | 'user', string>> & { port?: number }
+
+export type NormalizedAlert = {
+  jsonVersion: string
+  summary: string
+  description: string
+  classification: string
+  severity: Severity
+  attackers: Endpoint[]
+  targets: Endpoint[]
+  cncHosts: { host: string; port?: number }[]
+  forensicsHosts: { host: string; port?: number }[]
+  detector: Record<string, unknown>
+  threatInfo: Record<string, unknown>
+  customFields: Record<string, unknown>
+  linkAttribute: string | null
+  emails: NormalizedEmail[]
+}
+
+export const CLASSIFICATIONS = [
+  'malware', 'policy-violation', 'vulnerability', 'network', 'spam', 'phish', 'command-and-control', 'data-match',
+  'authentication', 'system-behavior', 'impostor', 'reported-abuse', 'unknown',
+] as const
+
+export const SEVERITIES = ['info', 'minor', 'moderate', 'major', 'critical'] as const
+export type Severity = (typeof SEVERITIES)[number]
+const SEVERITY_ALIASES: Record<string, Severity> = {
+  info: 'info', informational: 'info', minor: 'minor', low: 'minor', moderate: 'moderate', medium: 'moderate',
+  major: 'major', high: 'major', critical: 'critical',
+}
+
+export const LINK_ATTRIBUTES = [
+  'target_ip_address', 'target_hostname', 'target_machine_name', 'target_user', 'target_mac_address',
+  'attacker_ip_address', 'attacker_hostname', 'attacker_machine_name', 'attacker_user', 'attacker_mac_address',
+  'email_recipient', 'email_sender', 'email_subject', 'message_id', 'threat_filename', 'threat_filehash',
+] as const
+
+export const MAX_DEPTH = 32
+
+const bad = (field: string, message: string) => new AppError('INVALID_REQUEST', `${field}: ${message}`)
+
+/** Rejects documents nested deeper than MAX_DEPTH (iteratively: no recursion on hostile input). */
+export const assertDepth = (value: unknown) => {
+  const stack: [unknown, number][] = [[value, 1]]
+  while (stack.length) {
+    const [v, d] = stack.pop()!
+    if (v === null || typeof v !== 'object') continue
+    if (d > MAX_DEPTH) throw bad('body', `nested deeper than ${MAX_DEPTH} levels`)
+    for (const child of Object.values(v as object)) if (child !== null && typeof child === 'object') stack.push([child, d + 1])
+  }
+}
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+/** Reads `name` in snake_case or camelCase (and a few lower-case spellings). */
+const pick = (o: Record<string, unknown>, ...names: string[]) => {
+  for (const n of names) {
+    for (const k of [n, camel(n), n.replace(/_/g, '')]) if (o[k] !== undefined && o[k] !== null) return o[k]
+  }
+  return undefined
+}
+
+const decodeIfString = (v: unknown, field: string) => {
+  if (typeof v !== 'string') return v
+  const t = v.trim()
+  if (!t.startsWith('{') && !t.startsWith('[')) return v
+  try {
+    return JSON.parse(t)
+  } catch {
+    throw bad(field, 'a JSON-encoded value that is not valid JSON')
+  }
+}
+
+const objectOf = (v: unknown, field: string): Record<string, unknown> | undefined => {
+  const d = decodeIfString(v, field)
+  if (d === undefined || d === null) return undefined
+  if (typeof d !== 'object' || Array.isArray(d)) throw bad(field, 'expected an object')
+  return d as Record<string, unknown>
+}
+
+const str = (v: unknown, field: string, max = 10_000): string | undefined => {
+  if (v === undefined || v === null) return undefined
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  if (typeof v !== 'string') throw bad(field, 'expected a string')
+  if (v.length > max) throw bad(field, `longer than ${max} characters`)
+  return v
+}
+
+const num = (v: unknown, field: string): number | undefined => {
+  if (v === undefined || v === null || v === '') return undefined
+  const n = typeof v === 'string' ? Number(v) : v
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw bad(field, 'expected a number')
+  return n
+}
+
+const strList = (v: unknown, field: string): string[] => {
+  const d = decodeIfString(v, field)
+  if (d === undefined || d === null) return []
+  if (typeof d === 'string') return d.split(/[,;]\s*/).map((s) => s.trim()).filter(Boolean)
+  if (!Array.isArray(d)) throw bad(field, 'expected a list of strings')
+  return d.map((x, i) => {
+    if (x && typeof x === 'object') return str(pick(x as Record<string, unknown>, 'email', 'address', 'url', 'value'), `${field}.${i}`) ?? ''
+    return str(x, `${field}.${i}`) ?? ''
+  }).filter(Boolean)
+}
+
+const endpoint = (v: unknown, field: string): Endpoint[] => {
+  const d = decodeIfString(v, field)
+  if (d === undefined || d === null) return []
+  const items = Array.isArray(d) ? d : [d]
+  return items.map((item, i) => {
+    const f = Array.isArray(d) ? `${field}.${i}` : field
+    const o = objectOf(item, f)!
+    const e: Endpoint = {}
+    const set = (k: keyof Omit<Endpoint, 'port'>, ...names: string[]) => {
+      const s = str(pick(o, ...names), `${f}.${names[0]}`)
+      if (s) e[k] = s
+    }
+    set('ip_address', 'ip_address', 'ip')
+    set('mac_address', 'mac_address', 'mac')
+    set('host_name', 'host_name', 'hostname', 'host')
+    set('machine_name', 'machine_name')
+    set('url', 'url')
+    set('user', 'user', 'username')
+    const port = num(pick(o, 'port'), `${f}.port`)
+    if (port !== undefined) e.port = port
+    return e
+  })
+}
+
+const hosts = (v: unknown, field: string) => {
+  const d = decodeIfString(v, field)
+  if (d === undefined || d === null) return []
+  if (!Array.isArray(d)) throw bad(field, 'expected a list of {host, port}')
+  return d.map((h, i) => {
+    if (typeof h === 'string') return { host: h }
+    const o = objectOf(h, `${field}.${i}`)!
+    const host = str(pick(o, 'host', 'host_name', 'ip_address', 'url'), `${field}.${i}.host`)
+    if (!host) throw bad(`${field}.${i}.host`, 'required')
+    const port = num(pick(o, 'port'), `${field}.${i}.port`)
+    return port === undefined ? { host } : { host, port }
+  })
+}
+
+/** Message ids are stored and matched with angle brackets, as the compatible API shows them. */
+export const bracketMessageId = (id: string) => {
+  const t = id.trim()
+  if (!t) return t
+  return t.startsWith('<') ? t : `<${t.replace(/>$/, '')}>`
+}
+
+const isoOrNull = (v: unknown, field: string) => {
+  if (v === undefined || v === null || v === '') return null
+  const raw = typeof v === 'object' && v !== null && 'millis' in v ? (v as { millis: unknown }).millis : v
+  const d = typeof raw === 'number' ? new Date(raw) : new Date(String(raw))
+  if (Number.isNaN(d.getTime())) throw bad(field, 'expected an ISO-8601 date')
+  return d.toISOString()
+}
+
+const email = (v: unknown, field: string): NormalizedEmail => {
+  const o = objectOf(v, field)!
+  const recips = pick(o, 'recipient', 'recipients', 'to')
+  const mid = str(pick(o, 'message_id', 'messageid', 'msg_id'), `${field}.message_id`, 1000)
+  const atts = decodeIfString(pick(o, 'attachments', 'attachment'), `${field}.attachments`)
+  if (atts !== undefined && !Array.isArray(atts)) throw bad(`${field}.attachments`, 'expected a list')
+  const headers = objectOf(pick(o, 'headers'), `${field}.headers`) ?? {}
+  return {
+    messageId: mid ? bracketMessageId(mid) : null,
+    sender: str(pick(o, 'sender', 'from', 'header_from'), `${field}.sender`, 1000) ?? '',
+    recipients: strList(recips, `${field}.recipient`),
+    subject: str(pick(o, 'subject'), `${field}.subject`) ?? '',
+    deliveredAt: isoOrNull(pick(o, 'message_delivery_time', 'delivery_time', 'received', 'date'), `${field}.message_delivery_time`),
+    headers,
+    urls: strList(pick(o, 'urls', 'url'), `${field}.urls`),
+    attachments: ((atts as unknown[]) ?? []).map((a, i) => {
+      const f = `${field}.attachments.${i}`
+      if (typeof a === 'string') return { name: a, size: null, contentType: '', md5: '', sha256: '' }
+      const ao = objectOf(a, f)!
+      return {
+        name: str(pick(ao, 'name', 'filename', 'file_name'), `${f}.name`) ?? '',
+        size: num(pick(ao, 'size'), `${f}.size`) ?? null,
+        contentType: str(pick(ao, 'content_type', 'type'), `${f}.content_type`) ?? '',
+        md5: str(pick(ao, 'md5'), `${f}.md5`) ?? '',
+        sha256: str(pick(ao, 'sha256', 'hash'), `${f}.sha256`) ?? '',
+      }
+    }),
+    isAbuseCopy: pick(o, 'abuse_copy') === true || pick(o, 'abuse_copy') === 'true',
+  }
+}
+
+const oneOf = <T extends string>(v: unknown, field: string, allowed: readonly T[], aliases?: Record<string, T>): T | undefined => {
+  const s = str(v, field, 100)
+  if (s === undefined || s === '') return undefined
+  const key = s.trim().toLowerCase()
+  const hit = aliases ? aliases[key] : (allowed as readonly string[]).includes(key) ? (key as T) : undefined
+  if (!hit) throw bad(field, `expected one of ${allowed.join(', ')}`)
+  return hit
+}
+
+/**
+ * Reads one JSON alert. Pure: no I/O.
+ * @throws AppError INVALID_REQUEST naming the first field that cannot be read.
+ */
+export const normalizeAlert = (body: unknown): NormalizedAlert => {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('body', 'expected a JSON object (one alert)')
+  assertDepth(body)
+  const o = body as Record<string, unknown>
+  const version = pick(o, 'json_version')
+  if (version !== undefined && typeof version !== 'string' && typeof version !== 'number') throw bad('json_version', 'expected "1.0" or "2.0"')
+  const v = version === undefined ? '2.0' : String(version).trim()
+  if (!['1', '1.0', '2', '2.0'].includes(v)) throw bad('json_version', 'expected "1.0" or "2.0"')
+  const jsonVersion = v.length === 1 ? `${v}.0` : v
+  const emailRaw = decodeIfString(pick(o, 'email', 'emails'), 'email')
+  const emails = emailRaw === undefined || emailRaw === null ? [] : Array.isArray(emailRaw) ? emailRaw.map((e, i) => email(e, `email.${i}`)) : [email(emailRaw, 'email')]
+  const customRaw = decodeIfString(pick(o, 'custom_fields'), 'custom_fields')
+  let customFields: Record<string, unknown> = {}
+  if (Array.isArray(customRaw)) {
+    for (const [i, f] of customRaw.entries()) {
+      const fo = objectOf(f, `custom_fields.${i}`)!
+      const name = str(pick(fo, 'name'), `custom_fields.${i}.name`)
+      if (!name) throw bad(`custom_fields.${i}.name`, 'required')
+      customFields[name] = fo.value ?? null
+    }
+  } else if (customRaw !== undefined && customRaw !== null) {
+    customFields = objectOf(customRaw, 'custom_fields')!
+  }
+  return {
+    jsonVersion,
+    summary: str(pick(o, 'summary'), 'summary') ?? '',
+    description: str(pick(o, 'description'), 'description', 100_000) ?? '',
+    classification: oneOf(pick(o, 'classification'), 'classification', CLASSIFICATIONS) ?? 'unknown',
+    severity: oneOf(pick(o, 'severity'), 'severity', SEVERITIES, SEVERITY_ALIASES) ?? 'info',
+    attackers: endpoint(pick(o, 'attacker', 'attackers'), 'attacker'),
+    targets: endpoint(pick(o, 'target', 'targets'), 'target'),
+    cncHosts: hosts(pick(o, 'cnc_hosts'), 'cnc_hosts'),
+    forensicsHosts: hosts(pick(o, 'forensics_hosts'), 'forensics_hosts'),
+    detector: objectOf(pick(o, 'detector'), 'detector') ?? {},
+    threatInfo: objectOf(pick(o, 'threat_info'), 'threat_info') ?? {},
+    customFields,
+    linkAttribute: oneOf(pick(o, 'link_attribute'), 'link_attribute', LINK_ATTRIBUTES) ?? null,
+    emails,
+  }
+}

@@ -1,0 +1,128 @@
+import { eq, sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { alerts, incidents, sources } from '../../core/src/db/schema/index.ts'
+import { startTestApp, type TestApp } from '../harness/app.ts'
+import { alertBody, makeJsonSource } from '../harness/intake.ts'
+
+let t: TestApp
+beforeAll(async () => {
+  t = await startTestApp({ CLAWBACK_MAX_BODY_BYTES: '20000' })
+})
+afterAll(() => t.close())
+
+const counts = async () => {
+  const [a] = await t.deps.db.select({ n: sql<number>`count(*)::int` }).from(alerts)
+  const [i] = await t.deps.db.select({ n: sql<number>`count(*)::int` }).from(incidents)
+  return { alerts: a!.n, incidents: i!.n }
+}
+
+describe('JSON alert intake', () => {
+  it('stores an alert verbatim with normalised fields and answers after commit', async () => {
+    const s = await makeJsonSource(t)
+    const body = alertBody()
+    const raw = JSON.stringify(body)
+    const res = await s.post(raw, { authorization: 'ignored-key' })
+    expect(res.status).toBe(200)
+    const out = (await res.json()) as { alert_id: number; incident_id: number }
+    const [a] = await t.deps.db.select().from(alerts).where(eq(alerts.id, out.alert_id))
+    expect(a!.raw).toBe(raw)
+    expect(a!.classification).toBe('phish')
+    expect(a!.severity).toBe('major')
+    expect(a!.incidentId).toBe(out.incident_id)
+    const [i] = await t.deps.db.select().from(incidents).where(eq(incidents.id, out.incident_id))
+    expect(i).toMatchObject({ type: 'Phishing', severity: 'High', state: 'new' })
+  })
+
+  it('accepts camelCase inner names, string numbers and JSON-encoded nested objects', async () => {
+    const s = await makeJsonSource(t)
+    const res = await s.post({
+      json_version: 1.0,
+      severity: 'High',
+      classification: 'malware',
+      cnc_hosts: JSON.stringify([{ host: '203.0.113.9', port: '443' }]),
+      email: JSON.stringify({ messageId: 'x1@y', sender: 'a@b.example', recipient: 'c@d.example' }),
+      threat_info: { fileHash: 'ab'.repeat(32) },
+    })
+    expect(res.status).toBe(200)
+    const { alert_id } = (await res.json()) as { alert_id: number }
+    const [a] = await t.deps.db.select().from(alerts).where(eq(alerts.id, alert_id))
+    expect(a!.cncHosts).toEqual([{ host: '203.0.113.9', port: 443 }])
+    expect(a!.linkKey).toBe('mid:<x1@y>')
+  })
+
+  it('refuses malformed, wrong-type, deeply nested and oversized bodies with clear 4xx, storing nothing', async () => {
+    const s = await makeJsonSource(t)
+    const before = await counts()
+    const cases: [unknown, number, RegExp][] = [
+      ['{"summary": ', 400, /body: not valid JSON/],
+      ['[1,2]', 400, /body: expected a JSON object/],
+      [{ severity: 'apocalyptic' }, 400, /severity/],
+      [{ classification: 42 }, 400, /classification/],
+      [{ email: { recipient: { nested: true } } }, 400, /email\.recipient/],
+      [{ email: 'not json but a string' }, 400, /email: expected an object/],
+      [{ cnc_hosts: '[{"host": ' }, 400, /cnc_hosts/],
+      [{ json_version: '3.0' }, 400, /json_version/],
+      [{ link_attribute: 'shoe_size' }, 400, /link_attribute/],
+      [`${'['.repeat(40)}${']'.repeat(40)}`.replace(/^\[/, '{"a":[').replace(/\]$/, ']}'), 400, /nested deeper/],
+      [{ summary: 'x'.repeat(30_000) }, 413, /larger than/],
+    ]
+    for (const [body, status, msg] of cases) {
+      const res = await s.post(body)
+      expect(res.status, String(body).slice(0, 40)).toBe(status)
+      const err = (await res.json()) as { error: { message: string } }
+      expect(err.error.message).toMatch(msg)
+    }
+    expect(await counts()).toEqual(before)
+  })
+
+  it('answers 404 for an unknown or disabled token', async () => {
+    const s = await makeJsonSource(t)
+    expect((await t.api.request('/threat/json_event/events/nope', { method: 'POST', body: '{}' })).status).toBe(404)
+    await t.deps.db.update(sources).set({ isEnabled: false }).where(eq(sources.id, s.source.id))
+    const { forgetSourceTokens } = await import('../../core/src/domain/sources/source-token.ts')
+    forgetSourceTokens()
+    expect((await s.post(alertBody())).status).toBe(404)
+  })
+})
+
+describe('incident linking', () => {
+  it('links by message-id, by link_attribute (bypassing message-id), and by source rules', async () => {
+    const s = await makeJsonSource(t)
+    const first = (await (await s.post(alertBody({}, { message_id: '<same@x>' }))).json()) as { incident_id: number }
+    const second = (await (await s.post(alertBody({}, { message_id: 'same@x' }))).json()) as { incident_id: number }
+    expect(second.incident_id).toBe(first.incident_id)
+
+    const la1 = (await (await s.post(alertBody({ link_attribute: 'target_user', target: { user: 'Alice' } }))).json()) as { incident_id: number }
+    const la2 = (await (await s.post(alertBody({ link_attribute: 'target_user', target: { user: 'alice' } }, { message_id: '<same@x>' }))).json()) as { incident_id: number }
+    expect(la2.incident_id).toBe(la1.incident_id)
+    expect(la1.incident_id).not.toBe(first.incident_id)
+
+    const noEmail = { json_version: '2.0', classification: 'malware', threat_info: { filehash: 'CD'.repeat(32) } }
+    const h1 = (await (await s.post(noEmail)).json()) as { incident_id: number }
+    const h2 = (await (await s.post(noEmail)).json()) as { incident_id: number }
+    expect(h2.incident_id).toBe(h1.incident_id)
+    const at = { json_version: '2.0', attacker: { ip_address: '192.0.2.1' }, target: { host_name: 'ws1' } }
+    const a1 = (await (await s.post(at)).json()) as { incident_id: number }
+    const a2 = (await (await s.post(at)).json()) as { incident_id: number }
+    expect(a2.incident_id).toBe(a1.incident_id)
+    const lone = { json_version: '2.0', summary: 'nothing to link on' }
+    const l1 = (await (await s.post(lone)).json()) as { incident_id: number }
+    const l2 = (await (await s.post(lone)).json()) as { incident_id: number }
+    expect(l2.incident_id).not.toBe(l1.incident_id)
+  })
+
+  it('does not link to a closed incident', async () => {
+    const s = await makeJsonSource(t)
+    const a = (await (await s.post(alertBody({}, { message_id: '<closed@x>' }))).json()) as { incident_id: number }
+    await t.deps.db.update(incidents).set({ state: 'closed', closedAt: new Date() }).where(eq(incidents.id, a.incident_id))
+    const b = (await (await s.post(alertBody({}, { message_id: '<closed@x>' }))).json()) as { incident_id: number }
+    expect(b.incident_id).not.toBe(a.incident_id)
+  })
+
+  it('puts parallel alerts with the same message-id into ONE incident', async () => {
+    const s = await makeJsonSource(t)
+    const posts = Array.from({ length: 60 }, () => s.post(alertBody({}, { message_id: '<parallel@x>' })))
+    const results = (await Promise.all(posts.map(async (p) => (await p).json()))) as { incident_id: number }[]
+    expect(new Set(results.map((r) => r.incident_id)).size).toBe(1)
+  })
+})

@@ -2,6 +2,7 @@ import type { Hono } from 'hono'
 import type { AppEnv } from '../../core/src/api/env.ts'
 import { guard } from '../../core/src/api/middleware/auth.ts'
 import { adminHome } from './handlers/admin-home.ts'
+import { alertOriginal } from './handlers/alert-original.ts'
 import { apiKeyCreate } from './handlers/api-key-create.ts'
 import { apiKeyList } from './handlers/api-key-list.ts'
 import { apiKeyRevoke } from './handlers/api-key-revoke.ts'
@@ -12,6 +13,15 @@ import { fieldCreate } from './handlers/field-create.ts'
 import { fieldDelete } from './handlers/field-delete.ts'
 import { fieldList } from './handlers/field-list.ts'
 import { fieldUpdate } from './handlers/field-update.ts'
+import { incidentAssign } from './handlers/incident-assign.ts'
+import { incidentBulk } from './handlers/incident-bulk.ts'
+import { incidentComment } from './handlers/incident-comment.ts'
+import { incidentCounts } from './handlers/incident-counts.ts'
+import { incidentDescription } from './handlers/incident-description.ts'
+import { incidentFields } from './handlers/incident-fields.ts'
+import { incidentList } from './handlers/incident-list.ts'
+import { incidentShow } from './handlers/incident-show.ts'
+import { incidentState } from './handlers/incident-state.ts'
 import { teamCreate, teamCreateForm } from './handlers/team-create.ts'
 import { teamEdit } from './handlers/team-edit.ts'
 import { teamList } from './handlers/team-list.ts'
@@ -29,6 +39,19 @@ const ui = { auth: 'actor', ui: true } as const
 /** The analyst UI's route table: every page and form action, each behind its guard. */
 export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.get('/dashboard', guard({ ...ui, permission: 'incidents.read' }), dashboardShow)
+
+  const read = { ...ui, permission: 'incidents.read' } as const
+  const write = { ...ui, permission: 'incidents.write' } as const
+  app.get('/incidents', guard(read), incidentList)
+  app.get('/incidents/counts', guard(read), incidentCounts)
+  app.post('/incidents/bulk', guard(write), incidentBulk)
+  app.get('/incidents/:id', guard({ ...read, object: 'incident' }), incidentShow)
+  app.post('/incidents/:id/state', guard({ ...write, object: 'incident' }), incidentState)
+  app.post('/incidents/:id/assign', guard({ ...write, object: 'incident' }), incidentAssign)
+  app.post('/incidents/:id/description', guard({ ...write, object: 'incident' }), incidentDescription)
+  app.post('/incidents/:id/comments', guard({ ...write, object: 'incident' }), incidentComment)
+  app.post('/incidents/:id/fields', guard({ ...write, object: 'incident' }), incidentFields)
+  app.get('/alerts/:id/original', guard({ ...ui, permission: 'alerts.read' }), alertOriginal)
 
   app.get('/admin', guard(ui), adminHome)
   app.get('/admin/users', guard({ ...ui, permission: 'users.manage' }), userList)

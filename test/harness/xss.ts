@@ -26,8 +26,8 @@ const squash = (s: string) => s.replace(/\s+/g, ' ').trim()
 
 /**
  * Asserts, on the page as loaded: no payload ran (nothing called `__xss`, no cookie was planted by
- * a header injection), no element carries a live event handler, `javascript:` URL or htmx
- * attribute that came from a payload, and every string in `shown` is still readable on the page
+ * a header injection), no element carries a live event handler, `javascript:` URL, `hx-on`
+ * handler or an htmx attribute holding a literal (not URL-encoded) payload call, and every string in `shown` is still readable on the page
  * (as text or as a form field's value; whitespace compared loosely).
  */
 export const expectNoXss = async (page: Page, shown: readonly string[] = [], label = page.url()) => {
@@ -45,7 +45,9 @@ export const expectNoXss = async (page: Page, shown: readonly string[] = [], lab
           name.startsWith('on') ||
           (isUrl && /^\s*javascript:/i.test(a.value)) ||
           name === 'srcdoc' ||
-          ((name.startsWith('hx-') || name.startsWith('data-hx')) && a.value.includes('__xss'))
+          name.startsWith('hx-on') ||
+          name.startsWith('data-hx-on') ||
+          ((name.startsWith('hx-') || name.startsWith('data-hx')) && a.value.includes('__xss('))
         ) {
           bad.push(`<${el.tagName.toLowerCase()} ${a.name}="${a.value}">`)
         }

@@ -24,6 +24,13 @@
     true,
   )
 
+  // "Select all" checkboxes: data-select-all="<name>" ticks every checkbox of that name.
+  document.addEventListener('change', (e) => {
+    const name = e.target.getAttribute?.('data-select-all')
+    if (!name) return
+    for (const box of document.querySelectorAll(`input[type=checkbox][name="${CSS.escape(name)}"]`)) box.checked = e.target.checked
+  })
+
   // A one-time secret is selected on focus so it can be copied at once.
   document.addEventListener('focusin', (e) => {
     if (e.target.matches?.('[data-select-on-focus]')) e.target.select()

@@ -39,7 +39,7 @@ export const dashboardShow = async (c: Context<AppEnv>) => {
       d.oldest.length
         ? html`<table class="dense"><tbody>${d.oldest.map(
             (o) =>
-              html`<tr><td class="mono">#${o.id}</td><td>${o.summary || html`<span class="muted">(no summary)</span>`}</td><td><span class="badge">${o.state}</span></td><td class="muted nowrap">${duration((Date.now() - o.createdAt.getTime()) / 1000)}</td></tr>`,
+              html`<tr><td class="mono"><a href="/incidents/${o.id}">#${o.id}</a></td><td><a href="/incidents/${o.id}">${o.summary || '(no summary)'}</a></td><td><span class="badge">${o.state}</span></td><td class="muted nowrap">${duration((Date.now() - o.createdAt.getTime()) / 1000)}</td></tr>`,
           )}</tbody></table>`
         : html`<p class="empty">Nothing is waiting longer than ${d.slowHours} h.</p>`
     }

@@ -13,6 +13,7 @@ import { fieldCreate } from './handlers/field-create.ts'
 import { fieldDelete } from './handlers/field-delete.ts'
 import { fieldList } from './handlers/field-list.ts'
 import { fieldUpdate } from './handlers/field-update.ts'
+import { incidentAlerts } from './handlers/incident-alerts.ts'
 import { incidentAssign } from './handlers/incident-assign.ts'
 import { incidentBulk } from './handlers/incident-bulk.ts'
 import { incidentComment } from './handlers/incident-comment.ts'
@@ -46,6 +47,7 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.get('/incidents/counts', guard(read), incidentCounts)
   app.post('/incidents/bulk', guard(write), incidentBulk)
   app.get('/incidents/:id', guard({ ...read, object: 'incident' }), incidentShow)
+  app.get('/incidents/:id/alerts', guard({ ...read, object: 'incident' }), incidentAlerts)
   app.post('/incidents/:id/state', guard({ ...write, object: 'incident' }), incidentState)
   app.post('/incidents/:id/assign', guard({ ...write, object: 'incident' }), incidentAssign)
   app.post('/incidents/:id/description', guard({ ...write, object: 'incident' }), incidentDescription)

@@ -8,7 +8,7 @@ import {
 } from '../../../core/src/domain/incidents/get-incident-detail.ts'
 import { listTeams } from '../../../core/src/domain/teams/list-teams.ts'
 import { csrfField, type FormErrors, fieldError, formError, idParam, when } from '../forms.ts'
-import { incidentAlerts } from '../views/incident-alerts.ts'
+import { alertSection } from '../views/incident-alerts.ts'
 import { severityBadge, stateBadge } from '../views/incident-bits.ts'
 import { page } from '../views/layout.ts'
 
@@ -73,7 +73,7 @@ ${formError(errors)}${fieldError(errors, 'state')}
         : ''
     }
   </section>
-  <section class="card"><h2>Alerts <span class="count">${d.alerts.length}</span></h2>${incidentAlerts(d)}</section>
+  <section class="card"><h2>Alerts <span class="count">${d.alertCount}</span></h2>${alertSection(d.id, d.alerts, d.alertCount)}</section>
   <section class="card"><h2>Comments <span class="count">${comments.length}</span></h2>
     <ol class="comments">${comments.map((h) => html`<li><div class="muted small"><b>${h.actorLabel}</b> · ${when(h.createdAt)}</div><div class="text">${h.summary}</div>${h.detail ? html`<div class="text muted">${h.detail}</div>` : ''}</li>`)}</ol>
     ${

@@ -1,5 +1,5 @@
 import { html } from 'hono/html'
-import type { IncidentDetail } from '../../../core/src/domain/incidents/get-incident-detail.ts'
+import type { AlertWithEmails } from '../../../core/src/domain/incidents/list-incident-alerts.ts'
 import { when } from '../forms.ts'
 import { severityBadge } from './incident-bits.ts'
 
@@ -21,11 +21,9 @@ const hostsOf = (v: unknown) =>
  * the original message is a download (Content-Disposition: attachment), never rendered.
  * The first few alerts are open; the rest fold so a 500-alert incident stays usable.
  */
-export const incidentAlerts = (d: IncidentDetail) =>
-  d.alerts.length === 0
-    ? html`<p class="empty">No alerts.</p>`
-    : html`${d.alerts.map(
-        (a, i) => html`<details class="alert"${i < 3 ? html` open` : ''}>
+export const alertCards = (alerts: AlertWithEmails[], first = 0) =>
+  html`${alerts.map(
+    (a, j) => html`<details class="alert"${first + j < 3 ? html` open` : ''}>
   <summary><span class="mono muted">#${a.id}</span> ${severityBadge(a.severity)} <b>${a.summary || a.classification}</b>
     <span class="muted">· ${a.source ?? ''} · ${a.classification} · ${when(a.receivedAt)}</span>${a.isFalsePositive ? html` <span class="badge">false positive</span>` : ''}</summary>
   ${a.description ? html`<div class="text">${a.description}</div>` : ''}
@@ -55,4 +53,19 @@ export const incidentAlerts = (d: IncidentDetail) =>
   )}
   ${a.hasOriginal ? html`<p><a href="/alerts/${a.id}/original" download>Download original message (.eml)</a></p>` : ''}
 </details>`,
-      )}`
+  )}`
+
+/**
+ * The alerts section body: the alerts loaded with the page, then a button that fetches the next
+ * page of alerts with htmx (and replaces itself with them), until all are shown.
+ */
+export const alertSection = (incidentId: number, alerts: AlertWithEmails[], total: number, offset = 0) =>
+  total === 0
+    ? html`<p class="empty">No alerts.</p>`
+    : html`${alertCards(alerts, offset)}${
+        offset + alerts.length < total
+          ? html`<button class="more" hx-get="/incidents/${incidentId}/alerts?offset=${offset + alerts.length}" hx-swap="outerHTML" hx-target="this">Show ${Math.min(ALERT_PAGE, total - offset - alerts.length)} more of ${total - offset - alerts.length} remaining alerts</button>`
+          : ''
+      }`
+
+export const ALERT_PAGE = 100

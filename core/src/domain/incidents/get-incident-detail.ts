@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull } from 'drizzle-orm'
+import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import {
   alertEmails,
@@ -20,13 +20,16 @@ import {
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan, canSee, visibleWhere } from '../../policy/index.ts'
+import { loadAlertPage } from './list-incident-alerts.ts'
 
 const HISTORY_LIMIT = 1000
+/** Alerts shown with the page; the rest load on demand (a 500-alert incident stays fast). */
+export const FIRST_ALERTS = 50
 
 /**
  * Everything the incident page shows, in a handful of queries independent of the alert count:
  * the incident with its team and assignee names, every field definition with this incident's
- * value, alerts with their emails (the raw payload is not loaded), hosts, users, quarantine
+ * value, the first FIRST_ALERTS alerts with their emails and the alert count, hosts, users, quarantine
  * records, attachments, linked investigations the actor may see, and the newest history records
  * (the timeline; disposition history is the rows whose field ends in "Disposition").
  * @throws AppError FORBIDDEN without incidents.read, NOT_FOUND when it does not exist or is
@@ -42,21 +45,7 @@ export const getIncidentDetail = async (db: Db, actor: Actor, id: number) => {
     .leftJoin(sources, eq(sources.id, incidents.sourceId))
     .where(eq(incidents.id, id))
   if (!row || !canSee(actor, row.incident)) throw new AppError('NOT_FOUND', 'incident not found')
-  const alertCols = {
-    id: alerts.id,
-    receivedAt: alerts.receivedAt,
-    classification: alerts.classification,
-    severity: alerts.severity,
-    summary: alerts.summary,
-    description: alerts.description,
-    attackDirection: alerts.attackDirection,
-    attackers: alerts.attackers,
-    targets: alerts.targets,
-    threatInfo: alerts.threatInfo,
-    isFalsePositive: alerts.isFalsePositive,
-    source: sources.name,
-  }
-  const [fields, alertRows, hosts, people, quarantine, files, linked, history] = await Promise.all([
+  const [fields, firstAlerts, [alertCount], hosts, people, quarantine, files, linked, history] = await Promise.all([
     db
       .select({
         id: incidentFields.id,
@@ -72,12 +61,8 @@ export const getIncidentDetail = async (db: Db, actor: Actor, id: number) => {
         and(eq(incidentFieldValues.fieldId, incidentFields.id), eq(incidentFieldValues.incidentId, id)),
       )
       .orderBy(desc(incidentFields.isBuiltin), asc(incidentFields.id)),
-    db
-      .select(alertCols)
-      .from(alerts)
-      .leftJoin(sources, eq(sources.id, alerts.sourceId))
-      .where(eq(alerts.incidentId, id))
-      .orderBy(asc(alerts.id)),
+    loadAlertPage(db, id, 0, FIRST_ALERTS),
+    db.select({ n: sql<number>`count(*)::int` }).from(alerts).where(eq(alerts.incidentId, id)),
     db
       .select({ kind: incidentHosts.kind, host: incidentHosts.host })
       .from(incidentHosts)
@@ -107,30 +92,14 @@ export const getIncidentDetail = async (db: Db, actor: Actor, id: number) => {
       .orderBy(desc(incidentHistory.createdAt), desc(incidentHistory.id))
       .limit(HISTORY_LIMIT),
   ])
-  const emails = alertRows.length
-    ? await db
-        .select()
-        .from(alertEmails)
-        .where(
-          inArray(
-            alertEmails.alertId,
-            alertRows.map((a) => a.id),
-          ),
-        )
-        .orderBy(asc(alertEmails.id))
-    : []
-  const hasOriginal = new Set(emails.filter((e) => e.originalSha256).map((e) => e.alertId))
   return {
     ...row.incident,
     team: row.team,
     assignee: row.assignee,
     source: row.source,
     fields,
-    alerts: alertRows.map((a) => ({
-      ...a,
-      emails: emails.filter((e) => e.alertId === a.id),
-      hasOriginal: hasOriginal.has(a.id),
-    })),
+    alerts: firstAlerts,
+    alertCount: alertCount?.n ?? 0,
     hosts,
     users: people,
     quarantine,

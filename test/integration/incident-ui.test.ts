@@ -1,0 +1,116 @@
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { alertEmails, alerts, incidents, sources } from '../../core/src/db/schema/index.ts'
+import { putBlob } from '../../core/src/domain/attachments/blob-store.ts'
+import { startTestApp, type TestApp } from '../harness/app.ts'
+import { makeUser, signInAs } from '../harness/factories.ts'
+
+let t: TestApp
+let s: { cookie: string; csrf: string }
+let big = 0
+let withEml = 0
+let emlAlert = 0
+beforeAll(async () => {
+  t = await startTestApp()
+  const db = t.deps.db
+  s = await signInAs(t.api, (await makeUser(db, ['Analysts'])).user.username)
+  const [src] = await db.insert(sources).values({ name: 'Gateway', type: 'json' }).returning()
+  const [i] = await db.insert(incidents).values({ summary: 'Campaign', state: 'open' }).returning()
+  big = i!.id
+  const rows = await db
+    .insert(alerts)
+    .values(
+      Array.from({ length: 120 }, (_, n) => ({
+        sourceId: src!.id,
+        incidentId: big,
+        raw: '{}',
+        summary: `Campaign alert ${n + 1}`,
+      })),
+    )
+    .returning({ id: alerts.id })
+  await db
+    .insert(alertEmails)
+    .values(rows.map((r) => ({ alertId: r.id, sender: 'x@evil.example', subject: `Subject of ${r.id}` })))
+  const [j] = await db.insert(incidents).values({ summary: 'Reported message' }).returning()
+  withEml = j!.id
+  const [a] = await db.insert(alerts).values({ sourceId: src!.id, incidentId: withEml, raw: '{}' }).returning()
+  emlAlert = a!.id
+  const blob = putBlob(
+    t.deps.config.dataDir,
+    new TextEncoder().encode('Subject: hi\r\nContent-Type: text/html\r\n\r\n<script>alert(1)</script>'),
+  )
+  await db
+    .insert(alertEmails)
+    .values({ alertId: emlAlert, sender: 'y@evil.example', subject: 'hi', originalSha256: blob.sha256 })
+})
+afterAll(() => t.close())
+
+const get = (path: string, headers: Record<string, string> = {}) =>
+  t.api.request(path, { headers: { cookie: s.cookie, ...headers } })
+const post = (path: string, form: Record<string, string>) =>
+  t.api.request(path, {
+    method: 'POST',
+    headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...form, _csrf: s.csrf }),
+  })
+
+describe('incident pages', () => {
+  it('shows the first 50 alerts and loads the rest on demand, 100 at a time', async () => {
+    const page = await (await get(`/incidents/${big}`)).text()
+    expect(page.match(/<details class="alert"/g)).toHaveLength(50)
+    expect(page).toContain('Campaign alert 50<')
+    expect(page).not.toContain('Campaign alert 51<')
+    expect(page).toContain(`hx-get="/incidents/${big}/alerts?offset=50"`)
+    const more = await (await get(`/incidents/${big}/alerts?offset=50`, { 'HX-Request': 'true' })).text()
+    expect(more.match(/<details class="alert"/g)).toHaveLength(70)
+    expect(more).toContain('Campaign alert 120<')
+    expect(more).not.toContain('hx-get=')
+  })
+
+  it('offers the original message only as a download that no browser renders', async () => {
+    const page = await (await get(`/incidents/${withEml}`)).text()
+    expect(page).toContain(`href="/alerts/${emlAlert}/original" download`)
+    const res = await get(`/alerts/${emlAlert}/original`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('application/octet-stream')
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="alert-${emlAlert}.eml"`)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(await res.text()).toContain('<script>alert(1)</script>')
+  })
+
+  it('answers form errors with 422 and the page, and keeps bulk actions honest', async () => {
+    const bad = await post(`/incidents/${big}/fields`, {
+      'f:Sub Disposition': 'Likely Harmless',
+      'f:Abuse Disposition': 'Malicious',
+    })
+    expect(bad.status).toBe(422)
+    expect(await bad.text()).toContain('only allowed with Abuse Disposition Unknown')
+    const empty = await post(`/incidents/${big}/comments`, { comment: '   ' })
+    expect(empty.status).toBe(422)
+    const none = await post('/incidents/bulk', { action: 'close' })
+    expect(none.status).toBe(400)
+    expect(await none.text()).toContain('Select at least one incident first.')
+    expect((await post(`/incidents/${big}/state`, { action: 'close', summary: 'done' })).status).toBe(303)
+    expect((await t.deps.db.select().from(incidents).where(eq(incidents.id, big)))[0]!.state).toBe('closed')
+    expect((await post(`/incidents/${big}/state`, { action: 'reopen' })).status).toBe(303)
+    expect((await t.deps.db.select().from(incidents).where(eq(incidents.id, big)))[0]!.state).toBe('open')
+    expect((await post(`/incidents/${big}/state`, { action: 'explode' })).status).toBe(422)
+    const ok = await post(`/incidents/${big}/description`, { description: 'first line', mode: 'append' })
+    expect(ok.status).toBe(303)
+    await post(`/incidents/${big}/description`, { description: 'second line', mode: 'append' })
+    const [row] = await t.deps.db.select().from(incidents).where(eq(incidents.id, big))
+    expect(row!.description).toBe('first line\nsecond line')
+    await post(`/incidents/${big}/description`, { description: 'replaced', mode: 'overwrite' })
+    const [row2] = await t.deps.db.select().from(incidents).where(eq(incidents.id, big))
+    expect(row2!.description).toBe('replaced')
+  })
+
+  it('keeps list filters in the URL, drops the cursor on a new filter, and ignores malformed values', async () => {
+    const page = await (
+      await get('/incidents?tab=all&severity=High&created_from=2026-01-01&team=abc&cursor=%3Cx%3E')
+    ).text()
+    expect(page).toContain('value="2026-01-01"')
+    expect(page).toMatch(/href="\/incidents\?tab=closed&amp;severity=High&amp;created_from=2026-01-01"/)
+    expect(page).toContain('No incidents match.')
+  })
+})

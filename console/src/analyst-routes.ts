@@ -23,6 +23,12 @@ import { incidentFields } from './handlers/incident-fields.ts'
 import { incidentList } from './handlers/incident-list.ts'
 import { incidentShow } from './handlers/incident-show.ts'
 import { incidentState } from './handlers/incident-state.ts'
+import { investigationComment } from './handlers/investigation-comment.ts'
+import { investigationCreate } from './handlers/investigation-create.ts'
+import { investigationLink } from './handlers/investigation-link.ts'
+import { investigationList } from './handlers/investigation-list.ts'
+import { investigationShow } from './handlers/investigation-show.ts'
+import { investigationState } from './handlers/investigation-state.ts'
 import { teamCreate, teamCreateForm } from './handlers/team-create.ts'
 import { teamEdit } from './handlers/team-edit.ts'
 import { teamList } from './handlers/team-list.ts'
@@ -54,6 +60,15 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.post('/incidents/:id/comments', guard({ ...write, object: 'incident' }), incidentComment)
   app.post('/incidents/:id/fields', guard({ ...write, object: 'incident' }), incidentFields)
   app.get('/alerts/:id/original', guard({ ...ui, permission: 'alerts.read' }), alertOriginal)
+
+  const invRead = { ...ui, permission: 'investigations.read' } as const
+  const invWrite = { ...ui, permission: 'investigations.write', object: 'investigation' } as const
+  app.get('/investigations', guard(invRead), investigationList)
+  app.post('/investigations', guard({ ...ui, permission: 'investigations.write' }), investigationCreate)
+  app.get('/investigations/:id', guard({ ...invRead, object: 'investigation' }), investigationShow)
+  app.post('/investigations/:id/links', guard(invWrite), investigationLink)
+  app.post('/investigations/:id/comments', guard(invWrite), investigationComment)
+  app.post('/investigations/:id/state', guard(invWrite), investigationState)
 
   app.get('/admin', guard(ui), adminHome)
   app.get('/admin/users', guard({ ...ui, permission: 'users.manage' }), userList)

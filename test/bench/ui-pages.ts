@@ -3,6 +3,7 @@
  *  - incidents list, default view (New tab, newest first, with the state counts)
  *  - incidents list, filtered: Closed tab + closed date range + severity + free-text search
  *  - incident page of an incident with 500 alerts (each with an e-mail, URLs and an attachment)
+ *  - the state-count fragment the list page loads with htmx (not part of the page's own time)
  * Seeds BENCH_INCIDENTS (default 1,000,000) incidents, each with one alert and one e-mail, into an
  * embedded PostgreSQL under BENCH_DIR (default var/bench-ui; kept, so later runs skip seeding).
  * Requests go through the real app (`app.request()`, session cookie, guard, domain, rendering),
@@ -105,6 +106,12 @@ await measure(
   `/incidents?tab=closed&closed_from=${day(60)}&closed_to=${day(1)}&severity=High&q=invoice`,
 )
 await measure('incident page, 500 alerts', `/incidents/${big}`)
+// The tab counts load separately (htmx, right after the page and every 20 s): shown for completeness.
+await measure('tab counts fragment, default view', '/incidents/counts')
+await measure(
+  'tab counts fragment, filtered view',
+  `/incidents/counts?tab=closed&closed_from=${day(60)}&closed_to=${day(1)}&severity=High&q=invoice`,
+)
 await boss.stop({ close: true, graceful: false })
 await closeDb(db)
 await pg.stop()

@@ -21,6 +21,12 @@ const post = async (s: Awaited<ReturnType<typeof makeJsonSource>>, body: unknown
   expect(res.status).toBe(200)
   return ((await res.json()) as { incident_id: number }).incident_id
 }
+/** A tab's count once htmx has loaded it (the page itself ships placeholders). */
+const countOf = async (page: import('playwright-core').Page, state: string) => {
+  const el = page.locator(`#incident-tabs .count[data-state=${state}]`)
+  await expect.poll(() => el.textContent(), { timeout: 10_000 }).toMatch(/^\d+$/)
+  return Number(await el.textContent())
+}
 const p = (i: number) => XSS_CORPUS[i % XSS_CORPUS.length]!
 
 beforeAll(async () => {
@@ -129,12 +135,12 @@ describe('incidents in Chromium', () => {
     const { page, context } = await browser.newPage()
     await browserSignIn(page, server.url, admin, PASSWORD)
     await page.goto(`${server.url}/incidents`)
-    const before = Number(await page.locator('#incident-tabs .count[data-state=new]').textContent())
+    const before = await countOf(page, 'new')
     await page.check(`input[name=ids][value="${ids.bravo}"]`)
     await page.check(`input[name=ids][value="${ids.charlie}"]`)
     await page.fill('form#bulk input[name=summary]', 'Duplicate reports')
     await Promise.all([page.waitForLoadState('load'), page.click('form#bulk button[value=close]')])
-    expect(Number(await page.locator('#incident-tabs .count[data-state=new]').textContent())).toBe(before - 2)
+    expect(await countOf(page, 'new')).toBe(before - 2)
     const closed = await t.deps.db
       .select()
       .from(incidents)
@@ -156,7 +162,7 @@ describe('incidents in Chromium', () => {
     const [{ n }] = (await t.deps.db.execute<{ n: number }>(
       sql`SELECT count(*)::int AS n FROM incidents`,
     )) as unknown as [{ n: number }]
-    expect(Number(await page.locator('#incident-tabs .count[data-state=all]').textContent())).toBe(n - 1)
+    expect(await countOf(page, 'all')).toBe(n - 1)
     expect(await page.content()).not.toContain('Payroll diversion')
     await page.goto(`${server.url}/incidents?tab=all&q=${encodeURIComponent('Salary change')}`)
     expect(await page.locator('table.incidents tbody tr').count()).toBe(0)
@@ -174,6 +180,32 @@ describe('incidents in Chromium', () => {
     const ok = await member.page.goto(`${server.url}/incidents/${ids.secret}`)
     expect(ok!.status()).toBe(200)
     await member.context.close()
+  })
+
+  it('creates an investigation and links incidents to it', async () => {
+    const { page, context } = await browser.newPage()
+    await browserSignIn(page, server.url, admin, PASSWORD)
+    await page.click('header nav >> text=Investigations')
+    await page.fill('input[name=name]', 'Invoice campaign, week 47')
+    await page.fill('textarea[name=description]', 'Same sender infrastructure across reports.')
+    await Promise.all([page.waitForURL(/\/investigations\/\d+$/), page.click('text=Create investigation')])
+    await page.fill("input[placeholder^='Incident IDs']", `${ids.echo}, ${ids.alpha}`)
+    await Promise.all([page.waitForLoadState('load'), page.click('text=Link incidents')])
+    const linked = await page.locator('table tbody tr').allTextContents()
+    expect(linked.join('\n')).toContain('Invoice phish echo')
+    expect(linked.join('\n')).toContain('Invoice phish alpha')
+    // an incident the admin cannot see cannot be linked, and the answer does not say it exists
+    await page.fill("input[placeholder^='Incident IDs']", String(ids.secret))
+    await Promise.all([page.waitForLoadState('load'), page.click('text=Link incidents')])
+    expect(await page.locator('.field-error').textContent()).toContain('not found')
+    await screenshot(page, 'investigation-page')
+    await page.goto(`${server.url}/incidents/${ids.echo}`)
+    expect(await page.locator('section:has(h2:text("Investigations"))').textContent()).toContain(
+      'Invoice campaign, week 47',
+    )
+    await page.goto(`${server.url}/investigations`)
+    await screenshot(page, 'investigations')
+    await context.close()
   })
 
   it('never runs a payload from any alert or e-mail field, and shows them as text', async () => {

@@ -29,6 +29,11 @@ import { investigationLink } from './handlers/investigation-link.ts'
 import { investigationList } from './handlers/investigation-list.ts'
 import { investigationShow } from './handlers/investigation-show.ts'
 import { investigationState } from './handlers/investigation-state.ts'
+import { sourceCreate } from './handlers/source-create.ts'
+import { sourceList } from './handlers/source-list.ts'
+import { sourceShow } from './handlers/source-show.ts'
+import { sourceUpdate } from './handlers/source-update.ts'
+import { sourceUpload } from './handlers/source-upload.ts'
 import { teamCreate, teamCreateForm } from './handlers/team-create.ts'
 import { teamEdit } from './handlers/team-edit.ts'
 import { teamList } from './handlers/team-list.ts'
@@ -69,6 +74,12 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.post('/investigations/:id/links', guard(invWrite), investigationLink)
   app.post('/investigations/:id/comments', guard(invWrite), investigationComment)
   app.post('/investigations/:id/state', guard(invWrite), investigationState)
+
+  app.get('/sources', guard({ ...ui, permission: 'sources.read' }), sourceList)
+  app.post('/sources', guard({ ...ui, permission: 'sources.write' }), sourceCreate)
+  app.get('/sources/:id', guard({ ...ui, permission: 'sources.read' }), sourceShow)
+  app.post('/sources/:id', guard({ ...ui, permission: 'sources.write' }), sourceUpdate)
+  app.post('/sources/:id/upload', guard({ ...ui, permission: 'sources.write' }), sourceUpload)
 
   app.get('/admin', guard(ui), adminHome)
   app.get('/admin/users', guard({ ...ui, permission: 'users.manage' }), userList)

@@ -208,6 +208,50 @@ describe('incidents in Chromium', () => {
     await context.close()
   })
 
+  it('creates a JSON source with a working POST URL, and uploads a CSV with a per-row report', async () => {
+    const { page, context } = await browser.newPage()
+    await browserSignIn(page, server.url, admin, PASSWORD)
+    await page.click('header nav >> text=Sources')
+    await page.fill('input[name=name]', 'Secure e-mail gateway')
+    await Promise.all([page.waitForURL(/\/sources\/\d+$/), page.click('text=Create source')])
+    const url = await page.inputValue('input[aria-label="POST URL"]')
+    expect(url).toMatch(/\/threat\/json_event\/events\/[A-Za-z0-9_-]+$/)
+    expect(await page.locator('pre.code').textContent()).toContain(`curl -sS -X POST '${url}'`)
+    const sent = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(alertBody({ summary: 'Sent to the shown URL' })),
+    })
+    expect(sent.status).toBe(200)
+    await screenshot(page, 'source-json')
+
+    await page.goto(`${server.url}/sources`)
+    await page.fill('input[name=name]', 'Manual uploads')
+    await page.selectOption('select[name=type]', 'csv')
+    await Promise.all([page.waitForURL(/\/sources\/\d+$/), page.click('text=Create source')])
+    await page.setInputFiles('input[type=file]', {
+      name: 'bad.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('message-id,recipient\n<a1@x>,jdoe@corp.example\n<a2@x>,not-an-address\n<a3@x>\n'),
+    })
+    await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("Upload")')])
+    const report = await page.locator('table.report').textContent()
+    expect(report).toContain('not an email address')
+    expect(report).toContain('expected 2 fields')
+    expect(await page.locator('.error').first().textContent()).toContain('nothing was stored')
+    await screenshot(page, 'source-csv-report')
+    await page.setInputFiles('input[type=file]', {
+      name: 'good.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('<b1@x>,jdoe@corp.example\n<b2@x>,mroe@corp.example\n'),
+    })
+    await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("Upload")')])
+    expect(await page.locator('.notice.ok').textContent()).toMatch(/Stored 2 alerts as incident #\d+/)
+    await Promise.all([page.waitForURL(/\/incidents\/\d+$/), page.click('.notice.ok a')])
+    expect(await page.locator('details.alert').count()).toBe(2)
+    await context.close()
+  })
+
   it('never runs a payload from any alert or e-mail field, and shows them as text', async () => {
     const stored = await t.deps.db.select().from(alerts).where(eq(alerts.incidentId, ids.xss!))
     const emails = await t.deps.db.select().from(alertEmails).where(eq(alertEmails.alertId, stored[0]!.id))

@@ -29,6 +29,10 @@ import { investigationLink } from './handlers/investigation-link.ts'
 import { investigationList } from './handlers/investigation-list.ts'
 import { investigationShow } from './handlers/investigation-show.ts'
 import { investigationState } from './handlers/investigation-state.ts'
+import { listCreate } from './handlers/list-create.ts'
+import { listIndex } from './handlers/list-index.ts'
+import { listMemberAdd, listMemberDelete } from './handlers/list-member.ts'
+import { listShow } from './handlers/list-show.ts'
 import { sourceCreate } from './handlers/source-create.ts'
 import { sourceList } from './handlers/source-list.ts'
 import { sourceShow } from './handlers/source-show.ts'
@@ -74,6 +78,12 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.post('/investigations/:id/links', guard(invWrite), investigationLink)
   app.post('/investigations/:id/comments', guard(invWrite), investigationComment)
   app.post('/investigations/:id/state', guard(invWrite), investigationState)
+
+  app.get('/lists', guard({ ...ui, permission: 'lists.read' }), listIndex)
+  app.post('/lists', guard({ ...ui, permission: 'lists.write' }), listCreate)
+  app.get('/lists/:id', guard({ ...ui, permission: 'lists.read' }), listShow)
+  app.post('/lists/:id/members', guard({ ...ui, permission: 'lists.write' }), listMemberAdd)
+  app.post('/lists/:id/members/:memberId/delete', guard({ ...ui, permission: 'lists.write' }), listMemberDelete)
 
   app.get('/sources', guard({ ...ui, permission: 'sources.read' }), sourceList)
   app.post('/sources', guard({ ...ui, permission: 'sources.write' }), sourceCreate)

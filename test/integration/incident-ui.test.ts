@@ -114,3 +114,40 @@ describe('incident pages', () => {
     expect(page).toContain('No incidents match.')
   })
 })
+
+describe('lists pages', () => {
+  it('creates a list, adds and removes members, and shows the feed URL to administrators only', async () => {
+    const admin = await signInAs(t.api, (await makeUser(t.deps.db, ['Admins'])).user.username)
+    const send = (path: string, form: Record<string, string>, who = admin) =>
+      t.api.request(path, {
+        method: 'POST',
+        headers: { cookie: who.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...form, _csrf: who.csrf }),
+      })
+    const created = await send('/lists', { name: 'Blocked senders', type: 'email', description: 'Gateway block list' })
+    expect(created.status).toBe(303)
+    const path = created.headers.get('location')!
+    expect((await send(`${path}/members`, { member: 'not an address' })).status).toBe(422)
+    expect(
+      (
+        await send(`${path}/members`, {
+          member: 'bad@evil.example',
+          description: 'phish sender',
+          expires: '2099-01-01',
+        })
+      ).status,
+    ).toBe(303)
+    const page = await (await t.api.request(path, { headers: { cookie: admin.cookie } })).text()
+    expect(page).toContain('bad@evil.example')
+    expect(page).toContain('2099-01-01 23:59')
+    const feed = /aria-label="Feed URL"/.test(page) && /value="(http[^"]+\/feeds\/lists\/[^"]+\.txt)"/.exec(page)![1]!
+    expect(feed).toBeTruthy()
+    expect(await (await t.api.request(new URL(feed as string).pathname)).text()).toContain('bad@evil.example')
+    const analystView = await (await get(path)).text()
+    expect(analystView).toContain('bad@evil.example')
+    expect(analystView).not.toContain('Feed URL')
+    const memberId = /\/members\/(\d+)\/delete/.exec(page)![1]!
+    expect((await send(`${path}/members/${memberId}/delete`, {})).status).toBe(303)
+    expect(await (await t.api.request(path, { headers: { cookie: admin.cookie } })).text()).toContain('No members.')
+  })
+})

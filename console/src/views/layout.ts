@@ -16,6 +16,7 @@ export const ANALYST_NAV: NavItem[] = [
   { href: '/dashboard', label: 'Dashboard', permission: 'incidents.read', key: 'd' },
   { href: '/incidents', label: 'Incidents', permission: 'incidents.read', key: 'i' },
   { href: '/investigations', label: 'Investigations', permission: 'investigations.read', key: 'v' },
+  { href: '/lists', label: 'Lists', permission: 'lists.read', key: 'l' },
   { href: '/sources', label: 'Sources', permission: 'sources.read', key: 's' },
   { href: '/admin', label: 'Admin', permission: ['users.manage', 'teams.manage', 'api_keys.manage', 'fields.manage', 'audit.read'], key: 'a' },
 ]

@@ -6,6 +6,8 @@ import { alertOriginal } from './handlers/alert-original.ts'
 import { apiKeyCreate } from './handlers/api-key-create.ts'
 import { apiKeyList } from './handlers/api-key-list.ts'
 import { apiKeyRevoke } from './handlers/api-key-revoke.ts'
+import { attachmentAdd } from './handlers/attachment-add.ts'
+import { attachmentDownload } from './handlers/attachment-download.ts'
 import { auditList } from './handlers/audit-list.ts'
 import { auditVerify } from './handlers/audit-verify.ts'
 import { dashboardShow } from './handlers/dashboard-show.ts'
@@ -68,6 +70,8 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.post('/incidents/:id/description', guard({ ...write, object: 'incident' }), incidentDescription)
   app.post('/incidents/:id/comments', guard({ ...write, object: 'incident' }), incidentComment)
   app.post('/incidents/:id/fields', guard({ ...write, object: 'incident' }), incidentFields)
+  app.post('/incidents/:id/attachments', guard({ ...write, object: 'incident' }), attachmentAdd('incident'))
+  app.get('/attachments/:id', guard(ui), attachmentDownload)
   app.get('/alerts/:id/original', guard({ ...ui, permission: 'alerts.read' }), alertOriginal)
 
   const invRead = { ...ui, permission: 'investigations.read' } as const
@@ -78,6 +82,7 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.post('/investigations/:id/links', guard(invWrite), investigationLink)
   app.post('/investigations/:id/comments', guard(invWrite), investigationComment)
   app.post('/investigations/:id/state', guard(invWrite), investigationState)
+  app.post('/investigations/:id/attachments', guard(invWrite), attachmentAdd('investigation'))
 
   app.get('/lists', guard({ ...ui, permission: 'lists.read' }), listIndex)
   app.post('/lists', guard({ ...ui, permission: 'lists.write' }), listCreate)

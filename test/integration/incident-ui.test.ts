@@ -151,3 +151,36 @@ describe('lists pages', () => {
     expect(await (await t.api.request(path, { headers: { cookie: admin.cookie } })).text()).toContain('No members.')
   })
 })
+
+describe('attachments', () => {
+  it('uploads to an incident and downloads only as an attachment, with a hostile filename kept out of the headers', async () => {
+    const form = new FormData()
+    form.append('_csrf', s.csrf)
+    form.append(
+      'file',
+      new File(['<script>alert(1)</script>'], 'evil"\r\nSet-Cookie: xss_pwned=1; .html', { type: 'text/html' }),
+    )
+    const up = await t.api.request(`/incidents/${big}/attachments`, {
+      method: 'POST',
+      headers: { cookie: s.cookie },
+      body: form,
+    })
+    expect(up.status).toBe(303)
+    const page = await (await get(`/incidents/${big}`)).text()
+    const id = /href="\/attachments\/(\d+)" download/.exec(page)![1]!
+    const res = await get(`/attachments/${id}`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('application/octet-stream')
+    expect(res.headers.get('set-cookie')).toBeNull()
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="[\w.-]+"; filename\*=UTF-8''/)
+    expect(await res.text()).toBe('<script>alert(1)</script>')
+    const empty = new FormData()
+    empty.append('_csrf', s.csrf)
+    const none = await t.api.request(`/incidents/${big}/attachments`, {
+      method: 'POST',
+      headers: { cookie: s.cookie },
+      body: empty,
+    })
+    expect(none.status).toBe(422)
+  })
+})

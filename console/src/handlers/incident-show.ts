@@ -135,6 +135,7 @@ ${formError(errors)}${fieldError(errors, 'state')}
   <section class="card"><h2>Attachments <span class="count">${d.attachments.length}</span></h2>
     <ul class="plain">${d.attachments.map((a) => html`<li><a href="/attachments/${a.id}" download>${a.filename}</a> <span class="muted small">${a.size} B · <span class="mono">${a.sha256.slice(0, 12)}…</span></span></li>`)}</ul>
     ${d.attachments.length === 0 ? html`<p class="empty">None.</p>` : ''}
+    ${canWrite ? html`<form method="post" action="/incidents/${d.id}/attachments" enctype="multipart/form-data" class="compact">${csrfField(c)}<input type="file" name="file" required aria-label="File to attach">${fieldError(errors, 'file')}<button>Attach</button></form>` : ''}
   </section>
   <section class="card"><h2>Investigations</h2>
     <ul class="plain">${d.investigations.map((i) => html`<li><a href="/investigations/${i.id}">${i.name}</a> <span class="badge">${i.state}</span></li>`)}</ul>

@@ -40,7 +40,7 @@ ${formError(errors)}
 </div>
 <aside class="side-col">
   <section class="card"><h2>Summary</h2><dl class="facts"><dt>Created</dt><dd>${when(inv.createdAt)}</dd><dt>Updated</dt><dd>${when(inv.updatedAt)}</dd><dt>Closed</dt><dd>${when(inv.closedAt) || '—'}</dd></dl></section>
-  <section class="card"><h2>Attachments</h2><ul class="plain">${inv.attachments.map((a) => html`<li><a href="/attachments/${a.id}" download>${a.filename}</a> <span class="muted small">${a.size} B</span></li>`)}</ul>${inv.attachments.length === 0 ? html`<p class="empty">None.</p>` : ''}</section>
+  <section class="card"><h2>Attachments</h2><ul class="plain">${inv.attachments.map((a) => html`<li><a href="/attachments/${a.id}" download>${a.filename}</a> <span class="muted small">${a.size} B</span></li>`)}</ul>${inv.attachments.length === 0 ? html`<p class="empty">None.</p>` : ''}${canWrite ? html`<form method="post" action="/investigations/${inv.id}/attachments" enctype="multipart/form-data" class="compact">${csrfField(c)}<input type="file" name="file" required aria-label="File to attach">${fieldError(errors, 'file')}<button>Attach</button></form>` : ''}</section>
   <section class="card"><h2>Timeline</h2><ol class="timeline small">${[...inv.history].reverse().map((h) => html`<li><span class="muted">${when(h.createdAt)}</span> <b>${h.actorLabel}</b> ${h.historyType.replace(/_/g, ' ')}${h.incidentId ? html` <a href="/incidents/${h.incidentId}">#${h.incidentId}</a>` : ''}${h.summary && h.historyType !== 'comment' ? html`<div class="text">${h.summary}</div>` : ''}</li>`)}</ol></section>
 </aside>
 </div>`,

@@ -42,7 +42,10 @@ class Histogram {
   observe(labels: Labels, seconds: number) {
     const k = keyOf(labels)
     let s = this.series.get(k)
-    if (!s) this.series.set(k, (s = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }))
+    if (!s) {
+      s = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }
+      this.series.set(k, s)
+    }
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) s.counts[i]!++
     s.sum += seconds
     s.count++
@@ -51,7 +54,7 @@ class Histogram {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`]
     for (const [k, s] of this.series) {
       const sep = k ? ',' : ''
-      BUCKETS.forEach((b, i) => lines.push(`${this.name}_bucket{${k}${sep}le="${b}"} ${s.counts[i]}`))
+      for (const [i, b] of BUCKETS.entries()) lines.push(`${this.name}_bucket{${k}${sep}le="${b}"} ${s.counts[i]}`)
       lines.push(`${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}`)
       lines.push(`${this.name}_sum{${k}} ${s.sum}`)
       lines.push(`${this.name}_count{${k}} ${s.count}`)
@@ -61,10 +64,19 @@ class Histogram {
 }
 
 export const metrics = {
-  intakeAlerts: new Counter('clawback_intake_alerts_total', 'Alerts received, by source and outcome (stored, rejected)'),
-  intakeSeconds: new Histogram('clawback_intake_duration_seconds', 'Time from request to durable commit of an alert, by source'),
+  intakeAlerts: new Counter(
+    'clawback_intake_alerts_total',
+    'Alerts received, by source and outcome (stored, rejected)',
+  ),
+  intakeSeconds: new Histogram(
+    'clawback_intake_duration_seconds',
+    'Time from request to durable commit of an alert, by source',
+  ),
   intakeBatch: new Histogram('clawback_intake_batch_seconds', 'Duration of one group-commit transaction'),
-  httpSeconds: new Histogram('clawback_http_request_duration_seconds', 'HTTP request latency by method, route and status class'),
+  httpSeconds: new Histogram(
+    'clawback_http_request_duration_seconds',
+    'HTTP request latency by method, route and status class',
+  ),
 }
 
 export const renderMetrics = (extra: string[] = []) =>

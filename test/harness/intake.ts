@@ -4,7 +4,11 @@ import { SYSTEM } from '../../core/src/policy/actor.ts'
 import type { TestApp } from './app.ts'
 
 /** A JSON source and a function that posts one alert to its token URL through the real app. */
-export const makeJsonSource = async (t: TestApp, name = `src-${randomBytes(3).toString('hex')}`, linkingRules?: Record<string, unknown>) => {
+export const makeJsonSource = async (
+  t: TestApp,
+  name = `src-${randomBytes(3).toString('hex')}`,
+  linkingRules?: Record<string, unknown>,
+) => {
   const { source, token } = await createSource(t.deps.db, t.deps.keyring, SYSTEM, { name, type: 'json', linkingRules })
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     t.api.request(`/threat/json_event/events/${token}`, {
@@ -28,7 +32,9 @@ export const alertBody = (over: Record<string, unknown> = {}, email: Record<stri
     recipient: ['jdoe@corp.example'],
     subject: 'Invoice',
     message_id: `<${randomBytes(6).toString('hex')}@evil.example>`,
-    attachments: [{ name: 'inv.pdf', size: 1000, content_type: 'application/pdf', md5: 'a'.repeat(32), sha256: 'b'.repeat(64) }],
+    attachments: [
+      { name: 'inv.pdf', size: 1000, content_type: 'application/pdf', md5: 'a'.repeat(32), sha256: 'b'.repeat(64) },
+    ],
     urls: ['http://evil.example/login'],
     ...email,
   },

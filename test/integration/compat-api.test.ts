@@ -36,7 +36,10 @@ describe('compatible incident API', () => {
   it('answers 401 without a key and accepts Bearer too', async () => {
     expect((await t.api.request('/api/incidents')).status).toBe(401)
     expect((await t.api.request('/api/incidents', { headers: { authorization: 'nope' } })).status).toBe(401)
-    expect((await t.api.request('/api/incidents?created_after=2020-01-01', { headers: { authorization: `Bearer ${key}` } })).status).toBe(200)
+    expect(
+      (await t.api.request('/api/incidents?created_after=2020-01-01', { headers: { authorization: `Bearer ${key}` } }))
+        .status,
+    ).toBe(200)
   })
 
   it('returns the incident shape with exact timestamps, expanded events by default, and event_ids when not expanded', async () => {
@@ -44,18 +47,46 @@ describe('compatible incident API', () => {
     const res = await call(`/api/incidents/${id}.json`)
     expect(res.status).toBe(200)
     const inc = (await res.json()) as Record<string, any>
-    expect(inc).toMatchObject({ id, type: 'Phishing', state: 'New', assignee: 'Unassigned', team: 'Unassigned', event_count: 1, event_sources: ['TAP'], event_ids: null, comments: [], quarantine_results: [] })
+    expect(inc).toMatchObject({
+      id,
+      type: 'Phishing',
+      state: 'New',
+      assignee: 'Unassigned',
+      team: 'Unassigned',
+      event_count: 1,
+      event_sources: ['TAP'],
+      event_ids: null,
+      comments: [],
+      quarantine_results: [],
+    })
     expect(inc.created_at).toMatch(TS)
     expect(inc.updated_at).toMatch(TS)
     expect(inc.closed_at).toBeNull()
     expect(inc.hosts.attacker).toEqual(expect.arrayContaining(['198.51.100.7', 'http://evil.example/']))
     expect(inc.users).toEqual(expect.arrayContaining(['jdoe@corp.example', 'jdoe']))
     for (const f of inc.incident_field_values) expect(Object.keys(f).sort()).toEqual(['name', 'value'])
-    expect(inc.incident_field_values).toEqual(expect.arrayContaining([{ name: 'Classification', value: 'Phishing' }, { name: 'Abuse Disposition', value: null }]))
+    expect(inc.incident_field_values).toEqual(
+      expect.arrayContaining([
+        { name: 'Classification', value: 'Phishing' },
+        { name: 'Abuse Disposition', value: null },
+      ]),
+    )
     const ev = inc.events[0]
-    expect(ev).toMatchObject({ category: 'phish', severity: 'Major', source: 'TAP', state: 'Linked', falsePositive: false, attackers: [{ location: '198.51.100.7' }] })
+    expect(ev).toMatchObject({
+      category: 'phish',
+      severity: 'Major',
+      source: 'TAP',
+      state: 'Linked',
+      falsePositive: false,
+      attackers: [{ location: '198.51.100.7' }],
+    })
     expect(ev.received).toMatch(TS)
-    expect(ev.emails[0]).toMatchObject({ sender: { email: 'bad@evil.example' }, recipient: { email: 'jdoe@corp.example' }, messageId: '<shape@x>', subject: 'Invoice' })
+    expect(ev.emails[0]).toMatchObject({
+      sender: { email: 'bad@evil.example' },
+      recipient: { email: 'jdoe@corp.example' },
+      messageId: '<shape@x>',
+      subject: 'Invoice',
+    })
     expect(ev.emails[0].messageDeliveryTime).toMatch(TS)
     expect(ev.emails[0].attachments[0]).toMatchObject({ name: 'inv.pdf', sha256: 'b'.repeat(64) })
 
@@ -68,7 +99,9 @@ describe('compatible incident API', () => {
     const ids = [await newIncident('<w1@x>'), await newIncident('<w2@x>'), await newIncident('<w3@x>')]
     const rows = await t.deps.db.select().from(incidents).where(eq(incidents.id, ids[1]!))
     const boundary = rows[0]!.createdAt.toISOString()
-    const before = (await (await call(`/api/incidents?state=new&created_after=2020-02-22&created_before=${boundary}`)).json()) as { id: number }[]
+    const before = (await (
+      await call(`/api/incidents?state=new&created_after=2020-02-22&created_before=${boundary}`)
+    ).json()) as { id: number }[]
     const after = (await (await call(`/api/incidents?state=new&created_after=${boundary}`)).json()) as { id: number }[]
     expect(before.map((i) => i.id)).toContain(ids[0])
     expect(before.map((i) => i.id)).not.toContain(ids[1])
@@ -77,14 +110,18 @@ describe('compatible incident API', () => {
     const all = [...before, ...after].map((i) => i.id)
     expect(new Set(all).size).toBe(all.length)
     expect(all).toEqual([...all].sort((a, b) => a - b))
-    const closed = (await (await call('/api/incidents?state=closed&created_after=2020-01-01T00:00:00.000+00:00')).json()) as unknown[]
+    const closed = (await (
+      await call('/api/incidents?state=closed&created_after=2020-01-01T00:00:00.000+00:00')
+    ).json()) as unknown[]
     expect(closed).toEqual([])
   })
 
   it('filters by comma-separated and unencoded message_id, tolerates limit=<date>, and limit alone answers recent incidents', async () => {
     const a = await newIncident('<m1@x>')
     const b = await newIncident('<m2@x>')
-    const res = (await (await call('/api/incidents?message_id=<m1@x>,m2@x&created_after=2020-01-01')).json()) as { id: number }[]
+    const res = (await (await call('/api/incidents?message_id=<m1@x>,m2@x&created_after=2020-01-01')).json()) as {
+      id: number
+    }[]
     expect(res.map((i) => i.id).sort()).toEqual([a, b].sort())
     const raw = (await (await call('/api/incidents?message_id=<m1@x>&limit=2021-01-01')).json()) as { id: number }[]
     expect(raw.map((i) => i.id)).toEqual([a])
@@ -94,7 +131,9 @@ describe('compatible incident API', () => {
 
   it('pages with page_size and X-Next-Cursor without repeating or skipping', async () => {
     for (let i = 0; i < 5; i++) await newIncident(`<page${i}@x>`)
-    const all = ((await (await call('/api/incidents?created_after=2020-01-01')).json()) as { id: number }[]).map((i) => i.id)
+    const all = ((await (await call('/api/incidents?created_after=2020-01-01')).json()) as { id: number }[]).map(
+      (i) => i.id,
+    )
     const seen: number[] = []
     let cursor = ''
     for (let guard = 0; guard < 100; guard++) {
@@ -112,8 +151,16 @@ describe('compatible incident API', () => {
     const id = await newIncident('<c@x>')
     const res = await call(`/api/incidents/${id}/comments.json`, { method: 'POST', body: { summary: 'looked at it' } })
     expect(res.status).toBe(201)
-    expect(await res.json()).toMatchObject({ incident_id: id, history_type: 'comment', summary: 'looked at it', detail: '', response_id: null })
-    const inc = (await (await call(`/api/incidents/${id}.json`)).json()) as { comments: { user: string; comment: string; commented_on: string }[] }
+    expect(await res.json()).toMatchObject({
+      incident_id: id,
+      history_type: 'comment',
+      summary: 'looked at it',
+      detail: '',
+      response_id: null,
+    })
+    const inc = (await (await call(`/api/incidents/${id}.json`)).json()) as {
+      comments: { user: string; comment: string; commented_on: string }[]
+    }
     expect(inc.comments[0]!.comment).toBe('looked at it')
     expect(inc.comments[0]!.commented_on).toMatch(TS)
     const lit = await call('/api/incidents/{incident_id}/users.json', { method: 'POST', body: { targets: ['x'] } })
@@ -123,34 +170,91 @@ describe('compatible incident API', () => {
 
   it('adds users, sets description (append/overwrite), team and assignee (unchanged is 200, unknown 404), fields with the disposition rule, and closes', async () => {
     const id = await newIncident('<w@x>')
-    const u = await call(`/api/incidents/${id}/users.json`, { method: 'POST', body: { targets: ['alice'], attackers: ['mallory'] } })
+    const u = await call(`/api/incidents/${id}/users.json`, {
+      method: 'POST',
+      body: { targets: ['alice'], attackers: ['mallory'] },
+    })
     expect(u.status).toBe(200)
     expect(((await u.json()) as { users: string[] }).users).toEqual(expect.arrayContaining(['alice', 'mallory']))
-    await call(`/api/incidents/${id}/description.json`, { method: 'POST', body: { description: 'one', overwrite: true } })
-    const d = (await (await call(`/api/incidents/${id}/description.json`, { method: 'POST', body: { description: 'two', overwrite: false } })).json()) as { description: string }
+    await call(`/api/incidents/${id}/description.json`, {
+      method: 'POST',
+      body: { description: 'one', overwrite: true },
+    })
+    const d = (await (
+      await call(`/api/incidents/${id}/description.json`, {
+        method: 'POST',
+        body: { description: 'two', overwrite: false },
+      })
+    ).json()) as { description: string }
     expect(d.description).toBe('one\ntwo')
 
     const { user } = await makeUser(t.deps.db, ['Analysts'])
-    const set = await call(`/api/incidents/${id}/team_and_assignee.json`, { method: 'POST', body: { team: 'Analysts', assignee: user.username } })
+    const set = await call(`/api/incidents/${id}/team_and_assignee.json`, {
+      method: 'POST',
+      body: { team: 'Analysts', assignee: user.username },
+    })
     expect(set.status).toBe(200)
     expect(await set.json()).toMatchObject({ team: 'Analysts', assignee: user.username, state: 'Assigned' })
-    expect((await call(`/api/incidents/${id}/team_and_assignee.json`, { method: 'POST', body: { team: 'Analysts', assignee: user.username } })).status).toBe(200)
-    expect((await call(`/api/incidents/${id}/team_and_assignee.json`, { method: 'POST', body: { team: 'Analysts', assignee: 'ghost' } })).status).toBe(404)
+    expect(
+      (
+        await call(`/api/incidents/${id}/team_and_assignee.json`, {
+          method: 'POST',
+          body: { team: 'Analysts', assignee: user.username },
+        })
+      ).status,
+    ).toBe(200)
+    expect(
+      (
+        await call(`/api/incidents/${id}/team_and_assignee.json`, {
+          method: 'POST',
+          body: { team: 'Analysts', assignee: 'ghost' },
+        })
+      ).status,
+    ).toBe(404)
 
-    const bad = await call(`/api/incidents/${id}/incident_fields.json?allow_data_override=true`, { method: 'POST', body: { fields: { 'Abuse Disposition': 'Malicious', 'Sub Disposition': 'Likely Harmless' } } })
+    const bad = await call(`/api/incidents/${id}/incident_fields.json?allow_data_override=true`, {
+      method: 'POST',
+      body: { fields: { 'Abuse Disposition': 'Malicious', 'Sub Disposition': 'Likely Harmless' } },
+    })
     expect(bad.status).toBe(400)
-    const ok = await call(`/api/incidents/${id}/incident_fields.json?allow_data_override=true`, { method: 'POST', body: { fields: { Severity: 'Critical', 'Abuse Disposition': 'Unknown', 'Sub Disposition': 'Needs Manual Review' } } })
+    const ok = await call(`/api/incidents/${id}/incident_fields.json?allow_data_override=true`, {
+      method: 'POST',
+      body: {
+        fields: { Severity: 'Critical', 'Abuse Disposition': 'Unknown', 'Sub Disposition': 'Needs Manual Review' },
+      },
+    })
     expect(ok.status).toBe(200)
     const f = (await ok.json()) as { incident_field_values: { name: string; value: string | null }[] }
-    expect(f.incident_field_values).toEqual(expect.arrayContaining([{ name: 'Severity', value: 'Critical' }, { name: 'Sub Disposition', value: 'Needs Manual Review' }]))
-    expect((await call(`/api/incidents/${id}/incident_fields.json`, { method: 'POST', body: { fields: { 'Abuse Disposition': 'malicious' } } })).status).toBe(400)
+    expect(f.incident_field_values).toEqual(
+      expect.arrayContaining([
+        { name: 'Severity', value: 'Critical' },
+        { name: 'Sub Disposition', value: 'Needs Manual Review' },
+      ]),
+    )
+    expect(
+      (
+        await call(`/api/incidents/${id}/incident_fields.json`, {
+          method: 'POST',
+          body: { fields: { 'Abuse Disposition': 'malicious' } },
+        })
+      ).status,
+    ).toBe(400)
 
-    const closed = await call(`/api/incidents/${id}/close.json`, { method: 'POST', body: { summary: 'done', detail: 'phish removed' } })
+    const closed = await call(`/api/incidents/${id}/close.json`, {
+      method: 'POST',
+      body: { summary: 'done', detail: 'phish removed' },
+    })
     expect(await closed.json()).toMatchObject({ state: 'Closed', close_summary: 'done', close_detail: 'phish removed' })
     const other = [await newIncident('<b1@x>'), await newIncident('<b2@x>')]
-    const bulk = await call('/api/incidents/close.json', { method: 'POST', body: { incidentIds: other, summary: 'bulk', detail: '' } })
+    const bulk = await call('/api/incidents/close.json', {
+      method: 'POST',
+      body: { incidentIds: other, summary: 'bulk', detail: '' },
+    })
     expect(bulk.status).toBe(200)
-    const closedList = (await (await call('/api/incidents?state=closed&closed_after=2020-01-01')).json()) as { id: number; closed_at: string }[]
+    const closedList = (await (await call('/api/incidents?state=closed&closed_after=2020-01-01')).json()) as {
+      id: number
+      closed_at: string
+    }[]
     expect(closedList.map((i) => i.id)).toEqual(expect.arrayContaining([id, ...other]))
     expect(closedList[0]!.closed_at).toMatch(TS)
   })
@@ -162,7 +266,11 @@ describe('compatible incident API', () => {
     const admin = await makeApiKey(t.deps.db, ['Admins'])
     const member = await makeApiKey(t.deps.db, [team.name])
     const as = (k: string, path: string, method = 'GET', body?: unknown) =>
-      t.api.request(path, { method, headers: { authorization: k, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined })
+      t.api.request(path, {
+        method,
+        headers: { authorization: k, 'content-type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      })
     expect((await as(admin, `/api/incidents/${id}.json`)).status).toBe(404)
     expect((await as(admin, `/api/incidents/${id}/comments.json`, 'POST', { summary: 'x' })).status).toBe(404)
     const listed = (await (await as(admin, '/api/incidents?message_id=<private@x>')).json()) as unknown[]
@@ -175,15 +283,26 @@ describe('compatible incident API', () => {
 describe('compatible list members and feeds', () => {
   it('adds, reads, updates and deletes members with the documented shapes; feeds are plain text with ETag', async () => {
     const { list, feedToken } = await createList(t.deps.db, t.deps.keyring, SYSTEM, { name: 'blocked-ips', type: 'ip' })
-    const add = await call(`/api/lists/${list.id}/members.json`, { method: 'POST', body: { member: '203.0.113.5', description: 'c2' } })
+    const add = await call(`/api/lists/${list.id}/members.json`, {
+      method: 'POST',
+      body: { member: '203.0.113.5', description: 'c2' },
+    })
     expect(add.status).toBe(201)
     const m = (await add.json()) as { id: number }
     expect(m).toMatchObject({ host: { host: '203.0.113.5' }, description: 'c2', expiration: null })
-    expect((await call(`/api/lists/${list.id}/members.json`, { method: 'POST', body: { member: 'not-an-ip' } })).status).toBe(400)
-    await call(`/api/lists/${list.id}/members.json`, { method: 'POST', body: { member: '198.51.100.0/24', expiration: '2020-01-01' } })
+    expect(
+      (await call(`/api/lists/${list.id}/members.json`, { method: 'POST', body: { member: 'not-an-ip' } })).status,
+    ).toBe(400)
+    await call(`/api/lists/${list.id}/members.json`, {
+      method: 'POST',
+      body: { member: '198.51.100.0/24', expiration: '2020-01-01' },
+    })
     const all = (await (await call(`/api/lists/${list.id}/members.json`)).json()) as unknown[]
     expect(all).toHaveLength(1)
-    const put = await call(`/api/lists/${list.id}/members/${m.id}.json`, { method: 'PUT', body: { member: '203.0.113.6', description: 'moved', expiration: '2099-01-01T00:00:00.5+02:00' } })
+    const put = await call(`/api/lists/${list.id}/members/${m.id}.json`, {
+      method: 'PUT',
+      body: { member: '203.0.113.6', description: 'moved', expiration: '2099-01-01T00:00:00.5+02:00' },
+    })
     expect(await put.json()).toMatchObject({ host: { host: '203.0.113.6' }, expiration: '2098-12-31T22:00:00Z' })
     expect(await (await call(`/api/lists/${list.id}/members/${m.id}.json`)).json()).toMatchObject({ id: m.id })
 
@@ -191,7 +310,9 @@ describe('compatible list members and feeds', () => {
     expect(feed.status).toBe(200)
     expect(await feed.text()).toBe('203.0.113.6\n')
     const etag = feed.headers.get('etag')!
-    expect((await t.api.request(`/feeds/lists/${feedToken}.txt`, { headers: { 'if-none-match': etag } })).status).toBe(304)
+    expect((await t.api.request(`/feeds/lists/${feedToken}.txt`, { headers: { 'if-none-match': etag } })).status).toBe(
+      304,
+    )
     expect((await t.api.request('/feeds/lists/wrong.txt')).status).toBe(404)
 
     const del = await call(`/api/lists/${list.id}/members/${m.id}.json`, { method: 'DELETE' })

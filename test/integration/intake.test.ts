@@ -92,8 +92,12 @@ describe('incident linking', () => {
     const second = (await (await s.post(alertBody({}, { message_id: 'same@x' }))).json()) as { incident_id: number }
     expect(second.incident_id).toBe(first.incident_id)
 
-    const la1 = (await (await s.post(alertBody({ link_attribute: 'target_user', target: { user: 'Alice' } }))).json()) as { incident_id: number }
-    const la2 = (await (await s.post(alertBody({ link_attribute: 'target_user', target: { user: 'alice' } }, { message_id: '<same@x>' }))).json()) as { incident_id: number }
+    const la1 = (await (
+      await s.post(alertBody({ link_attribute: 'target_user', target: { user: 'Alice' } }))
+    ).json()) as { incident_id: number }
+    const la2 = (await (
+      await s.post(alertBody({ link_attribute: 'target_user', target: { user: 'alice' } }, { message_id: '<same@x>' }))
+    ).json()) as { incident_id: number }
     expect(la2.incident_id).toBe(la1.incident_id)
     expect(la1.incident_id).not.toBe(first.incident_id)
 
@@ -114,7 +118,10 @@ describe('incident linking', () => {
   it('does not link to a closed incident', async () => {
     const s = await makeJsonSource(t)
     const a = (await (await s.post(alertBody({}, { message_id: '<closed@x>' }))).json()) as { incident_id: number }
-    await t.deps.db.update(incidents).set({ state: 'closed', closedAt: new Date() }).where(eq(incidents.id, a.incident_id))
+    await t.deps.db
+      .update(incidents)
+      .set({ state: 'closed', closedAt: new Date() })
+      .where(eq(incidents.id, a.incident_id))
     const b = (await (await s.post(alertBody({}, { message_id: '<closed@x>' }))).json()) as { incident_id: number }
     expect(b.incident_id).not.toBe(a.incident_id)
   })
@@ -124,5 +131,78 @@ describe('incident linking', () => {
     const posts = Array.from({ length: 60 }, () => s.post(alertBody({}, { message_id: '<parallel@x>' })))
     const results = (await Promise.all(posts.map(async (p) => (await p).json()))) as { incident_id: number }[]
     expect(new Set(results.map((r) => r.incident_id)).size).toBe(1)
+  })
+})
+
+describe('alert.match job', () => {
+  it('runs from the queue after intake and records which enabled conditions of the source matched', async () => {
+    const { matchConditions, matchEvaluations } = await import('../../core/src/db/schema/index.ts')
+    const { startWorkers } = await import('../../core/src/jobs/worker.ts')
+    const { alertMatchJob } = await import('../../core/src/jobs/alert-match.ts')
+    const s = await makeJsonSource(t)
+    const [hit] = await t.deps.db
+      .insert(matchConditions)
+      .values({
+        sourceId: s.source.id,
+        name: 'phish from evil',
+        position: 1,
+        condition: {
+          all: [
+            { field: 'classification', op: 'eq', value: 'phish' },
+            { field: 'email.sender', op: 'contains', value: 'evil.example' },
+          ],
+        },
+      })
+      .returning()
+    await t.deps.db.insert(matchConditions).values({
+      sourceId: s.source.id,
+      name: 'malware',
+      position: 2,
+      condition: { field: 'classification', op: 'eq', value: 'malware' },
+    })
+    await t.deps.db
+      .insert(matchConditions)
+      .values({ sourceId: s.source.id, name: 'disabled', position: 3, isEnabled: false, condition: {} })
+    const a = (await (await s.post(alertBody())).json()) as { alert_id: number }
+    const b = (await (await s.post(alertBody({ classification: 'spam' }))).json()) as { alert_id: number }
+    await startWorkers(
+      t.deps.boss,
+      { db: t.deps.db, log: t.deps.log, keyring: t.deps.keyring, dataDir: t.dataDir },
+      2,
+      [alertMatchJob],
+    )
+    const deadline = Date.now() + 20_000
+    let rows: (typeof matchEvaluations.$inferSelect)[] = []
+    while (Date.now() < deadline) {
+      rows = await t.deps.db
+        .select()
+        .from(matchEvaluations)
+        .where(sql`${matchEvaluations.alertId} IN (${a.alert_id}, ${b.alert_id})`)
+      if (rows.length === 2) break
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    const byAlert = new Map(rows.map((r) => [r.alertId, r]))
+    expect(byAlert.get(a.alert_id)).toMatchObject({
+      isMatched: true,
+      matchedConditionIds: [hit!.id],
+      evaluatedConditions: 2,
+    })
+    expect(byAlert.get(b.alert_id)).toMatchObject({ isMatched: false, matchedConditionIds: [] })
+  })
+})
+
+describe('rule windows', () => {
+  it('links a rule key only to an incident younger than the source window', async () => {
+    const s = await makeJsonSource(t, undefined, { windowHours: 1 })
+    const body = { json_version: '2.0', attacker: { ip_address: '192.0.2.99' }, target: { host_name: 'ws9' } }
+    const first = (await (await s.post(body)).json()) as { incident_id: number }
+    await t.deps.db
+      .update(incidents)
+      .set({ createdAt: new Date(Date.now() - 2 * 3600_000) })
+      .where(eq(incidents.id, first.incident_id))
+    const second = (await (await s.post(body)).json()) as { incident_id: number }
+    expect(second.incident_id).not.toBe(first.incident_id)
+    const third = (await (await s.post(body)).json()) as { incident_id: number }
+    expect(third.incident_id).toBe(second.incident_id)
   })
 })

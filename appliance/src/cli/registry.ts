@@ -1,5 +1,6 @@
 import type { Command } from './command.ts'
 import { coreCommands } from './commands/core-commands.ts'
+import { sourceCommands } from './commands/source-commands.ts'
 
 /** Every clawbackctl command, explicitly listed. Add a module's array here. */
-export const COMMANDS: Command[] = [...coreCommands]
+export const COMMANDS: Command[] = [...coreCommands, ...sourceCommands]

@@ -17,9 +17,16 @@ export const idParam = (raw: string | undefined, what = 'incident'): number => {
 export const dateParam = (raw: string | undefined, name: string): Date | undefined => {
   if (raw === undefined || raw.trim() === '') return undefined
   const s = raw.trim().replace(' ', '+')
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(`${s}T00:00:00Z`) : new Date(/[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? s : `${s}Z`)
-  if (Number.isNaN(d.getTime())) throw new AppError('INVALID_REQUEST', `${name}: expected an ISO-8601 date such as 2020-02-22 or 2020-02-22T10:00:00Z`)
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(s)
+    ? new Date(`${s}T00:00:00Z`)
+    : new Date(/[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? s : `${s}Z`)
+  if (Number.isNaN(d.getTime()))
+    throw new AppError(
+      'INVALID_REQUEST',
+      `${name}: expected an ISO-8601 date such as 2020-02-22 or 2020-02-22T10:00:00Z`,
+    )
   return d
 }
 
-export const boolParam = (raw: string | undefined, dflt: boolean) => (raw === undefined || raw === '' ? dflt : !/^(false|0|no)$/i.test(raw.trim()))
+export const boolParam = (raw: string | undefined, dflt: boolean) =>
+  raw === undefined || raw === '' ? dflt : !/^(false|0|no)$/i.test(raw.trim())

@@ -3,7 +3,13 @@ import { apiKeys } from './api-keys/index.ts'
 import { compatIncidents } from './compat/incidents.ts'
 import { compatLists } from './compat/lists.ts'
 import { feeds } from './feeds/index.ts'
+import { incidentsApi } from './incidents/index.ts'
 import { intake } from './intake/index.ts'
+import { investigationsApi } from './investigations/index.ts'
+import { listsApi } from './lists/index.ts'
+import { httpMetrics, metricsApi } from './metrics/index.ts'
+import { openapiApi } from './openapi/index.ts'
+import { sourcesApi } from './sources/index.ts'
 import { audit } from './audit/index.ts'
 import type { AppEnv } from './env.ts'
 import { jobs } from './jobs/index.ts'
@@ -12,5 +18,18 @@ import { users } from './users/index.ts'
 
 /** The one REST route table: each resource module brings its own paths. */
 export const apiRoutes = new Hono<AppEnv>()
+apiRoutes.use('*', httpMetrics)
 for (const module of [users, teams, apiKeys, audit, jobs]) apiRoutes.route('/', module)
-for (const module of [intake, compatIncidents, compatLists, feeds]) apiRoutes.route('/', module)
+for (const module of [
+  intake,
+  compatIncidents,
+  compatLists,
+  feeds,
+  sourcesApi,
+  incidentsApi,
+  investigationsApi,
+  listsApi,
+  metricsApi,
+  openapiApi,
+])
+  apiRoutes.route('/', module)

@@ -4,7 +4,9 @@ import { sql } from 'drizzle-orm'
 // parameter instead and build the PostgreSQL array server-side.
 
 /** A `text[]` from one JSON parameter. */
-export const textArray = (values: readonly string[]) => sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(values)}::json))`
+export const textArray = (values: readonly string[]) =>
+  sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(values)}::json))`
 
 /** A `bigint[]` from one JSON parameter. */
-export const bigintArray = (values: readonly number[]) => sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(values)}::json)::bigint)`
+export const bigintArray = (values: readonly number[]) =>
+  sql`ARRAY(SELECT json_array_elements_text(${JSON.stringify(values)}::json)::bigint)`

@@ -11,25 +11,62 @@ import { updateIncidentFields } from '../../domain/incidents/update-incident-fie
 import { bracketMessageId } from '../../domain/intake/normalize-alert.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
+import { visible } from '../middleware/visible.ts'
 import { boolParam, dateParam, idParam } from '../params.ts'
 import { jsonBody, parseOr400 } from '../validate.ts'
 
-const write = guard({ auth: 'actor', permission: 'incidents.write', object: 'incident' })
+const write = [
+  guard({ auth: 'actor', permission: 'incidents.write', object: 'incident' }),
+  visible('incident'),
+] as const
 const str = z.string().max(100_000)
 const ZComment = z.object({ summary: str.default(''), detail: str.optional() })
 const ZClose = z.object({ summary: str.optional(), detail: str.optional() })
 const ZBulkClose = ZClose.extend({ incidentIds: z.array(z.coerce.number().int().positive()).min(1).max(10_000) })
-const ZUsers = z.object({ targets: z.array(z.string().max(320)).max(1000).optional(), attackers: z.array(z.string().max(320)).max(1000).optional() })
-const ZDescription = z.object({ description: str, overwrite: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false) })
-const ZTeam = z.object({ team: z.string().max(200).nullable().optional(), assignee: z.string().max(200).nullable().optional() })
+const ZUsers = z.object({
+  targets: z.array(z.string().max(320)).max(1000).optional(),
+  attackers: z.array(z.string().max(320)).max(1000).optional(),
+})
+const ZDescription = z.object({
+  description: str,
+  overwrite: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
+})
+const ZTeam = z.object({
+  team: z.string().max(200).nullable().optional(),
+  assignee: z.string().max(200).nullable().optional(),
+})
 const ZFields = z.object({ fields: z.record(z.string(), z.string().max(10_000).nullable()) })
 
-const body = async <S extends z.ZodType>(req: { text: () => Promise<string> }, schema: S) => parseOr400(schema, await jsonBody(req))
+const body = async <S extends z.ZodType>(req: { text: () => Promise<string> }, schema: S) =>
+  parseOr400(schema, await jsonBody(req))
 
 /** The history record the comment POST answers (API-COMPAT.md). */
-const historyRecord = (h: { id: number; incidentId: number; userId: number | null; historyType: string; stateFrom: string | null; stateTo: string | null; summary: string; detail: string; responseId: number | null; createdAt: Date }) => {
+const historyRecord = (h: {
+  id: number
+  incidentId: number
+  userId: number | null
+  historyType: string
+  stateFrom: string | null
+  stateTo: string | null
+  summary: string
+  detail: string
+  responseId: number | null
+  createdAt: Date
+}) => {
   const at = `${h.createdAt.toISOString().slice(0, 19)}Z`
-  return { id: h.id, incident_id: h.incidentId, user_id: h.userId, history_type: h.historyType, state_from: h.stateFrom, state_to: h.stateTo, summary: h.summary, detail: h.detail, response_id: h.responseId, created_at: at, updated_at: at }
+  return {
+    id: h.id,
+    incident_id: h.incidentId,
+    user_id: h.userId,
+    history_type: h.historyType,
+    state_from: h.stateFrom,
+    state_to: h.stateTo,
+    summary: h.summary,
+    detail: h.detail,
+    response_id: h.responseId,
+    created_at: at,
+    updated_at: at,
+  }
 }
 
 export const compatIncidents = new Hono<AppEnv>()
@@ -42,10 +79,19 @@ export const compatIncidents = new Hono<AppEnv>()
 const listHandler = guard({ auth: 'actor', permission: 'incidents.read' })
 compatIncidents.on('GET', ['/api/incidents', '/api/incidents/'], listHandler, async (c) => {
   const q = (n: string) => c.req.query(n)
-  const states = (c.req.queries('state') ?? []).flatMap((s) => s.split(',')).map((s) => s.trim().toLowerCase()).filter(Boolean)
-  const messageIds = (c.req.queries('message_id') ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean).map(bracketMessageId)
+  const states = (c.req.queries('state') ?? [])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)
+  const messageIds = (c.req.queries('message_id') ?? [])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(bracketMessageId)
   const limit = /^\d{1,5}$/.test(q('limit') ?? '') ? Math.min(Number(q('limit')), 10_000) : undefined
-  const pageSize = /^\d{1,4}$/.test(q('page_size') ?? '') ? Math.max(1, Math.min(Number(q('page_size')), 1000)) : undefined
+  const pageSize = /^\d{1,4}$/.test(q('page_size') ?? '')
+    ? Math.max(1, Math.min(Number(q('page_size')), 1000))
+    : undefined
   const createdAfter = dateParam(q('created_after'), 'created_after')
   const closedAfter = dateParam(q('closed_after'), 'closed_after')
   const hasLower = createdAfter || closedAfter || messageIds.length
@@ -83,50 +129,66 @@ compatIncidents.on('GET', ['/api/incidents', '/api/incidents/'], listHandler, as
       await it.return(undefined)
     },
   })
-  return new Response(stream, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': c.var.requestId } })
+  return new Response(stream, {
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': c.var.requestId },
+  })
 })
 
-compatIncidents.post('/api/incidents/close.json', guard({ auth: 'actor', permission: 'incidents.write' }), async (c) => {
-  const b = await body(c.req, ZBulkClose)
-  return c.json(await closeIncidents(c.var.deps.db, c.var.actor!, b.incidentIds, b), 200)
-})
-
-compatIncidents.get('/api/incidents/:id', guard({ auth: 'actor', permission: 'incidents.read', object: 'incident' }), async (c) =>
-  c.json(await getIncident(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), { expand: boolParam(c.req.query('expand_events'), true) })),
+compatIncidents.post(
+  '/api/incidents/close.json',
+  guard({ auth: 'actor', permission: 'incidents.write' }),
+  async (c) => {
+    const b = await body(c.req, ZBulkClose)
+    return c.json(await closeIncidents(c.var.deps.db, c.var.actor!, b.incidentIds, b), 200)
+  },
 )
 
-compatIncidents.post('/api/incidents/:id/comments.json', write, async (c) => {
+compatIncidents.get(
+  '/api/incidents/:id',
+  guard({ auth: 'actor', permission: 'incidents.read', object: 'incident' }),
+  async (c) =>
+    c.json(
+      await getIncident(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), {
+        expand: boolParam(c.req.query('expand_events'), true),
+      }),
+    ),
+)
+
+compatIncidents.post('/api/incidents/:id/comments.json', ...write, async (c) => {
   const b = await body(c.req, ZComment)
   return c.json(historyRecord(await addComment(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), b)), 201)
 })
 
-compatIncidents.post('/api/incidents/:id/users.json', write, async (c) => {
+compatIncidents.post('/api/incidents/:id/users.json', ...write, async (c) => {
   const id = idParam(c.req.param('id'))
   await addIncidentUsers(c.var.deps.db, c.var.actor!, id, await body(c.req, ZUsers))
   return c.json(await getIncident(c.var.deps.db, c.var.actor!, id, { expand: false }), 200)
 })
 
-compatIncidents.post('/api/incidents/:id/close.json', write, async (c) => {
+compatIncidents.post('/api/incidents/:id/close.json', ...write, async (c) => {
   const id = idParam(c.req.param('id'))
   await closeIncidents(c.var.deps.db, c.var.actor!, [id], await body(c.req, ZClose))
   return c.json(await getIncident(c.var.deps.db, c.var.actor!, id, { expand: false }), 200)
 })
 
-compatIncidents.post('/api/incidents/:id/description.json', write, async (c) => {
+compatIncidents.post('/api/incidents/:id/description.json', ...write, async (c) => {
   const id = idParam(c.req.param('id'))
   await setDescription(c.var.deps.db, c.var.actor!, id, await body(c.req, ZDescription))
   return c.json(await getIncident(c.var.deps.db, c.var.actor!, id, { expand: false }), 200)
 })
 
-compatIncidents.post('/api/incidents/:id/team_and_assignee.json', write, async (c) => {
+compatIncidents.post('/api/incidents/:id/team_and_assignee.json', ...write, async (c) => {
   const id = idParam(c.req.param('id'))
   await setTeamAndAssignee(c.var.deps.db, c.var.actor!, id, await body(c.req, ZTeam))
   return c.json(await getIncident(c.var.deps.db, c.var.actor!, id, { expand: false }), 200)
 })
 
-compatIncidents.post('/api/incidents/:id/incident_fields.json', write, async (c) => {
+compatIncidents.post('/api/incidents/:id/incident_fields.json', ...write, async (c) => {
   const id = idParam(c.req.param('id'))
   const b = await body(c.req, ZFields)
-  await updateIncidentFields(c.var.deps.db, c.var.actor!, id, b.fields, { allowOverride: boolParam(c.req.query('allow_data_override'), false) })
+  await updateIncidentFields(c.var.deps.db, c.var.actor!, id, b.fields, {
+    allowOverride: boolParam(c.req.query('allow_data_override'), false),
+  })
   return c.json(await getIncident(c.var.deps.db, c.var.actor!, id, { expand: false }), 200)
 })

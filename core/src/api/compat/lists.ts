@@ -28,7 +28,11 @@ const read = guard({ auth: 'actor', permission: 'lists.read' })
 const write = guard({ auth: 'actor', permission: 'lists.write' })
 const memberInput = async (req: { text: () => Promise<string> }) => {
   const b = parseOr400(ZMember, await jsonBody(req))
-  return { member: b.member, description: b.description, expiration: b.expiration === null ? null : dateParam(b.expiration, 'expiration') }
+  return {
+    member: b.member,
+    description: b.description,
+    expiration: b.expiration === null ? null : dateParam(b.expiration, 'expiration'),
+  }
 }
 
 export const compatLists = new Hono<AppEnv>()
@@ -39,21 +43,42 @@ compatLists.get('/api/lists/:id/members.json', read, async (c) => {
 })
 
 compatLists.post('/api/lists/:id/members.json', write, async (c) => {
-  const { list, member } = await addMember(c.var.deps.db, c.var.actor!, idParam(c.req.param('id'), 'list'), await memberInput(c.req))
+  const { list, member } = await addMember(
+    c.var.deps.db,
+    c.var.actor!,
+    idParam(c.req.param('id'), 'list'),
+    await memberInput(c.req),
+  )
   return c.json(compatMember(list.type, member), 201)
 })
 
 compatLists.get('/api/lists/:id/members/:memberId', read, async (c) => {
-  const { list, member } = await getMember(c.var.deps.db, c.var.actor!, idParam(c.req.param('id'), 'list'), idParam(c.req.param('memberId'), 'list member'))
+  const { list, member } = await getMember(
+    c.var.deps.db,
+    c.var.actor!,
+    idParam(c.req.param('id'), 'list'),
+    idParam(c.req.param('memberId'), 'list member'),
+  )
   return c.json(compatMember(list.type, member))
 })
 
 compatLists.put('/api/lists/:id/members/:memberId', write, async (c) => {
-  const { list, member } = await updateMember(c.var.deps.db, c.var.actor!, idParam(c.req.param('id'), 'list'), idParam(c.req.param('memberId'), 'list member'), await memberInput(c.req))
+  const { list, member } = await updateMember(
+    c.var.deps.db,
+    c.var.actor!,
+    idParam(c.req.param('id'), 'list'),
+    idParam(c.req.param('memberId'), 'list member'),
+    await memberInput(c.req),
+  )
   return c.json(compatMember(list.type, member))
 })
 
 compatLists.delete('/api/lists/:id/members/:memberId', write, async (c) => {
-  const { list, member } = await deleteMember(c.var.deps.db, c.var.actor!, idParam(c.req.param('id'), 'list'), idParam(c.req.param('memberId'), 'list member'))
+  const { list, member } = await deleteMember(
+    c.var.deps.db,
+    c.var.actor!,
+    idParam(c.req.param('id'), 'list'),
+    idParam(c.req.param('memberId'), 'list member'),
+  )
   return c.json(compatMember(list.type, member), 200)
 })

@@ -32,7 +32,10 @@ intake.post(
       metrics.intakeSeconds.observe({ source: r.source.name }, (performance.now() - started) / 1000)
       return c.json({ status: 'accepted', alert_id: r.alertId, incident_id: r.incidentId }, 200)
     } catch (err) {
-      metrics.intakeAlerts.inc({ source: 'unknown', outcome: err instanceof AppError ? err.code.toLowerCase() : 'error' })
+      metrics.intakeAlerts.inc({
+        source: 'unknown',
+        outcome: err instanceof AppError ? err.code.toLowerCase() : 'error',
+      })
       throw err
     }
   },

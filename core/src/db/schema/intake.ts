@@ -1,7 +1,6 @@
 import { bigint, boolean, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
 import { alerts, incidents } from './incidents.ts'
 
-
 const ts = (name: string) => timestamp(name, { withTimezone: true })
 const ref = (name: string) => bigint(name, { mode: 'number' })
 
@@ -10,23 +9,35 @@ const ref = (name: string) => bigint(name, { mode: 'number' })
  * Intake takes a transaction-scoped advisory lock on each key before looking it up here, so
  * parallel alerts with the same key end up in one incident.
  */
-export const incidentLinkKeys = pgTable('incident_link_keys', {
-  key: text('key').notNull(),
-  incidentId: ref('incident_id').notNull().references(() => incidents.id, { onDelete: 'cascade' }),
-  createdAt: ts('created_at').notNull().defaultNow(),
-}, (t) => [primaryKey({ columns: [t.key, t.incidentId] }), index('incident_link_keys_incident_idx').on(t.incidentId)])
+export const incidentLinkKeys = pgTable(
+  'incident_link_keys',
+  {
+    key: text('key').notNull(),
+    incidentId: ref('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.incidentId] }), index('incident_link_keys_incident_idx').on(t.incidentId)],
+)
 
 /**
  * What the `alert.match` job found: one row per evaluated alert (matched condition ids, or none).
  * Responses are not run from here yet; a later issue consumes these.
  */
-export const matchEvaluations = pgTable('match_evaluations', {
-  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-  alertId: ref('alert_id').notNull().references(() => alerts.id, { onDelete: 'cascade' }).unique(),
-  incidentId: ref('incident_id').references(() => incidents.id, { onDelete: 'cascade' }),
-  matchedConditionIds: jsonb('matched_condition_ids').notNull().default([]),
-  evaluatedConditions: bigint('evaluated_conditions', { mode: 'number' }).notNull().default(0),
-  isMatched: boolean('is_matched').notNull().default(false),
-  evaluatedAt: ts('evaluated_at').notNull().defaultNow(),
-}, (t) => [index('match_evaluations_incident_idx').on(t.incidentId)])
-
+export const matchEvaluations = pgTable(
+  'match_evaluations',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    alertId: ref('alert_id')
+      .notNull()
+      .references(() => alerts.id, { onDelete: 'cascade' })
+      .unique(),
+    incidentId: ref('incident_id').references(() => incidents.id, { onDelete: 'cascade' }),
+    matchedConditionIds: jsonb('matched_condition_ids').notNull().default([]),
+    evaluatedConditions: bigint('evaluated_conditions', { mode: 'number' }).notNull().default(0),
+    isMatched: boolean('is_matched').notNull().default(false),
+    evaluatedAt: ts('evaluated_at').notNull().defaultNow(),
+  },
+  (t) => [index('match_evaluations_incident_idx').on(t.incidentId)],
+)

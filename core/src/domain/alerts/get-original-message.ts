@@ -18,7 +18,12 @@ export const getOriginalMessage = async (db: Db, actor: Actor, alertId: number, 
     const [i] = await db.select().from(incidents).where(eq(incidents.id, a.incidentId))
     assertVisible(actor, i, 'alert')
   }
-  const [email] = await db.select().from(alertEmails).where(and(eq(alertEmails.alertId, alertId), isNotNull(alertEmails.originalSha256))).orderBy(alertEmails.id).limit(1)
+  const [email] = await db
+    .select()
+    .from(alertEmails)
+    .where(and(eq(alertEmails.alertId, alertId), isNotNull(alertEmails.originalSha256)))
+    .orderBy(alertEmails.id)
+    .limit(1)
   const blob = email?.originalSha256 ? openBlob(dataDir, email.originalSha256) : undefined
   if (!blob) throw notFound('original message')
   return { blob, filename: `alert-${alertId}.eml` }

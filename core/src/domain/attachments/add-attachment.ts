@@ -22,7 +22,8 @@ export const addAttachment = async (
 ) => {
   const isIncident = 'incidentId' in target
   assertCan(actor, isIncident ? 'incidents.write' : 'investigations.write')
-  if (file.bytes.byteLength > limits.maxBytes) throw new AppError('PAYLOAD_TOO_LARGE', `file: larger than ${limits.maxBytes} bytes`)
+  if (file.bytes.byteLength > limits.maxBytes)
+    throw new AppError('PAYLOAD_TOO_LARGE', `file: larger than ${limits.maxBytes} bytes`)
   const filename = file.filename.replace(/[\\/\r\n\0]/g, '_').slice(0, 255) || 'attachment'
   return db.transaction(async (tx) => {
     if (isIncident) await lockIncident(tx, actor, target.incidentId)
@@ -41,8 +42,14 @@ export const addAttachment = async (
       })
       .returning()
     if (isIncident) await addHistory(tx, actor, target.incidentId, { historyType: 'attachment', summary: filename })
-    else await addInvestigationHistory(tx, actor, target.investigationId, { historyType: 'attachment', summary: filename })
-    await appendAudit(tx, actor, { action: 'attachment.add', objectType: isIncident ? 'incident' : 'investigation', objectId: isIncident ? target.incidentId : target.investigationId, after: { attachmentId: row!.id, filename, sha256: blob.sha256, size: blob.size } })
+    else
+      await addInvestigationHistory(tx, actor, target.investigationId, { historyType: 'attachment', summary: filename })
+    await appendAudit(tx, actor, {
+      action: 'attachment.add',
+      objectType: isIncident ? 'incident' : 'investigation',
+      objectId: isIncident ? target.incidentId : target.investigationId,
+      after: { attachmentId: row!.id, filename, sha256: blob.sha256, size: blob.size },
+    })
     return row!
   })
 }

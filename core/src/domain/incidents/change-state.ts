@@ -4,21 +4,42 @@ import type { Actor } from '../../policy/actor.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { addHistory, touch, withIncident } from './incident-tx.ts'
 
-const changeState = async (db: Db, actor: Actor, incidentId: number, to: 'open' | 'assigned' | 'ignored', why: string) =>
+const changeState = async (
+  db: Db,
+  actor: Actor,
+  incidentId: number,
+  to: 'open' | 'assigned' | 'ignored',
+  why: string,
+) =>
   withIncident(db, actor, incidentId, async (tx, row) => {
     if (row.state === to) return
-    if (to !== 'ignored' && row.state !== 'closed' && row.state !== 'ignored') throw new AppError('CONFLICT', `incident is ${row.state}, not closed or ignored`)
+    if (to !== 'ignored' && row.state !== 'closed' && row.state !== 'ignored')
+      throw new AppError('CONFLICT', `incident is ${row.state}, not closed or ignored`)
     const state = to === 'open' && row.assigneeId ? 'assigned' : to
     await touch(tx, incidentId, { state, closedAt: null })
-    await addHistory(tx, actor, incidentId, { historyType: 'state_change', field: 'state', stateFrom: row.state, stateTo: state, summary: why })
-    await appendAudit(tx, actor, { action: to === 'ignored' ? 'incident.ignore' : 'incident.reopen', objectType: 'incident', objectId: incidentId, before: { state: row.state }, after: { state } })
+    await addHistory(tx, actor, incidentId, {
+      historyType: 'state_change',
+      field: 'state',
+      stateFrom: row.state,
+      stateTo: state,
+      summary: why,
+    })
+    await appendAudit(tx, actor, {
+      action: to === 'ignored' ? 'incident.ignore' : 'incident.reopen',
+      objectType: 'incident',
+      objectId: incidentId,
+      before: { state: row.state },
+      after: { state },
+    })
   })
 
 /**
  * Reopens a closed or ignored incident (to `assigned` when it has an assignee, else `open`).
  * @throws AppError FORBIDDEN, NOT_FOUND, CONFLICT when it is not closed or ignored.
  */
-export const reopenIncident = (db: Db, actor: Actor, incidentId: number, reason = '') => changeState(db, actor, incidentId, 'open', reason)
+export const reopenIncident = (db: Db, actor: Actor, incidentId: number, reason = '') =>
+  changeState(db, actor, incidentId, 'open', reason)
 
 /** Marks an incident ignored (noise); reopen undoes it. @throws AppError FORBIDDEN, NOT_FOUND. */
-export const ignoreIncident = (db: Db, actor: Actor, incidentId: number, reason = '') => changeState(db, actor, incidentId, 'ignored', reason)
+export const ignoreIncident = (db: Db, actor: Actor, incidentId: number, reason = '') =>
+  changeState(db, actor, incidentId, 'ignored', reason)

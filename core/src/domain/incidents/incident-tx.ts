@@ -4,10 +4,17 @@ import { incidentHistory, incidents } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import { assertCan, assertVisible } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { compatIncidentJson } from './compat-sql.ts'
+import { compatIncidentJson, compatJoins } from './compat-sql.ts'
 
 export type IncidentRow = typeof incidents.$inferSelect
-export type HistoryInput = { historyType: string; field?: string; stateFrom?: string | null; stateTo?: string | null; summary?: string; detail?: string }
+export type HistoryInput = {
+  historyType: string
+  field?: string
+  stateFrom?: string | null
+  stateTo?: string | null
+  summary?: string
+  detail?: string
+}
 
 /** Locks an incident row for update after checking the actor may see it. @throws NOT_FOUND. */
 export const lockIncident = async (tx: DbOrTx, actor: Actor, id: number): Promise<IncidentRow> => {
@@ -35,20 +42,37 @@ export const addHistory = async (tx: DbOrTx, actor: Actor, incidentId: number, h
 }
 
 export const touch = (tx: DbOrTx, id: number, set: Partial<Record<keyof IncidentRow, unknown>> = {}) =>
-  tx.update(incidents).set({ ...set, updatedAt: sql`now()` } as never).where(eq(incidents.id, id))
+  tx
+    .update(incidents)
+    .set({ ...set, updatedAt: sql`now()` } as never)
+    .where(eq(incidents.id, id))
 
 /** Runs `fn` in a transaction with the incident locked; the actor needs incidents.write. */
-export const withIncident = async <T>(db: Db, actor: Actor, id: number, fn: (tx: DbOrTx, row: IncidentRow) => Promise<T>) => {
+export const withIncident = async <T>(
+  db: Db,
+  actor: Actor,
+  id: number,
+  fn: (tx: DbOrTx, row: IncidentRow) => Promise<T>,
+) => {
   assertCan(actor, 'incidents.write')
   return db.transaction(async (tx) => fn(tx, await lockIncident(tx, actor, id)))
 }
 
 /** The incident in the compatible shape (also the native API's), or NOT_FOUND when invisible. */
-export const presentIncident = async (db: DbOrTx, actor: Actor, id: number, expand = true): Promise<Record<string, unknown>> => {
+export const presentIncident = async (
+  db: DbOrTx,
+  actor: Actor,
+  id: number,
+  expand = true,
+): Promise<Record<string, unknown>> => {
   const [row] = await db.execute<{ is_private: boolean; team_id: string | null; body: Record<string, unknown> }>(
-    sql`SELECT i.is_private, i.team_id, ${compatIncidentJson(expand)} AS body FROM incidents i WHERE i.id = ${id}`,
+    sql`SELECT i.is_private, i.team_id, ${compatIncidentJson(expand)} AS body FROM incidents i ${compatJoins(expand)} WHERE i.id = ${id}`,
   )
   if (!row) throw new AppError('NOT_FOUND', 'incident not found')
-  assertVisible(actor, { isPrivate: row.is_private, teamId: row.team_id === null ? null : Number(row.team_id) }, 'incident')
+  assertVisible(
+    actor,
+    { isPrivate: row.is_private, teamId: row.team_id === null ? null : Number(row.team_id) },
+    'incident',
+  )
   return row.body
 }

@@ -4,7 +4,7 @@ import { textArray } from '../../db/sql-arrays.ts'
 import { AppError } from '../../errors.ts'
 import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { compatIncidentJson, visibleSql } from './compat-sql.ts'
+import { compatIncidentJson, compatJoins, visibleSql } from './compat-sql.ts'
 
 export type CompatFilter = {
   states?: string[]
@@ -29,7 +29,8 @@ type Cursor = { at: string; id: number }
 export const encodeCursor = (c: Cursor) => Buffer.from(`${c.at}|${c.id}`).toString('base64url')
 const decodeCursor = (s: string): Cursor => {
   const [at, id] = Buffer.from(s, 'base64url').toString('utf8').split('|')
-  if (!at || !id || !/^\d+$/.test(id) || !/^\d{4}-\d{2}-\d{2}[ T][\d:.]+([+-]\d{2}(:?\d{2})?|Z)?$/.test(at)) throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
+  if (!at || !id || !/^\d+$/.test(id) || !/^\d{4}-\d{2}-\d{2}[ T][\d:.]+([+-]\d{2}(:?\d{2})?|Z)?$/.test(at))
+    throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
   return { at, id: Number(id) }
 }
 
@@ -46,9 +47,12 @@ const whereOf = (actor: Actor, f: CompatFilter): SQL => {
   if (createdAfter) parts.push(sql`i.created_at >= ${createdAfter.toISOString()}::timestamptz`)
   parts.push(sql`i.created_at < ${(f.createdBefore ?? new Date()).toISOString()}::timestamptz`)
   if (f.closedAfter) parts.push(sql`i.closed_at >= ${f.closedAfter.toISOString()}::timestamptz`)
-  if (f.closedAfter || f.closedBefore) parts.push(sql`i.closed_at < ${(f.closedBefore ?? new Date()).toISOString()}::timestamptz`)
+  if (f.closedAfter || f.closedBefore)
+    parts.push(sql`i.closed_at < ${(f.closedBefore ?? new Date()).toISOString()}::timestamptz`)
   if (f.messageIds?.length) {
-    parts.push(sql`i.id IN (SELECT a.incident_id FROM alert_emails e JOIN alerts a ON a.id = e.alert_id WHERE e.message_id = ANY(${textArray(f.messageIds)}))`)
+    parts.push(
+      sql`i.id IN (SELECT a.incident_id FROM alert_emails e JOIN alerts a ON a.id = e.alert_id WHERE e.message_id = ANY(${textArray(f.messageIds)}))`,
+    )
   }
   return sql.join(parts, sql` AND `)
 }
@@ -64,10 +68,11 @@ export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
   assertCan(actor, 'incidents.read')
   const where = whereOf(actor, f)
   const json = compatIncidentJson(f.expand)
+  const joins = compatJoins(f.expand)
   const page = async (after: Cursor | undefined, limit: number) => {
     const keyset = after ? sql` AND (i.created_at, i.id) > (${after.at}::timestamptz, ${after.id})` : sql``
     return db.execute<{ id: string; at: string; body: string }>(
-      sql`SELECT i.id, i.created_at::text AS at, ${json}::text AS body FROM incidents i WHERE ${where}${keyset} ORDER BY i.created_at, i.id LIMIT ${limit}`,
+      sql`SELECT p.id, p.created_at::text AS at, ${json}::text AS body FROM (SELECT i.id, i.created_at FROM incidents i WHERE ${where}${keyset} ORDER BY i.created_at, i.id LIMIT ${limit}) p JOIN incidents i ON i.id = p.id ${joins} ORDER BY p.created_at, p.id`,
     )
   }
   if (f.recent) {
@@ -75,7 +80,7 @@ export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
       kind: 'page' as const,
       load: async () => {
         const rows = await db.execute<{ body: string }>(
-          sql`SELECT body FROM (SELECT i.created_at, i.id, ${json}::text AS body FROM incidents i WHERE ${where} ORDER BY i.created_at DESC, i.id DESC LIMIT ${f.recent}) r ORDER BY created_at, id`,
+          sql`SELECT ${json}::text AS body FROM (SELECT i.id, i.created_at FROM incidents i WHERE ${where} ORDER BY i.created_at DESC, i.id DESC LIMIT ${f.recent}) p JOIN incidents i ON i.id = p.id ${joins} ORDER BY p.created_at, p.id`,
         )
         return { body: `[${rows.map((r) => r.body).join(',')}]`, nextCursor: undefined as string | undefined }
       },
@@ -90,7 +95,10 @@ export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
         const more = rows.length > size
         const shown = more ? rows.slice(0, size) : rows
         const last = shown[shown.length - 1]
-        return { body: `[${shown.map((r) => r.body).join(',')}]`, nextCursor: more && last ? encodeCursor({ at: last.at, id: Number(last.id) }) : undefined }
+        return {
+          body: `[${shown.map((r) => r.body).join(',')}]`,
+          nextCursor: more && last ? encodeCursor({ at: last.at, id: Number(last.id) }) : undefined,
+        }
       },
     }
   }

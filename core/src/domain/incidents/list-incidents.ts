@@ -50,7 +50,8 @@ export type IncidentSummary = {
   closedAt: string | null
 }
 
-const fieldValue = (name: string) => sql`(SELECT v.value FROM incident_field_values v JOIN incident_fields f ON f.id = v.field_id WHERE v.incident_id = i.id AND f.name = ${name})`
+const fieldValue = (name: string) =>
+  sql`(SELECT v.value FROM incident_field_values v JOIN incident_fields f ON f.id = v.field_id WHERE v.incident_id = i.id AND f.name = ${name})`
 
 const conditions = (actor: Actor, f: IncidentFilter, withState: boolean): SQL => {
   const parts: SQL[] = [visibleSql(actor)]
@@ -60,12 +61,15 @@ const conditions = (actor: Actor, f: IncidentFilter, withState: boolean): SQL =>
   if (f.closedFrom) parts.push(sql`i.closed_at >= ${f.closedFrom.toISOString()}::timestamptz`)
   if (f.closedTo) parts.push(sql`i.closed_at < ${f.closedTo.toISOString()}::timestamptz`)
   if (f.severities?.length) parts.push(sql`i.severity = ANY(${textArray(f.severities)})`)
-  if (f.sourceId) parts.push(sql`(i.source_id = ${f.sourceId} OR EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.source_id = ${f.sourceId}))`)
+  if (f.sourceId)
+    parts.push(
+      sql`(i.source_id = ${f.sourceId} OR EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.source_id = ${f.sourceId}))`,
+    )
   if (f.teamId) parts.push(sql`i.team_id = ${f.teamId}`)
   if (f.assigneeId === 'none') parts.push(sql`i.assignee_id IS NULL`)
   else if (f.assigneeId) parts.push(sql`i.assignee_id = ${f.assigneeId}`)
   if (f.abuseDisposition) parts.push(sql`${fieldValue('Abuse Disposition')} = ${f.abuseDisposition}`)
-  if (f.classification) parts.push(sql`${fieldValue('Classification')} = ${f.classification}`)
+  if (f.classification) parts.push(sql`coalesce(${fieldValue('Classification')}, i.type) = ${f.classification}`)
   const q = f.q?.trim()
   if (q) {
     const like = `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
@@ -91,20 +95,28 @@ export const listIncidents = async (db: Db, actor: Actor, f: IncidentFilter = {}
   let keyset = sql``
   if (f.cursor) {
     const [at, id] = Buffer.from(f.cursor, 'base64url').toString('utf8').split('|')
-    if (!at || !id || !/^\d+$/.test(id)) throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
-    keyset = desc ? sql` AND (i.created_at, i.id) < (${at}::timestamptz, ${Number(id)})` : sql` AND (i.created_at, i.id) > (${at}::timestamptz, ${Number(id)})`
+    if (!at || !id || !/^\d+$/.test(id))
+      throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
+    keyset = desc
+      ? sql` AND (i.created_at, i.id) < (${at}::timestamptz, ${Number(id)})`
+      : sql` AND (i.created_at, i.id) > (${at}::timestamptz, ${Number(id)})`
   }
   const dir = desc ? sql`DESC` : sql`ASC`
   const rows = await db.execute<Record<string, unknown>>(sql`
     SELECT i.id, i.state::text AS state, i.type, i.severity, i.score, i.summary, i.is_private, i.team_id, i.assignee_id,
       t.name AS team, u.username AS assignee, s.name AS source, i.created_at::text AS cursor_at,
-      ${fieldValue('Abuse Disposition')} AS abuse_disposition, ${fieldValue('Classification')} AS classification,
+      ${fieldValue('Abuse Disposition')} AS abuse_disposition, coalesce(${fieldValue('Classification')}, i.type) AS classification,
       (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id)::int AS alert_count,
       ${isoZ(sql`i.created_at`)} AS created_at, ${isoZ(sql`i.updated_at`)} AS updated_at, ${isoZ(sql`i.closed_at`)} AS closed_at
     FROM incidents i LEFT JOIN teams t ON t.id = i.team_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN sources s ON s.id = i.source_id
     WHERE ${conditions(actor, f, true)}${keyset}
     ORDER BY i.created_at ${dir}, i.id ${dir} LIMIT ${limit + 1}`)
-  const counted = f.withCounts === false ? [] : await db.execute<{ state: string; n: number }>(sql`SELECT i.state::text AS state, count(*)::int AS n FROM incidents i WHERE ${conditions(actor, f, false)} GROUP BY 1`)
+  const counted =
+    f.withCounts === false
+      ? []
+      : await db.execute<{ state: string; n: number }>(
+          sql`SELECT i.state::text AS state, count(*)::int AS n FROM incidents i WHERE ${conditions(actor, f, false)} GROUP BY 1`,
+        )
   const more = rows.length > limit
   const shown = rows.slice(0, limit)
   const last = shown[shown.length - 1]

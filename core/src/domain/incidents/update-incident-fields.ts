@@ -14,7 +14,13 @@ import { addHistory, touch, withIncident } from './incident-tx.ts'
  * updates the incident's severity. Every change is a history record (disposition history) and audited.
  * @throws AppError FORBIDDEN, NOT_FOUND, INVALID_REQUEST naming the field.
  */
-export const updateIncidentFields = async (db: Db, actor: Actor, incidentId: number, fields: Record<string, string | null>, options: { allowOverride?: boolean } = {}) => {
+export const updateIncidentFields = async (
+  db: Db,
+  actor: Actor,
+  incidentId: number,
+  fields: Record<string, string | null>,
+  options: { allowOverride?: boolean } = {},
+) => {
   const names = Object.keys(fields)
   if (names.length === 0) throw new AppError('INVALID_REQUEST', 'fields: at least one field')
   return withIncident(db, actor, incidentId, async (tx) => {
@@ -22,7 +28,12 @@ export const updateIncidentFields = async (db: Db, actor: Actor, incidentId: num
     const unknown = names.find((n) => !defs.some((d) => d.name === n))
     if (unknown) throw new AppError('INVALID_REQUEST', `fields.${unknown}: unknown incident field`)
     const current = new Map(
-      (await tx.select({ fieldId: incidentFieldValues.fieldId, value: incidentFieldValues.value }).from(incidentFieldValues).where(eq(incidentFieldValues.incidentId, incidentId))).map((r) => [r.fieldId, r.value]),
+      (
+        await tx
+          .select({ fieldId: incidentFieldValues.fieldId, value: incidentFieldValues.value })
+          .from(incidentFieldValues)
+          .where(eq(incidentFieldValues.incidentId, incidentId))
+      ).map((r) => [r.fieldId, r.value]),
     )
     const byName = new Map(defs.map((d) => [d.name, d]))
     const finalOf = (name: string) => {
@@ -32,16 +43,36 @@ export const updateIncidentFields = async (db: Db, actor: Actor, incidentId: num
     }
     for (const d of defs) {
       const v = fields[d.name]
-      if (v !== null && v !== undefined && typeof v !== 'string') throw new AppError('INVALID_REQUEST', `fields.${d.name}: expected a string or null`)
-      if (v && d.kind === 'select' && d.options.length && !d.options.includes(v)) throw new AppError('INVALID_REQUEST', `fields.${d.name}: expected one of ${d.options.join(', ')}`)
+      if (v !== null && v !== undefined && typeof v !== 'string')
+        throw new AppError('INVALID_REQUEST', `fields.${d.name}: expected a string or null`)
+      if (v && d.kind === 'select' && d.options.length && !d.options.includes(v))
+        throw new AppError('INVALID_REQUEST', `fields.${d.name}: expected one of ${d.options.join(', ')}`)
     }
     // The disposition pair is checked on the values the incident will hold afterwards.
     const [abuseDef] = await tx.select().from(incidentFields).where(eq(incidentFields.name, 'Abuse Disposition'))
     const [subDef] = await tx.select().from(incidentFields).where(eq(incidentFields.name, 'Sub Disposition'))
-    const abuse = finalOf('Abuse Disposition') !== undefined ? finalOf('Abuse Disposition') : abuseDef ? (current.get(abuseDef.id) ?? null) : null
-    const sub = finalOf('Sub Disposition') !== undefined ? finalOf('Sub Disposition') : subDef ? (current.get(subDef.id) ?? null) : null
-    if (abuse && !(ABUSE_DISPOSITIONS as readonly string[]).includes(abuse)) throw new AppError('INVALID_REQUEST', `fields.Abuse Disposition: expected one of ${ABUSE_DISPOSITIONS.join(', ')}`)
-    if (sub && !(SUB_DISPOSITIONS[abuse ?? ''] ?? []).includes(sub)) throw new AppError('INVALID_REQUEST', `fields.Sub Disposition: ${sub} is only allowed with Abuse Disposition Unknown`)
+    const abuse =
+      finalOf('Abuse Disposition') !== undefined
+        ? finalOf('Abuse Disposition')
+        : abuseDef
+          ? (current.get(abuseDef.id) ?? null)
+          : null
+    const sub =
+      finalOf('Sub Disposition') !== undefined
+        ? finalOf('Sub Disposition')
+        : subDef
+          ? (current.get(subDef.id) ?? null)
+          : null
+    if (abuse && !(ABUSE_DISPOSITIONS as readonly string[]).includes(abuse))
+      throw new AppError(
+        'INVALID_REQUEST',
+        `fields.Abuse Disposition: expected one of ${ABUSE_DISPOSITIONS.join(', ')}`,
+      )
+    if (sub && !(SUB_DISPOSITIONS[abuse ?? ''] ?? []).includes(sub))
+      throw new AppError(
+        'INVALID_REQUEST',
+        `fields.Sub Disposition: ${sub} is only allowed with Abuse Disposition Unknown`,
+      )
 
     const changes: { name: string; from: string | null; to: string | null }[] = []
     for (const d of defs) {
@@ -52,14 +83,28 @@ export const updateIncidentFields = async (db: Db, actor: Actor, incidentId: num
       await tx
         .insert(incidentFieldValues)
         .values({ incidentId, fieldId: d.id, value: to })
-        .onConflictDoUpdate({ target: [incidentFieldValues.incidentId, incidentFieldValues.fieldId], set: { value: to } })
+        .onConflictDoUpdate({
+          target: [incidentFieldValues.incidentId, incidentFieldValues.fieldId],
+          set: { value: to },
+        })
       changes.push({ name: d.name, from, to })
-      await addHistory(tx, actor, incidentId, { historyType: d.name.endsWith('Disposition') ? 'disposition_change' : 'field_change', field: d.name, stateFrom: from, stateTo: to })
+      await addHistory(tx, actor, incidentId, {
+        historyType: d.name.endsWith('Disposition') ? 'disposition_change' : 'field_change',
+        field: d.name,
+        stateFrom: from,
+        stateTo: to,
+      })
     }
     if (changes.length) {
       const sev = changes.find((c) => c.name === 'Severity')?.to
       await touch(tx, incidentId, sev ? { severity: sev } : {})
-      await appendAudit(tx, actor, { action: 'incident.fields', objectType: 'incident', objectId: incidentId, before: Object.fromEntries(changes.map((c) => [c.name, c.from])), after: Object.fromEntries(changes.map((c) => [c.name, c.to])) })
+      await appendAudit(tx, actor, {
+        action: 'incident.fields',
+        objectType: 'incident',
+        objectId: incidentId,
+        before: Object.fromEntries(changes.map((c) => [c.name, c.from])),
+        after: Object.fromEntries(changes.map((c) => [c.name, c.to])),
+      })
     }
     return { changed: changes }
   })

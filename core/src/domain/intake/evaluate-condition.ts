@@ -19,14 +19,22 @@ const valuesOf = (field: string, s: Subject): string[] => {
   const { alert, emails } = s
   const one = (v: unknown) => (v === undefined || v === null ? [] : [String(v)])
   switch (field) {
-    case 'classification': return [alert.classification]
-    case 'severity': return [alert.severity]
-    case 'summary': return [alert.summary]
-    case 'link_attribute': return one(alert.linkAttribute)
-    case 'email.sender': return emails.map((e) => e.sender)
-    case 'email.recipient': return emails.flatMap((e) => e.recipients)
-    case 'email.subject': return emails.map((e) => e.subject)
-    case 'email.message_id': return emails.flatMap((e) => one(e.messageId))
+    case 'classification':
+      return [alert.classification]
+    case 'severity':
+      return [alert.severity]
+    case 'summary':
+      return [alert.summary]
+    case 'link_attribute':
+      return one(alert.linkAttribute)
+    case 'email.sender':
+      return emails.map((e) => e.sender)
+    case 'email.recipient':
+      return emails.flatMap((e) => e.recipients)
+    case 'email.subject':
+      return emails.map((e) => e.subject)
+    case 'email.message_id':
+      return emails.flatMap((e) => one(e.messageId))
   }
   if (field.startsWith('threat.')) return one((alert.threatInfo as Record<string, unknown>)[field.slice(7)])
   if (field.startsWith('custom.')) return one((alert.customFields as Record<string, unknown>)[field.slice(7)])
@@ -43,13 +51,20 @@ export const evaluateCondition = (c: unknown, s: Subject): boolean => {
   if (o.not) return !evaluateCondition(o.not, s)
   if (typeof o.field !== 'string') return false
   const vals = valuesOf(o.field, s).map((v) => v.toLowerCase())
-  const want = Array.isArray(o.value) ? o.value.map((v) => String(v).toLowerCase()) : [String(o.value ?? '').toLowerCase()]
+  const want = Array.isArray(o.value)
+    ? o.value.map((v) => String(v).toLowerCase())
+    : [String(o.value ?? '').toLowerCase()]
   switch (o.op) {
-    case 'eq': return vals.some((v) => v === want[0])
-    case 'neq': return vals.every((v) => v !== want[0])
-    case 'contains': return vals.some((v) => v.includes(want[0]!))
-    case 'in': return vals.some((v) => want.includes(v))
-    case 'exists': return vals.some((v) => v !== '')
+    case 'eq':
+      return vals.some((v) => v === want[0])
+    case 'neq':
+      return vals.every((v) => v !== want[0])
+    case 'contains':
+      return vals.some((v) => v.includes(want[0]!))
+    case 'in':
+      return vals.some((v) => want.includes(v))
+    case 'exists':
+      return vals.some((v) => v !== '')
   }
   return false
 }

@@ -52,8 +52,12 @@ export class IntakeQueue {
     const batch = this.waiting.splice(0, this.maxBatch)
     const started = performance.now()
     try {
-      const stored = await storeAlerts(this.db, this.boss, batch.map((w) => w.item))
-      batch.forEach((w, i) => w.resolve(stored[i]!))
+      const stored = await storeAlerts(
+        this.db,
+        this.boss,
+        batch.map((w) => w.item),
+      )
+      for (const [i, w] of batch.entries()) w.resolve(stored[i]!)
     } catch (err) {
       if (batch.length === 1) batch[0]!.reject(err)
       else {
@@ -79,6 +83,9 @@ const queues = new WeakMap<Db, IntakeQueue>()
 /** The process's intake queue for this database (one per Db handle). */
 export const intakeQueueFor = (db: Db, boss: PgBoss) => {
   let q = queues.get(db)
-  if (!q) queues.set(db, (q = new IntakeQueue(db, boss)))
+  if (!q) {
+    q = new IntakeQueue(db, boss)
+    queues.set(db, q)
+  }
   return q
 }

@@ -12,8 +12,10 @@ export const linkingRulesOf = (raw: unknown): LinkingRules => {
   const r = (raw && typeof raw === 'object' ? raw : {}) as Partial<LinkingRules>
   return {
     byThreatHash: typeof r.byThreatHash === 'boolean' ? r.byThreatHash : DEFAULT_LINKING_RULES.byThreatHash,
-    byAttackerTarget: typeof r.byAttackerTarget === 'boolean' ? r.byAttackerTarget : DEFAULT_LINKING_RULES.byAttackerTarget,
-    windowHours: typeof r.windowHours === 'number' && r.windowHours > 0 ? r.windowHours : DEFAULT_LINKING_RULES.windowHours,
+    byAttackerTarget:
+      typeof r.byAttackerTarget === 'boolean' ? r.byAttackerTarget : DEFAULT_LINKING_RULES.byAttackerTarget,
+    windowHours:
+      typeof r.windowHours === 'number' && r.windowHours > 0 ? r.windowHours : DEFAULT_LINKING_RULES.windowHours,
   }
 }
 
@@ -23,11 +25,16 @@ export type LinkKey = { key: string; windowSeconds: number | null }
 const endpointValue = (e: Endpoint | undefined, attr: string) => {
   if (!e) return undefined
   switch (attr) {
-    case 'ip_address': return e.ip_address
-    case 'hostname': return e.host_name
-    case 'machine_name': return e.machine_name
-    case 'user': return e.user
-    case 'mac_address': return e.mac_address
+    case 'ip_address':
+      return e.ip_address
+    case 'hostname':
+      return e.host_name
+    case 'machine_name':
+      return e.machine_name
+    case 'user':
+      return e.user
+    case 'mac_address':
+      return e.mac_address
   }
   return undefined
 }
@@ -46,17 +53,24 @@ export const linkAttributeValue = (a: NormalizedAlert, attr: string): string | u
   if (attr.startsWith('target_')) return endpointValue(a.targets[0], attr.slice(7))
   if (attr.startsWith('attacker_')) return endpointValue(a.attackers[0], attr.slice(9))
   switch (attr) {
-    case 'email_recipient': return email?.recipients[0]
-    case 'email_sender': return email?.sender || undefined
-    case 'email_subject': return email?.subject || undefined
-    case 'message_id': return email?.messageId ?? undefined
-    case 'threat_filename': return threat(a, 'filename', 'fileName', 'file_name')
-    case 'threat_filehash': return threat(a, 'filehash', 'fileHash', 'file_hash', 'sha256', 'md5')
+    case 'email_recipient':
+      return email?.recipients[0]
+    case 'email_sender':
+      return email?.sender || undefined
+    case 'email_subject':
+      return email?.subject || undefined
+    case 'message_id':
+      return email?.messageId ?? undefined
+    case 'threat_filename':
+      return threat(a, 'filename', 'fileName', 'file_name')
+    case 'threat_filehash':
+      return threat(a, 'filehash', 'fileHash', 'file_hash', 'sha256', 'md5')
   }
   return undefined
 }
 
-const endpointLabel = (e: Endpoint | undefined) => e && (e.ip_address ?? e.host_name ?? e.url ?? e.user ?? e.machine_name ?? e.mac_address)
+const endpointLabel = (e: Endpoint | undefined) =>
+  e && (e.ip_address ?? e.host_name ?? e.url ?? e.user ?? e.machine_name ?? e.mac_address)
 
 /**
  * Decides what an alert links on, in order: its explicit `link_attribute` (bypassing the rest),
@@ -65,7 +79,11 @@ const endpointLabel = (e: Endpoint | undefined) => e && (e.ip_address ?? e.host_
 export const linkKeyOf = (a: NormalizedAlert, rules: LinkingRules): LinkKey | null => {
   if (a.linkAttribute) {
     const v = linkAttributeValue(a, a.linkAttribute)
-    if (v) return { key: a.linkAttribute === 'message_id' ? `mid:${v}` : `la:${a.linkAttribute}:${v.toLowerCase()}`, windowSeconds: null }
+    if (v)
+      return {
+        key: a.linkAttribute === 'message_id' ? `mid:${v}` : `la:${a.linkAttribute}:${v.toLowerCase()}`,
+        windowSeconds: null,
+      }
   }
   const mid = a.emails.find((e) => e.messageId)?.messageId
   if (mid) return { key: `mid:${mid}`, windowSeconds: null }
@@ -74,19 +92,36 @@ export const linkKeyOf = (a: NormalizedAlert, rules: LinkingRules): LinkKey | nu
   if (rules.byThreatHash && hash) return { key: `rule:hash:${hash.toLowerCase()}`, windowSeconds }
   const attacker = endpointLabel(a.attackers[0])
   const target = endpointLabel(a.targets[0])
-  if (rules.byAttackerTarget && attacker && target) return { key: `rule:at:${attacker.toLowerCase()}|${target.toLowerCase()}`, windowSeconds }
+  if (rules.byAttackerTarget && attacker && target)
+    return { key: `rule:at:${attacker.toLowerCase()}|${target.toLowerCase()}`, windowSeconds }
   return null
 }
 
 const TYPES: Record<string, string> = {
-  malware: 'Malware', phish: 'Phishing', spam: 'Spam', impostor: 'Impostor', 'policy-violation': 'Policy Violation',
-  vulnerability: 'Vulnerability', network: 'Network', 'command-and-control': 'Command and Control', 'data-match': 'Data Match',
-  authentication: 'Authentication', 'system-behavior': 'System Behavior', 'reported-abuse': 'Reported Abuse', unknown: 'Unknown',
+  malware: 'Malware',
+  phish: 'Phishing',
+  spam: 'Spam',
+  impostor: 'Impostor',
+  'policy-violation': 'Policy Violation',
+  vulnerability: 'Vulnerability',
+  network: 'Network',
+  'command-and-control': 'Command and Control',
+  'data-match': 'Data Match',
+  authentication: 'Authentication',
+  'system-behavior': 'System Behavior',
+  'reported-abuse': 'Reported Abuse',
+  unknown: 'Unknown',
 }
 /** Incident type / Classification field value for an alert classification. */
 export const incidentTypeOf = (classification: string) => TYPES[classification] ?? 'Unknown'
 
-const INCIDENT_SEVERITY: Record<string, string> = { info: 'Informational', minor: 'Low', moderate: 'Medium', major: 'High', critical: 'Critical' }
+const INCIDENT_SEVERITY: Record<string, string> = {
+  info: 'Informational',
+  minor: 'Low',
+  moderate: 'Medium',
+  major: 'High',
+  critical: 'Critical',
+}
 export const incidentSeverityOf = (severity: string) => INCIDENT_SEVERITY[severity] ?? 'Informational'
 const SCORES: Record<string, number> = { info: 0, minor: 1000, moderate: 2000, major: 4000, critical: 5000 }
 /** Score of a new incident: by the first alert's severity (0 informational … 5000 critical). */

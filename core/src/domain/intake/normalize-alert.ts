@@ -17,7 +17,9 @@ export type NormalizedEmail = {
   isAbuseCopy: boolean
 }
 
-export type Endpoint = Partial<Record<'ip_address' | 'mac_address' | 'host_name' | 'machine_name' | 'url' | 'user', string>> & { port?: number }
+export type Endpoint = Partial<
+  Record<'ip_address' | 'mac_address' | 'host_name' | 'machine_name' | 'url' | 'user', string>
+> & { port?: number }
 
 export type NormalizedAlert = {
   jsonVersion: string
@@ -37,21 +39,52 @@ export type NormalizedAlert = {
 }
 
 export const CLASSIFICATIONS = [
-  'malware', 'policy-violation', 'vulnerability', 'network', 'spam', 'phish', 'command-and-control', 'data-match',
-  'authentication', 'system-behavior', 'impostor', 'reported-abuse', 'unknown',
+  'malware',
+  'policy-violation',
+  'vulnerability',
+  'network',
+  'spam',
+  'phish',
+  'command-and-control',
+  'data-match',
+  'authentication',
+  'system-behavior',
+  'impostor',
+  'reported-abuse',
+  'unknown',
 ] as const
 
 export const SEVERITIES = ['info', 'minor', 'moderate', 'major', 'critical'] as const
 export type Severity = (typeof SEVERITIES)[number]
 const SEVERITY_ALIASES: Record<string, Severity> = {
-  info: 'info', informational: 'info', minor: 'minor', low: 'minor', moderate: 'moderate', medium: 'moderate',
-  major: 'major', high: 'major', critical: 'critical',
+  info: 'info',
+  informational: 'info',
+  minor: 'minor',
+  low: 'minor',
+  moderate: 'moderate',
+  medium: 'moderate',
+  major: 'major',
+  high: 'major',
+  critical: 'critical',
 }
 
 export const LINK_ATTRIBUTES = [
-  'target_ip_address', 'target_hostname', 'target_machine_name', 'target_user', 'target_mac_address',
-  'attacker_ip_address', 'attacker_hostname', 'attacker_machine_name', 'attacker_user', 'attacker_mac_address',
-  'email_recipient', 'email_sender', 'email_subject', 'message_id', 'threat_filename', 'threat_filehash',
+  'target_ip_address',
+  'target_hostname',
+  'target_machine_name',
+  'target_user',
+  'target_mac_address',
+  'attacker_ip_address',
+  'attacker_hostname',
+  'attacker_machine_name',
+  'attacker_user',
+  'attacker_mac_address',
+  'email_recipient',
+  'email_sender',
+  'email_subject',
+  'message_id',
+  'threat_filename',
+  'threat_filehash',
 ] as const
 
 export const MAX_DEPTH = 32
@@ -65,7 +98,8 @@ export const assertDepth = (value: unknown) => {
     const [v, d] = stack.pop()!
     if (v === null || typeof v !== 'object') continue
     if (d > MAX_DEPTH) throw bad('body', `nested deeper than ${MAX_DEPTH} levels`)
-    for (const child of Object.values(v as object)) if (child !== null && typeof child === 'object') stack.push([child, d + 1])
+    for (const child of Object.values(v as object))
+      if (child !== null && typeof child === 'object') stack.push([child, d + 1])
   }
 }
 
@@ -114,12 +148,19 @@ const num = (v: unknown, field: string): number | undefined => {
 const strList = (v: unknown, field: string): string[] => {
   const d = decodeIfString(v, field)
   if (d === undefined || d === null) return []
-  if (typeof d === 'string') return d.split(/[,;]\s*/).map((s) => s.trim()).filter(Boolean)
+  if (typeof d === 'string')
+    return d
+      .split(/[,;]\s*/)
+      .map((s) => s.trim())
+      .filter(Boolean)
   if (!Array.isArray(d)) throw bad(field, 'expected a list of strings')
-  return d.map((x, i) => {
-    if (x && typeof x === 'object') return str(pick(x as Record<string, unknown>, 'email', 'address', 'url', 'value'), `${field}.${i}`) ?? ''
-    return str(x, `${field}.${i}`) ?? ''
-  }).filter(Boolean)
+  return d
+    .map((x, i) => {
+      if (x && typeof x === 'object')
+        return str(pick(x as Record<string, unknown>, 'email', 'address', 'url', 'value'), `${field}.${i}`) ?? ''
+      return str(x, `${field}.${i}`) ?? ''
+    })
+    .filter(Boolean)
 }
 
 const endpoint = (v: unknown, field: string): Endpoint[] => {
@@ -187,7 +228,10 @@ const email = (v: unknown, field: string): NormalizedEmail => {
     sender: str(pick(o, 'sender', 'from', 'header_from'), `${field}.sender`, 1000) ?? '',
     recipients: strList(recips, `${field}.recipient`),
     subject: str(pick(o, 'subject'), `${field}.subject`) ?? '',
-    deliveredAt: isoOrNull(pick(o, 'message_delivery_time', 'delivery_time', 'received', 'date'), `${field}.message_delivery_time`),
+    deliveredAt: isoOrNull(
+      pick(o, 'message_delivery_time', 'delivery_time', 'received', 'date'),
+      `${field}.message_delivery_time`,
+    ),
     headers,
     urls: strList(pick(o, 'urls', 'url'), `${field}.urls`),
     attachments: ((atts as unknown[]) ?? []).map((a, i) => {
@@ -206,7 +250,12 @@ const email = (v: unknown, field: string): NormalizedEmail => {
   }
 }
 
-const oneOf = <T extends string>(v: unknown, field: string, allowed: readonly T[], aliases?: Record<string, T>): T | undefined => {
+const oneOf = <T extends string>(
+  v: unknown,
+  field: string,
+  allowed: readonly T[],
+  aliases?: Record<string, T>,
+): T | undefined => {
   const s = str(v, field, 100)
   if (s === undefined || s === '') return undefined
   const key = s.trim().toLowerCase()
@@ -220,16 +269,23 @@ const oneOf = <T extends string>(v: unknown, field: string, allowed: readonly T[
  * @throws AppError INVALID_REQUEST naming the first field that cannot be read.
  */
 export const normalizeAlert = (body: unknown): NormalizedAlert => {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('body', 'expected a JSON object (one alert)')
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw bad('body', 'expected a JSON object (one alert)')
   assertDepth(body)
   const o = body as Record<string, unknown>
   const version = pick(o, 'json_version')
-  if (version !== undefined && typeof version !== 'string' && typeof version !== 'number') throw bad('json_version', 'expected "1.0" or "2.0"')
+  if (version !== undefined && typeof version !== 'string' && typeof version !== 'number')
+    throw bad('json_version', 'expected "1.0" or "2.0"')
   const v = version === undefined ? '2.0' : String(version).trim()
   if (!['1', '1.0', '2', '2.0'].includes(v)) throw bad('json_version', 'expected "1.0" or "2.0"')
   const jsonVersion = v.length === 1 ? `${v}.0` : v
   const emailRaw = decodeIfString(pick(o, 'email', 'emails'), 'email')
-  const emails = emailRaw === undefined || emailRaw === null ? [] : Array.isArray(emailRaw) ? emailRaw.map((e, i) => email(e, `email.${i}`)) : [email(emailRaw, 'email')]
+  const emails =
+    emailRaw === undefined || emailRaw === null
+      ? []
+      : Array.isArray(emailRaw)
+        ? emailRaw.map((e, i) => email(e, `email.${i}`))
+        : [email(emailRaw, 'email')]
   const customRaw = decodeIfString(pick(o, 'custom_fields'), 'custom_fields')
   let customFields: Record<string, unknown> = {}
   if (Array.isArray(customRaw)) {

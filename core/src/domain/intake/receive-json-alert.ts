@@ -14,7 +14,8 @@ import { normalizeAlert } from './normalize-alert.ts'
  */
 export const receiveJsonAlert = async (db: Db, boss: PgBoss, token: string, body: string) => {
   const source = await resolveSourceToken(db, token)
-  if (!source || !source.isEnabled || source.type !== 'json') throw new AppError('NOT_FOUND', 'unknown or disabled source')
+  if (!source || !source.isEnabled || source.type !== 'json')
+    throw new AppError('NOT_FOUND', 'unknown or disabled source')
   let parsed: unknown
   try {
     parsed = JSON.parse(body)
@@ -22,6 +23,11 @@ export const receiveJsonAlert = async (db: Db, boss: PgBoss, token: string, body
     throw new AppError('INVALID_REQUEST', 'body: not valid JSON')
   }
   const alert = normalizeAlert(parsed)
-  const stored = await intakeQueueFor(db, boss).submit({ sourceId: source.id, raw: body, alert, link: linkKeyOf(alert, source.rules) })
+  const stored = await intakeQueueFor(db, boss).submit({
+    sourceId: source.id,
+    raw: body,
+    alert,
+    link: linkKeyOf(alert, source.rules),
+  })
   return { ...stored, source }
 }

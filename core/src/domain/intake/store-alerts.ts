@@ -3,27 +3,34 @@ import { fromDrizzle } from 'pg-boss'
 import type { Db, Tx } from '../../db/client.ts'
 import type { PgBoss } from '../../jobs/boss.ts'
 import { alertMatchJob } from '../../jobs/alert-match.ts'
-import { SYSTEM } from '../../policy/actor.ts'
 import { bigintArray, textArray } from '../../db/sql-arrays.ts'
-import { appendAudit } from '../audit/append-audit.ts'
 import { incidentSeverityOf, incidentTypeOf, type LinkKey, scoreOf } from './link-key.ts'
 import type { NormalizedAlert } from './normalize-alert.ts'
 
 /** One alert ready to store: its source, the raw body verbatim, the normalised fields, its link key. */
-export type PendingAlert = { sourceId: number; raw: string; rawContentType?: string; alert: NormalizedAlert; link: LinkKey | null }
+export type PendingAlert = {
+  sourceId: number
+  raw: string
+  rawContentType?: string
+  alert: NormalizedAlert
+  link: LinkKey | null
+}
 export type StoredAlert = { alertId: number; incidentId: number; isNewIncident: boolean }
 
 const OPEN = sql`('new','open','assigned')`
 
 const nextIds = async (tx: Tx, table: string, n: number): Promise<number[]> => {
   if (n === 0) return []
-  const rows = await tx.execute<{ id: string }>(sql`SELECT nextval(pg_get_serial_sequence(${table}, 'id')) AS id FROM generate_series(1, ${n}::int)`)
+  const rows = await tx.execute<{ id: string }>(
+    sql`SELECT nextval(pg_get_serial_sequence(${table}, 'id')) AS id FROM generate_series(1, ${n}::int)`,
+  )
   return rows.map((r) => Number(r.id))
 }
 
 const hostsOf = (a: NormalizedAlert) => {
   const out: { kind: string; host: string }[] = []
-  for (const e of a.attackers) for (const h of [e.ip_address, e.host_name, e.url]) if (h) out.push({ kind: 'attacker', host: h })
+  for (const e of a.attackers)
+    for (const h of [e.ip_address, e.host_name, e.url]) if (h) out.push({ kind: 'attacker', host: h })
   for (const h of a.cncHosts) out.push({ kind: 'cnc', host: h.host })
   for (const h of a.forensicsHosts) out.push({ kind: 'forensics', host: h.host })
   for (const m of a.emails) for (const u of m.urls) out.push({ kind: 'url', host: u })
@@ -41,11 +48,14 @@ const usersOf = (a: NormalizedAlert) => {
 }
 
 /**
- * Stores a batch of alerts in one transaction (group commit): takes an advisory lock per link key
- * (sorted, so concurrent batches cannot deadlock), links each alert to the most recent open
- * incident sharing its key (rule keys only within their window) or creates one, writes alerts,
- * emails, hosts, users, history, one audit record for the batch, and enqueues an `alert.match` job
- * per alert in the same transaction. All or nothing: when it throws, nothing of the batch exists.
+ * Stores a batch of alerts in one transaction (group commit) in five statements: advisory locks
+ * on the batch's link keys (sorted, so concurrent batches cannot deadlock) plus alert ids; the
+ * look-up of the most recent open incident per key (rule keys only within their window); ids for
+ * the new incidents; one statement writing incidents, link keys, history, alerts, emails, hosts and
+ * users; and one `alert.match` job for the batch, enqueued in the same transaction. All or
+ * nothing: when it throws, nothing of the batch exists. Intake is not written to the audit log
+ * (alerts carry their source and time; incident creation is in incident_history); analyst and
+ * admin actions are.
  */
 export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): Promise<StoredAlert[]> => {
   if (items.length === 0) return []
@@ -53,9 +63,12 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
     const keyWindows = new Map<string, number | null>()
     for (const it of items) if (it.link) keyWindows.set(it.link.key, it.link.windowSeconds)
     const keys = [...keyWindows.keys()].sort()
+    const [head] = await tx.execute<{ locked: string; ids: string[] }>(sql`
+      SELECT (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) FROM (SELECT unnest(${textArray(keys)}) AS k ORDER BY 1) s) AS locked,
+        (SELECT array_agg(nextval(pg_get_serial_sequence('alerts', 'id'))::text) FROM generate_series(1, ${items.length}::int)) AS ids`)
+    const alertIds = head!.ids.map(Number).sort((a, b) => a - b)
     const existing = new Map<string, number>()
     if (keys.length) {
-      await tx.execute(sql`SELECT count(pg_advisory_xact_lock(hashtextextended(k, 7))) FROM (SELECT unnest(${textArray(keys)}) AS k ORDER BY 1) s`)
       const q = JSON.stringify(keys.map((k) => ({ key: k, win: keyWindows.get(k) ?? -1 })))
       const rows = await tx.execute<{ key: string; incident_id: string }>(sql`
         SELECT q.key, max(l.incident_id) AS incident_id
@@ -72,9 +85,8 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
     const keyless = items.filter((it) => !it.link).length
     const newIds = await nextIds(tx, 'incidents', newKeys.length + keyless)
     const incidentOfKey = new Map(existing)
-    newKeys.forEach((k, i) => incidentOfKey.set(k, newIds[i]!))
+    for (const [i, k] of newKeys.entries()) incidentOfKey.set(k, newIds[i]!)
     let keylessAt = newKeys.length
-    const alertIds = await nextIds(tx, 'alerts', items.length)
     const result: StoredAlert[] = []
     const firstAlertOf = new Map<number, PendingAlert>()
     const newSet = new Set(newIds)
@@ -94,32 +106,7 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
       description: '',
       source_id: it.sourceId,
     }))
-    if (incidentRows.length) {
-      await tx.execute(sql`INSERT INTO incidents (id, state, type, severity, score, summary, description, source_id)
-        OVERRIDING SYSTEM VALUE
-        SELECT id, state::incident_state, type, severity, score, summary, description, source_id
-        FROM json_populate_recordset(null::incidents, ${JSON.stringify(incidentRows)}::json)`)
-      const linkRows = newKeys.map((k) => ({ key: k, incident_id: incidentOfKey.get(k) }))
-      if (linkRows.length) {
-        await tx.execute(sql`INSERT INTO incident_link_keys (key, incident_id)
-          SELECT key, incident_id FROM json_populate_recordset(null::incident_link_keys, ${JSON.stringify(linkRows)}::json)`)
-      }
-      const fieldRows = incidentRows.flatMap((r) => {
-        const it = firstAlertOf.get(r.id)!
-        const out = [
-          { incident_id: r.id, name: 'Classification', value: r.type },
-          { incident_id: r.id, name: 'Severity', value: r.severity },
-        ]
-        if (it.alert.emails.length) out.push({ incident_id: r.id, name: 'Attack Vector', value: 'Email' })
-        return out
-      })
-      await tx.execute(sql`INSERT INTO incident_field_values (incident_id, field_id, value)
-        SELECT v.incident_id, f.id, v.value FROM json_to_recordset(${JSON.stringify(fieldRows)}::json) AS v(incident_id bigint, name text, value text)
-        JOIN incident_fields f ON f.name = v.name ON CONFLICT DO NOTHING`)
-      await tx.execute(sql`INSERT INTO incident_history (incident_id, history_type, state_to, summary)
-        SELECT id, 'created', 'new', 'Incident created by alert intake' FROM unnest(${bigintArray(incidentRows.map((r) => r.id))}) AS id`)
-    }
-
+    const linkRows = newKeys.map((k) => ({ key: k, incident_id: incidentOfKey.get(k) }))
     const alertRows = items.map((it, i) => ({
       id: alertIds[i],
       source_id: it.sourceId,
@@ -140,13 +127,6 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
       link_attribute: it.alert.linkAttribute,
       link_key: it.link?.key ?? null,
     }))
-    await tx.execute(sql`INSERT INTO alerts (id, source_id, incident_id, raw, raw_content_type, classification, severity, summary, description,
-        attackers, targets, cnc_hosts, forensics_hosts, detector, threat_info, custom_fields, link_attribute, link_key)
-      OVERRIDING SYSTEM VALUE
-      SELECT id, source_id, incident_id, raw, raw_content_type, classification, severity, summary, description,
-        attackers, targets, cnc_hosts, forensics_hosts, detector, threat_info, custom_fields, link_attribute, link_key
-      FROM json_populate_recordset(null::alerts, ${JSON.stringify(alertRows)}::json)`)
-
     const emailRows = items.flatMap((it, i) =>
       it.alert.emails.map((m) => ({
         alert_id: alertIds[i],
@@ -161,36 +141,56 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
         is_abuse_copy: m.isAbuseCopy,
       })),
     )
-    if (emailRows.length) {
-      await tx.execute(sql`INSERT INTO alert_emails (alert_id, message_id, sender, recipients, subject, delivered_at, headers, urls, attachments, is_abuse_copy)
-        SELECT alert_id, message_id, sender, recipients, subject, delivered_at, headers, urls, attachments, is_abuse_copy
-        FROM json_populate_recordset(null::alert_emails, ${JSON.stringify(emailRows)}::json)`)
-    }
-
-    const hostRows = items.flatMap((it, i) => hostsOf(it.alert).map((h) => ({ incident_id: result[i]!.incidentId, ...h })))
-    if (hostRows.length) {
-      await tx.execute(sql`INSERT INTO incident_hosts (incident_id, kind, host)
-        SELECT DISTINCT incident_id, kind, host FROM json_populate_recordset(null::incident_hosts, ${JSON.stringify(hostRows)}::json) ON CONFLICT DO NOTHING`)
-    }
-    const userRows = items.flatMap((it, i) => usersOf(it.alert).map((u) => ({ incident_id: result[i]!.incidentId, ...u })))
-    if (userRows.length) {
-      await tx.execute(sql`INSERT INTO incident_users (incident_id, kind, username)
-        SELECT DISTINCT incident_id, kind, username FROM json_populate_recordset(null::incident_users, ${JSON.stringify(userRows)}::json) ON CONFLICT DO NOTHING`)
-    }
-    const touched = [...new Set(result.filter((r) => !r.isNewIncident).map((r) => r.incidentId))]
-    if (touched.length) await tx.execute(sql`UPDATE incidents SET updated_at = now() WHERE id = ANY(${bigintArray(touched)})`)
-
-    await boss.insert(
-      alertMatchJob.name,
-      result.map((r) => ({ data: alertMatchJob.payload.parse({ alertId: r.alertId, incidentId: r.incidentId }) as object })),
-      { db: fromDrizzle(tx as never, sql as never) },
+    const dedupe = <T>(rows: T[]) => [...new Map(rows.map((r) => [JSON.stringify(r), r])).values()]
+    const hostRows = dedupe(
+      items.flatMap((it, i) => hostsOf(it.alert).map((h) => ({ incident_id: result[i]!.incidentId, ...h }))),
     )
-    await appendAudit(tx, SYSTEM, {
-      action: 'alert.intake',
-      objectType: 'alert_batch',
-      objectId: `${alertIds[0]}-${alertIds[alertIds.length - 1]}`,
-      after: { alerts: alertIds.length, firstAlertId: alertIds[0], incidentsCreated: incidentRows.map((r) => r.id), incidentsLinked: touched },
-    })
+    const userRows = dedupe(
+      items.flatMap((it, i) => usersOf(it.alert).map((u) => ({ incident_id: result[i]!.incidentId, ...u }))),
+    )
+    const touched = [...new Set(result.filter((r) => !r.isNewIncident).map((r) => r.incidentId))]
+
+    // One round trip for every row of the batch; RI checks run at the end of the statement, after
+    // the incidents inserted by the first CTE exist.
+    await tx.execute(sql`
+      WITH inc AS (
+        INSERT INTO incidents (id, state, type, severity, score, summary, description, source_id) OVERRIDING SYSTEM VALUE
+        SELECT id, state::incident_state, type, severity, score, summary, description, source_id
+        FROM json_populate_recordset(null::incidents, ${JSON.stringify(incidentRows)}::json) RETURNING id),
+      lk AS (
+        INSERT INTO incident_link_keys (key, incident_id)
+        SELECT key, incident_id FROM json_populate_recordset(null::incident_link_keys, ${JSON.stringify(linkRows)}::json)),
+      hist AS (
+        INSERT INTO incident_history (incident_id, history_type, state_to, summary)
+        SELECT id, 'created', 'new', 'Incident created by alert intake' FROM inc),
+      al AS (
+        INSERT INTO alerts (id, source_id, incident_id, raw, raw_content_type, classification, severity, summary, description,
+          attackers, targets, cnc_hosts, forensics_hosts, detector, threat_info, custom_fields, link_attribute, link_key) OVERRIDING SYSTEM VALUE
+        SELECT id, source_id, incident_id, raw, raw_content_type, classification, severity, summary, description,
+          attackers, targets, cnc_hosts, forensics_hosts, detector, threat_info, custom_fields, link_attribute, link_key
+        FROM json_populate_recordset(null::alerts, ${JSON.stringify(alertRows)}::json)),
+      em AS (
+        INSERT INTO alert_emails (alert_id, message_id, sender, recipients, subject, delivered_at, headers, urls, attachments, is_abuse_copy)
+        SELECT alert_id, message_id, sender, recipients, subject, delivered_at, headers, urls, attachments, is_abuse_copy
+        FROM json_populate_recordset(null::alert_emails, ${JSON.stringify(emailRows)}::json)),
+      ho AS (
+        INSERT INTO incident_hosts (incident_id, kind, host)
+        SELECT incident_id, kind, host FROM json_populate_recordset(null::incident_hosts, ${JSON.stringify(hostRows)}::json) ON CONFLICT DO NOTHING),
+      us AS (
+        INSERT INTO incident_users (incident_id, kind, username)
+        SELECT incident_id, kind, username FROM json_populate_recordset(null::incident_users, ${JSON.stringify(userRows)}::json) ON CONFLICT DO NOTHING),
+      up AS (UPDATE incidents SET updated_at = now() WHERE id = ANY(${bigintArray(touched)}))
+      SELECT 1`)
+
+    await boss.send(
+      alertMatchJob.name,
+      alertMatchJob.payload.parse({
+        alerts: result.map((r) => ({ alertId: r.alertId, incidentId: r.incidentId })),
+      }) as object,
+      {
+        db: fromDrizzle(tx as never, sql as never),
+      },
+    )
     return result
   })
 }

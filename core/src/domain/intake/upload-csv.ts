@@ -23,7 +23,15 @@ const MAX_ROWS = 50_000
  * @throws AppError FORBIDDEN without sources.write, NOT_FOUND for an unknown/non-csv/disabled
  *   source, INVALID_REQUEST with the per-row report.
  */
-export const uploadCsv = async (db: Db, boss: PgBoss, keyring: Keyring, actor: Actor, sourceId: number, text: string, filename = 'upload.csv') => {
+export const uploadCsv = async (
+  db: Db,
+  boss: PgBoss,
+  keyring: Keyring,
+  actor: Actor,
+  sourceId: number,
+  text: string,
+  filename = 'upload.csv',
+) => {
   assertCan(actor, 'sources.write')
   const source = await getSource(db, keyring, actor, sourceId)
   if (source.type !== 'csv' || !source.isEnabled) throw new AppError('NOT_FOUND', 'no enabled CSV source with that id')
@@ -43,11 +51,15 @@ export const uploadCsv = async (db: Db, boss: PgBoss, keyring: Keyring, actor: A
     }
     const messageId = r.fields[0]!.trim()
     const recipient = r.fields[1]!.trim()
-    if (!messageId || /\s/.test(messageId) || messageId.length > 998) errors.push({ line: r.line, error: 'message-id: missing or malformed' })
+    if (!messageId || /\s/.test(messageId) || messageId.length > 998)
+      errors.push({ line: r.line, error: 'message-id: missing or malformed' })
     else if (!EMAIL.test(recipient)) errors.push({ line: r.line, error: 'recipient: not an email address' })
     else good.push({ messageId: bracketMessageId(messageId), recipient })
   }
-  if (errors.length) throw new AppError('INVALID_REQUEST', `csv: ${errors.length} of ${rows.length} rows rejected; nothing was stored`, { rows: errors })
+  if (errors.length)
+    throw new AppError('INVALID_REQUEST', `csv: ${errors.length} of ${rows.length} rows rejected; nothing was stored`, {
+      rows: errors,
+    })
   const link = { key: `csv:${randomUUID()}`, windowSeconds: null }
   const alert = (m: { messageId: string; recipient: string }): NormalizedAlert => ({
     jsonVersion: '2.0',
@@ -63,12 +75,30 @@ export const uploadCsv = async (db: Db, boss: PgBoss, keyring: Keyring, actor: A
     threatInfo: {},
     customFields: {},
     linkAttribute: null,
-    emails: [{ messageId: m.messageId, sender: '', recipients: [m.recipient], subject: '', deliveredAt: null, headers: {}, urls: [], attachments: [], isAbuseCopy: false }],
+    emails: [
+      {
+        messageId: m.messageId,
+        sender: '',
+        recipients: [m.recipient],
+        subject: '',
+        deliveredAt: null,
+        headers: {},
+        urls: [],
+        attachments: [],
+        isAbuseCopy: false,
+      },
+    ],
   })
   const stored = await storeAlerts(
     db,
     boss,
-    good.map((m) => ({ sourceId, raw: JSON.stringify({ message_id: m.messageId, recipient: m.recipient }), rawContentType: 'text/csv', alert: alert(m), link })),
+    good.map((m) => ({
+      sourceId,
+      raw: JSON.stringify({ message_id: m.messageId, recipient: m.recipient }),
+      rawContentType: 'text/csv',
+      alert: alert(m),
+      link,
+    })),
   )
   return { incidentId: stored[0]!.incidentId, alerts: stored.length }
 }

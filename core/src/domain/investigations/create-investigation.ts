@@ -10,7 +10,11 @@ import { addInvestigationHistory } from './investigation-tx.ts'
  * Creates an investigation. A private one needs an owning team the actor is in.
  * @throws AppError FORBIDDEN without investigations.write or for a private team the actor is not in, INVALID_REQUEST.
  */
-export const createInvestigation = async (db: Db, actor: Actor, input: { name: string; description?: string; teamId?: number | null; isPrivate?: boolean }) => {
+export const createInvestigation = async (
+  db: Db,
+  actor: Actor,
+  input: { name: string; description?: string; teamId?: number | null; isPrivate?: boolean },
+) => {
   assertCan(actor, 'investigations.write')
   const name = input.name.trim()
   if (!name || name.length > 300) throw new AppError('INVALID_REQUEST', 'name: 1 to 300 characters')
@@ -20,10 +24,21 @@ export const createInvestigation = async (db: Db, actor: Actor, input: { name: s
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(investigations)
-      .values({ name, description: input.description ?? '', teamId: input.teamId ?? null, isPrivate: input.isPrivate ?? false, createdBy: actor.userId })
+      .values({
+        name,
+        description: input.description ?? '',
+        teamId: input.teamId ?? null,
+        isPrivate: input.isPrivate ?? false,
+        createdBy: actor.userId,
+      })
       .returning()
     await addInvestigationHistory(tx, actor, row!.id, { historyType: 'created', summary: name })
-    await appendAudit(tx, actor, { action: 'investigation.create', objectType: 'investigation', objectId: row!.id, after: { name, isPrivate: row!.isPrivate, teamId: row!.teamId } })
+    await appendAudit(tx, actor, {
+      action: 'investigation.create',
+      objectType: 'investigation',
+      objectId: row!.id,
+      after: { name, isPrivate: row!.isPrivate, teamId: row!.teamId },
+    })
     return row!
   })
 }

@@ -1,6 +1,12 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { attachments, incidents, investigationHistory, investigationIncidents, investigations } from '../../db/schema/index.ts'
+import {
+  attachments,
+  incidents,
+  investigationHistory,
+  investigationIncidents,
+  investigations,
+} from '../../db/schema/index.ts'
 import { assertCan, assertVisible, visibleWhere } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
 
@@ -13,18 +19,37 @@ export const getInvestigation = async (db: Db, actor: Actor, id: number) => {
   const [row] = await db.select().from(investigations).where(eq(investigations.id, id))
   const inv = assertVisible(actor, row, 'investigation')
   const linked = await db
-    .select({ id: incidents.id, state: incidents.state, type: incidents.type, summary: incidents.summary, severity: incidents.severity, linkedAt: investigationIncidents.linkedAt })
+    .select({
+      id: incidents.id,
+      state: incidents.state,
+      type: incidents.type,
+      summary: incidents.summary,
+      severity: incidents.severity,
+      linkedAt: investigationIncidents.linkedAt,
+    })
     .from(investigationIncidents)
     .innerJoin(incidents, eq(incidents.id, investigationIncidents.incidentId))
     .where(and(eq(investigationIncidents.investigationId, id), visibleWhere(actor, incidents)))
     .orderBy(asc(incidents.id))
-  const history = await db.select().from(investigationHistory).where(eq(investigationHistory.investigationId, id)).orderBy(asc(investigationHistory.id))
-  const files = await db.select().from(attachments).where(eq(attachments.investigationId, id)).orderBy(desc(attachments.id))
+  const history = await db
+    .select()
+    .from(investigationHistory)
+    .where(eq(investigationHistory.investigationId, id))
+    .orderBy(asc(investigationHistory.id))
+  const files = await db
+    .select()
+    .from(attachments)
+    .where(eq(attachments.investigationId, id))
+    .orderBy(desc(attachments.id))
   return { ...inv, incidents: linked, history, attachments: files }
 }
 
 /** Investigations visible to the actor, newest first, optionally by state. @throws AppError FORBIDDEN. */
-export const listInvestigations = async (db: Db, actor: Actor, filter: { state?: string; limit?: number; beforeId?: number } = {}) => {
+export const listInvestigations = async (
+  db: Db,
+  actor: Actor,
+  filter: { state?: string; limit?: number; beforeId?: number } = {},
+) => {
   assertCan(actor, 'investigations.read')
   const where = [visibleWhere(actor, investigations)]
   if (filter.state) where.push(eq(investigations.state, filter.state))

@@ -10,10 +10,23 @@ export const lockInvestigation = async (tx: DbOrTx, actor: Actor, id: number) =>
   return assertVisible(actor, row, 'investigation')
 }
 
-export const addInvestigationHistory = async (tx: DbOrTx, actor: Actor, investigationId: number, h: { historyType: string; summary?: string; detail?: string; incidentId?: number }) => {
+export const addInvestigationHistory = async (
+  tx: DbOrTx,
+  actor: Actor,
+  investigationId: number,
+  h: { historyType: string; summary?: string; detail?: string; incidentId?: number },
+) => {
   const [row] = await tx
     .insert(investigationHistory)
-    .values({ investigationId, userId: actor.userId, actorLabel: actor.label, historyType: h.historyType, summary: h.summary ?? '', detail: h.detail ?? '', incidentId: h.incidentId ?? null })
+    .values({
+      investigationId,
+      userId: actor.userId,
+      actorLabel: actor.label,
+      historyType: h.historyType,
+      summary: h.summary ?? '',
+      detail: h.detail ?? '',
+      incidentId: h.incidentId ?? null,
+    })
     .returning()
   return row!
 }

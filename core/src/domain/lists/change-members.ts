@@ -26,33 +26,77 @@ export const addMember = async (db: Db, actor: Actor, listId: number, input: Mem
     }
     const [row] = await tx
       .insert(listMembers)
-      .values({ listId, value, description: input.description ?? '', expiresAt: input.expiration ?? null, originIncidentId: input.originIncidentId ?? null, addedBy: actor.userId })
+      .values({
+        listId,
+        value,
+        description: input.description ?? '',
+        expiresAt: input.expiration ?? null,
+        originIncidentId: input.originIncidentId ?? null,
+        addedBy: actor.userId,
+      })
       .onConflictDoUpdate({
         target: [listMembers.listId, listMembers.value],
-        set: { description: input.description ?? sql`list_members.description`, expiresAt: input.expiration === undefined ? sql`list_members.expires_at` : input.expiration, updatedAt: sql`now()` },
+        set: {
+          description: input.description ?? sql`list_members.description`,
+          expiresAt: input.expiration === undefined ? sql`list_members.expires_at` : input.expiration,
+          updatedAt: sql`now()`,
+        },
       })
       .returning()
-    await appendAudit(tx, actor, { action: 'list.member.add', objectType: 'list', objectId: listId, after: { memberId: row!.id, value, expiresAt: row!.expiresAt } })
+    await appendAudit(tx, actor, {
+      action: 'list.member.add',
+      objectType: 'list',
+      objectId: listId,
+      after: { memberId: row!.id, value, expiresAt: row!.expiresAt },
+    })
     return { list, member: await presentMember(tx, actor, row!) }
   })
 }
 
 /** Changes a member's value/description/expiration. @throws AppError FORBIDDEN, NOT_FOUND, INVALID_REQUEST, CONFLICT. */
-export const updateMember = async (db: Db, actor: Actor, listId: number, memberId: number, input: Partial<MemberInput>) => {
+export const updateMember = async (
+  db: Db,
+  actor: Actor,
+  listId: number,
+  memberId: number,
+  input: Partial<MemberInput>,
+) => {
   assertCan(actor, 'lists.write')
   return db.transaction(async (tx) => {
     const list = await loadList(tx, listId)
-    const [before] = await tx.select().from(listMembers).where(and(eq(listMembers.listId, listId), eq(listMembers.id, memberId))).for('update')
+    const [before] = await tx
+      .select()
+      .from(listMembers)
+      .where(and(eq(listMembers.listId, listId), eq(listMembers.id, memberId)))
+      .for('update')
     if (!before) throw notFound('list member')
     const value = input.member !== undefined ? validateMember(list.type, input.member) : before.value
-    const clash = value !== before.value && (await tx.select().from(listMembers).where(and(eq(listMembers.listId, listId), eq(listMembers.value, value))))[0]
+    const clash =
+      value !== before.value &&
+      (
+        await tx
+          .select()
+          .from(listMembers)
+          .where(and(eq(listMembers.listId, listId), eq(listMembers.value, value)))
+      )[0]
     if (clash) throw new AppError('CONFLICT', 'member: already on this list')
     const [row] = await tx
       .update(listMembers)
-      .set({ value, description: input.description ?? before.description, expiresAt: input.expiration === undefined ? before.expiresAt : input.expiration, updatedAt: sql`now()` })
+      .set({
+        value,
+        description: input.description ?? before.description,
+        expiresAt: input.expiration === undefined ? before.expiresAt : input.expiration,
+        updatedAt: sql`now()`,
+      })
       .where(eq(listMembers.id, memberId))
       .returning()
-    await appendAudit(tx, actor, { action: 'list.member.update', objectType: 'list', objectId: listId, before: { memberId, value: before.value, expiresAt: before.expiresAt }, after: { value, expiresAt: row!.expiresAt } })
+    await appendAudit(tx, actor, {
+      action: 'list.member.update',
+      objectType: 'list',
+      objectId: listId,
+      before: { memberId, value: before.value, expiresAt: before.expiresAt },
+      after: { value, expiresAt: row!.expiresAt },
+    })
     return { list, member: await presentMember(tx, actor, row!) }
   })
 }
@@ -62,9 +106,17 @@ export const deleteMember = async (db: Db, actor: Actor, listId: number, memberI
   assertCan(actor, 'lists.write')
   return db.transaction(async (tx) => {
     const list = await loadList(tx, listId)
-    const [row] = await tx.delete(listMembers).where(and(eq(listMembers.listId, listId), eq(listMembers.id, memberId))).returning()
+    const [row] = await tx
+      .delete(listMembers)
+      .where(and(eq(listMembers.listId, listId), eq(listMembers.id, memberId)))
+      .returning()
     if (!row) throw notFound('list member')
-    await appendAudit(tx, actor, { action: 'list.member.delete', objectType: 'list', objectId: listId, before: { memberId, value: row.value } })
+    await appendAudit(tx, actor, {
+      action: 'list.member.delete',
+      objectType: 'list',
+      objectId: listId,
+      before: { memberId, value: row.value },
+    })
     return { list, member: await presentMember(tx, actor, row) }
   })
 }

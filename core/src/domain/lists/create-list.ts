@@ -16,21 +16,38 @@ export const feedUrl = (publicUrl: string, token: string) => `${publicUrl.replac
  * token encrypted as a credential so the UI can show the feed URL again).
  * @throws AppError FORBIDDEN without lists.write, INVALID_REQUEST for name/type, CONFLICT for a taken name.
  */
-export const createList = async (db: Db, keyring: Keyring, actor: Actor, input: { name: string; type: string; description?: string }) => {
+export const createList = async (
+  db: Db,
+  keyring: Keyring,
+  actor: Actor,
+  input: { name: string; type: string; description?: string },
+) => {
   assertCan(actor, 'lists.write')
   const name = input.name.trim()
   if (!name || name.length > 200) throw new AppError('INVALID_REQUEST', 'name: 1 to 200 characters')
-  if (!(LIST_TYPES as readonly string[]).includes(input.type)) throw new AppError('INVALID_REQUEST', `type: expected one of ${LIST_TYPES.join(', ')}`)
+  if (!(LIST_TYPES as readonly string[]).includes(input.type))
+    throw new AppError('INVALID_REQUEST', `type: expected one of ${LIST_TYPES.join(', ')}`)
   const token = newToken(32)
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(lists)
-      .values({ name, type: input.type, description: input.description ?? '', feedTokenHash: sha256(token), createdBy: actor.userId })
+      .values({
+        name,
+        type: input.type,
+        description: input.description ?? '',
+        feedTokenHash: sha256(token),
+        createdBy: actor.userId,
+      })
       .onConflictDoNothing()
       .returning()
     if (!row) throw new AppError('CONFLICT', `a list named ${name} already exists`)
     await putCredential(tx, keyring, { ownerKind: 'list', ownerId: row.id, name: 'feed_token' }, token)
-    await appendAudit(tx, actor, { action: 'list.create', objectType: 'list', objectId: row.id, after: { name, type: row.type } })
+    await appendAudit(tx, actor, {
+      action: 'list.create',
+      objectType: 'list',
+      objectId: row.id,
+      after: { name, type: row.type },
+    })
     return { list: presentList(row), feedToken: token }
   })
 }

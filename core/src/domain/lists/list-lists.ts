@@ -15,10 +15,18 @@ export const listLists = async (db: Db, actor: Actor) => {
 }
 
 /** One list, with its feed URL when `withFeedUrl`. @throws AppError FORBIDDEN, NOT_FOUND. */
-export const getList = async (db: Db, keyring: Keyring, actor: Actor, id: number, options: { withFeedUrl?: boolean; publicUrl?: string } = {}) => {
+export const getList = async (
+  db: Db,
+  keyring: Keyring,
+  actor: Actor,
+  id: number,
+  options: { withFeedUrl?: boolean; publicUrl?: string } = {},
+) => {
   assertCan(actor, 'lists.read')
   const [row] = await db.select().from(lists).where(eq(lists.id, id))
   if (!row) throw notFound('list')
-  const token = options.withFeedUrl ? await getCredential(db, keyring, { ownerKind: 'list', ownerId: id, name: 'feed_token' }) : undefined
+  const token = options.withFeedUrl
+    ? await getCredential(db, keyring, { ownerKind: 'list', ownerId: id, name: 'feed_token' })
+    : undefined
   return { ...presentList(row), feedUrl: token ? feedUrl(options.publicUrl ?? '', token) : undefined }
 }

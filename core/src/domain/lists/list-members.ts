@@ -17,10 +17,23 @@ export type MemberRow = typeof listMembers.$inferSelect
 export const presentMember = async (db: DbOrTx, actor: Actor, m: MemberRow) => {
   let originIncidentId = m.originIncidentId
   if (originIncidentId !== null) {
-    const [i] = await db.select({ isPrivate: incidents.isPrivate, teamId: incidents.teamId }).from(incidents).where(eq(incidents.id, originIncidentId))
+    const [i] = await db
+      .select({ isPrivate: incidents.isPrivate, teamId: incidents.teamId })
+      .from(incidents)
+      .where(eq(incidents.id, originIncidentId))
     if (!i || !canSee(actor, i)) originIncidentId = null
   }
-  return { id: m.id, listId: m.listId, value: m.value, description: m.description, expiresAt: m.expiresAt, originIncidentId, addedBy: m.addedBy, createdAt: m.createdAt, updatedAt: m.updatedAt }
+  return {
+    id: m.id,
+    listId: m.listId,
+    value: m.value,
+    description: m.description,
+    expiresAt: m.expiresAt,
+    originIncidentId,
+    addedBy: m.addedBy,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+  }
 }
 
 export const loadList = async (db: DbOrTx, id: number) => {
@@ -33,15 +46,34 @@ export const loadList = async (db: DbOrTx, id: number) => {
 export const listMembersOf = async (db: Db, actor: Actor, listId: number) => {
   assertCan(actor, 'lists.read')
   const list = await loadList(db, listId)
-  const rows = await db.select().from(listMembers).where(and(eq(listMembers.listId, listId), notExpired)).orderBy(asc(listMembers.id))
+  const rows = await db
+    .select()
+    .from(listMembers)
+    .where(and(eq(listMembers.listId, listId), notExpired))
+    .orderBy(asc(listMembers.id))
   const visible = new Set(
-    (await db.select({ id: incidents.id, isPrivate: incidents.isPrivate, teamId: incidents.teamId }).from(incidents).where(sql`${incidents.id} IN (SELECT origin_incident_id FROM list_members WHERE list_id = ${listId})`))
+    (
+      await db
+        .select({ id: incidents.id, isPrivate: incidents.isPrivate, teamId: incidents.teamId })
+        .from(incidents)
+        .where(sql`${incidents.id} IN (SELECT origin_incident_id FROM list_members WHERE list_id = ${listId})`)
+    )
       .filter((i) => canSee(actor, i))
       .map((i) => i.id),
   )
   return {
     list,
-    members: rows.map((m) => ({ id: m.id, listId: m.listId, value: m.value, description: m.description, expiresAt: m.expiresAt, originIncidentId: m.originIncidentId !== null && visible.has(m.originIncidentId) ? m.originIncidentId : null, addedBy: m.addedBy, createdAt: m.createdAt, updatedAt: m.updatedAt })),
+    members: rows.map((m) => ({
+      id: m.id,
+      listId: m.listId,
+      value: m.value,
+      description: m.description,
+      expiresAt: m.expiresAt,
+      originIncidentId: m.originIncidentId !== null && visible.has(m.originIncidentId) ? m.originIncidentId : null,
+      addedBy: m.addedBy,
+      createdAt: m.createdAt,
+      updatedAt: m.updatedAt,
+    })),
   }
 }
 
@@ -49,7 +81,10 @@ export const listMembersOf = async (db: Db, actor: Actor, listId: number) => {
 export const getMember = async (db: Db, actor: Actor, listId: number, memberId: number) => {
   assertCan(actor, 'lists.read')
   const list = await loadList(db, listId)
-  const [m] = await db.select().from(listMembers).where(and(eq(listMembers.listId, listId), eq(listMembers.id, memberId), notExpired))
+  const [m] = await db
+    .select()
+    .from(listMembers)
+    .where(and(eq(listMembers.listId, listId), eq(listMembers.id, memberId), notExpired))
   if (!m) throw notFound('list member')
   return { list, member: await presentMember(db, actor, m) }
 }

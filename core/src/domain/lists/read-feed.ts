@@ -12,9 +12,16 @@ import { notExpired } from './list-members.ts'
  * @throws AppError NOT_FOUND for an unknown token.
  */
 export const readFeed = async (db: Db, token: string) => {
-  const [list] = await db.select().from(lists).where(eq(lists.feedTokenHash, sha256(token)))
+  const [list] = await db
+    .select()
+    .from(lists)
+    .where(eq(lists.feedTokenHash, sha256(token)))
   if (!list) throw notFound('feed')
-  const rows = await db.select({ value: listMembers.value }).from(listMembers).where(and(eq(listMembers.listId, list.id), notExpired)).orderBy(asc(listMembers.value))
+  const rows = await db
+    .select({ value: listMembers.value })
+    .from(listMembers)
+    .where(and(eq(listMembers.listId, list.id), notExpired))
+    .orderBy(asc(listMembers.value))
   const body = rows.length ? `${rows.map((r) => r.value).join('\n')}\n` : ''
   return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"` }
 }

@@ -12,7 +12,8 @@ import { linkingRulesOf } from '../intake/link-key.ts'
 export const SOURCE_TYPES = ['json', 'csv'] as const
 
 /** The POST URL of a JSON source's token. */
-export const intakeUrl = (publicUrl: string, token: string) => `${publicUrl.replace(/\/$/, '')}/threat/json_event/events/${token}`
+export const intakeUrl = (publicUrl: string, token: string) =>
+  `${publicUrl.replace(/\/$/, '')}/threat/json_event/events/${token}`
 
 /**
  * Creates a source. A JSON source gets a 256-bit random token: its SHA-256 is the look-up key, the
@@ -23,12 +24,19 @@ export const createSource = async (
   db: Db,
   keyring: Keyring,
   actor: Actor,
-  input: { name: string; type: string; settings?: Record<string, unknown>; linkingRules?: Record<string, unknown>; isEnabled?: boolean },
+  input: {
+    name: string
+    type: string
+    settings?: Record<string, unknown>
+    linkingRules?: Record<string, unknown>
+    isEnabled?: boolean
+  },
 ) => {
   assertCan(actor, 'sources.write')
   const name = input.name.trim()
   if (!name || name.length > 200) throw new AppError('INVALID_REQUEST', 'name: 1 to 200 characters')
-  if (!(SOURCE_TYPES as readonly string[]).includes(input.type)) throw new AppError('INVALID_REQUEST', `type: expected one of ${SOURCE_TYPES.join(', ')}`)
+  if (!(SOURCE_TYPES as readonly string[]).includes(input.type))
+    throw new AppError('INVALID_REQUEST', `type: expected one of ${SOURCE_TYPES.join(', ')}`)
   const token = input.type === 'json' ? newToken(32) : undefined
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -46,7 +54,12 @@ export const createSource = async (
       .returning()
     if (!row) throw new AppError('CONFLICT', `a source named ${name} already exists`)
     if (token) await putCredential(tx, keyring, { ownerKind: 'source', ownerId: row.id, name: 'token' }, token)
-    await appendAudit(tx, actor, { action: 'source.create', objectType: 'source', objectId: row.id, after: { name, type: row.type, isEnabled: row.isEnabled } })
+    await appendAudit(tx, actor, {
+      action: 'source.create',
+      objectType: 'source',
+      objectId: row.id,
+      after: { name, type: row.type, isEnabled: row.isEnabled },
+    })
     return { source: presentSource(row), token }
   })
 }

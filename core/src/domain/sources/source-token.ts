@@ -19,7 +19,9 @@ export const resolveSourceToken = async (db: Db, token: string): Promise<TokenSo
   const hit = cache.get(hash)
   if (hit && performance.now() - hit.at < TTL_MS) return hit.source
   const [row] = await db.select().from(sources).where(eq(sources.tokenHash, hash))
-  const source = row ? { id: row.id, name: row.name, type: row.type, isEnabled: row.isEnabled, rules: linkingRulesOf(row.linkingRules) } : null
+  const source = row
+    ? { id: row.id, name: row.name, type: row.type, isEnabled: row.isEnabled, rules: linkingRulesOf(row.linkingRules) }
+    : null
   if (cache.size > 10_000) cache.clear()
   cache.set(hash, { at: performance.now(), source })
   return source

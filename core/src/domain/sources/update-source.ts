@@ -22,7 +22,13 @@ export const updateSource = async (
   keyring: Keyring,
   actor: Actor,
   id: number,
-  input: { name?: string; isEnabled?: boolean; settings?: Record<string, unknown>; linkingRules?: Record<string, unknown>; rotateToken?: boolean },
+  input: {
+    name?: string
+    isEnabled?: boolean
+    settings?: Record<string, unknown>
+    linkingRules?: Record<string, unknown>
+    rotateToken?: boolean
+  },
 ) => {
   assertCan(actor, 'sources.write')
   return db.transaction(async (tx) => {
@@ -30,7 +36,8 @@ export const updateSource = async (
     if (!before) throw notFound('source')
     const token = input.rotateToken && before.type === 'json' ? newToken(32) : undefined
     const name = input.name?.trim()
-    if (name !== undefined && (!name || name.length > 200)) throw new AppError('INVALID_REQUEST', 'name: 1 to 200 characters')
+    if (name !== undefined && (!name || name.length > 200))
+      throw new AppError('INVALID_REQUEST', 'name: 1 to 200 characters')
     let row: typeof before | undefined
     try {
       ;[row] = await tx
@@ -46,7 +53,8 @@ export const updateSource = async (
         .where(eq(sources.id, id))
         .returning()
     } catch (err) {
-      if ((err as { cause?: { code?: string } }).cause?.code === '23505' || (err as { code?: string }).code === '23505') throw new AppError('CONFLICT', `a source named ${name} already exists`)
+      if ((err as { cause?: { code?: string } }).cause?.code === '23505' || (err as { code?: string }).code === '23505')
+        throw new AppError('CONFLICT', `a source named ${name} already exists`)
       throw err
     }
     if (token) await putCredential(tx, keyring, { ownerKind: 'source', ownerId: id, name: 'token' }, token)
@@ -55,7 +63,12 @@ export const updateSource = async (
       objectType: 'source',
       objectId: id,
       before: { name: before.name, isEnabled: before.isEnabled, linkingRules: before.linkingRules },
-      after: { name: row!.name, isEnabled: row!.isEnabled, linkingRules: row!.linkingRules, tokenRotated: Boolean(token) },
+      after: {
+        name: row!.name,
+        isEnabled: row!.isEnabled,
+        linkingRules: row!.linkingRules,
+        tokenRotated: Boolean(token),
+      },
     })
     forgetSourceTokens()
     return { source: presentSource(row!), token }

@@ -1,0 +1,190 @@
+import { Readable } from 'node:stream'
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { addAttachment } from '../../domain/attachments/add-attachment.ts'
+import { getAttachment } from '../../domain/attachments/get-attachment.ts'
+import { addComment } from '../../domain/incidents/add-comment.ts'
+import { addIncidentUsers } from '../../domain/incidents/add-incident-users.ts'
+import { ignoreIncident, reopenIncident } from '../../domain/incidents/change-state.ts'
+import { closeIncidents } from '../../domain/incidents/close-incidents.ts'
+import { getIncident } from '../../domain/incidents/get-incident.ts'
+import { getIncidentActivity } from '../../domain/incidents/get-incident-activity.ts'
+import { listIncidents } from '../../domain/incidents/list-incidents.ts'
+import { setDescription } from '../../domain/incidents/set-description.ts'
+import { setTeamAndAssignee } from '../../domain/incidents/set-team-and-assignee.ts'
+import { updateIncidentFields } from '../../domain/incidents/update-incident-fields.ts'
+import { getOriginalMessage } from '../../domain/alerts/get-original-message.ts'
+import { AppError } from '../../errors.ts'
+import type { AppEnv } from '../env.ts'
+import { guard } from '../middleware/auth.ts'
+import { visible } from '../middleware/visible.ts'
+import { boolParam, dateParam, idParam } from '../params.ts'
+import { input } from '../validate.ts'
+
+const read = [guard({ auth: 'actor', permission: 'incidents.read', object: 'incident' }), visible('incident')] as const
+const write = [
+  guard({ auth: 'actor', permission: 'incidents.write', object: 'incident' }),
+  visible('incident'),
+] as const
+const list = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined
+
+export const incidentsApi = new Hono<AppEnv>()
+
+/** Native incident list: filters as query parameters, keyset paging (`cursor`), state counts. */
+incidentsApi.get('/api/v1/incidents', guard({ auth: 'actor', permission: 'incidents.read' }), async (c) => {
+  const q = (n: string) => c.req.query(n)
+  const num = (n: string) => (q(n) && /^\d+$/.test(q(n)!) ? Number(q(n)) : undefined)
+  return c.json(
+    await listIncidents(c.var.deps.db, c.var.actor!, {
+      states: list(q('state')),
+      createdFrom: dateParam(q('created_from'), 'created_from'),
+      createdTo: dateParam(q('created_to'), 'created_to'),
+      closedFrom: dateParam(q('closed_from'), 'closed_from'),
+      closedTo: dateParam(q('closed_to'), 'closed_to'),
+      severities: list(q('severity')),
+      sourceId: num('source_id'),
+      teamId: num('team_id'),
+      assigneeId: q('assignee_id') === 'none' ? 'none' : num('assignee_id'),
+      abuseDisposition: q('abuse_disposition'),
+      classification: q('classification'),
+      q: q('q'),
+      order: q('order') === 'asc' ? 'asc' : 'desc',
+      limit: num('limit'),
+      cursor: q('cursor'),
+    }),
+  )
+})
+
+incidentsApi.get('/api/v1/incidents/:id', ...read, async (c) =>
+  c.json({
+    data: await getIncident(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), {
+      expand: boolParam(c.req.query('expand_events'), true),
+    }),
+  }),
+)
+
+/** History (every change, comments included) and attachments of an incident. */
+incidentsApi.get('/api/v1/incidents/:id/activity', ...read, async (c) =>
+  c.json({ data: await getIncidentActivity(c.var.deps.db, c.var.actor!, idParam(c.req.param('id'))) }),
+)
+
+const ZPatch = z.strictObject({
+  fields: z.record(z.string(), z.string().max(10_000).nullable()).optional(),
+  allowOverride: z.boolean().optional(),
+  team: z.string().max(200).nullable().optional(),
+  assignee: z.string().max(200).nullable().optional(),
+  description: z.string().max(100_000).optional(),
+  appendDescription: z.boolean().optional(),
+  targets: z.array(z.string().max(320)).max(1000).optional(),
+  attackers: z.array(z.string().max(320)).max(1000).optional(),
+})
+/** Edits fields, team/assignee, description (overwrite or append) and users in one call (each step its own transaction). */
+incidentsApi.patch('/api/v1/incidents/:id', ...write, input('json', ZPatch), async (c) => {
+  const id = idParam(c.req.param('id'))
+  const b = c.req.valid('json')
+  const { db } = c.var.deps
+  const actor = c.var.actor!
+  if (b.fields) await updateIncidentFields(db, actor, id, b.fields, { allowOverride: b.allowOverride ?? true })
+  if (b.team !== undefined || b.assignee !== undefined)
+    await setTeamAndAssignee(db, actor, id, { team: b.team, assignee: b.assignee })
+  if (b.description !== undefined)
+    await setDescription(db, actor, id, { description: b.description, overwrite: !b.appendDescription })
+  if (b.targets || b.attackers) await addIncidentUsers(db, actor, id, { targets: b.targets, attackers: b.attackers })
+  return c.json({ data: await getIncident(db, actor, id) })
+})
+
+const ZNote = z.strictObject({
+  summary: z.string().max(100_000).default(''),
+  detail: z.string().max(100_000).optional(),
+})
+incidentsApi.post('/api/v1/incidents/:id/comments', ...write, input('json', ZNote), async (c) =>
+  c.json({ data: await addComment(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), c.req.valid('json')) }, 201),
+)
+incidentsApi.post('/api/v1/incidents/:id/close', ...write, input('json', ZNote), async (c) => {
+  const id = idParam(c.req.param('id'))
+  await closeIncidents(c.var.deps.db, c.var.actor!, [id], c.req.valid('json'))
+  return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
+})
+incidentsApi.post(
+  '/api/v1/incidents/close',
+  guard({ auth: 'actor', permission: 'incidents.write' }),
+  input('json', ZNote.extend({ incidentIds: z.array(z.number().int().positive()).min(1).max(10_000) })),
+  async (c) => {
+    const b = c.req.valid('json')
+    return c.json({ data: await closeIncidents(c.var.deps.db, c.var.actor!, b.incidentIds, b) })
+  },
+)
+incidentsApi.post('/api/v1/incidents/:id/reopen', ...write, input('json', ZNote), async (c) => {
+  const id = idParam(c.req.param('id'))
+  await reopenIncident(c.var.deps.db, c.var.actor!, id, c.req.valid('json').summary)
+  return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
+})
+incidentsApi.post('/api/v1/incidents/:id/ignore', ...write, input('json', ZNote), async (c) => {
+  const id = idParam(c.req.param('id'))
+  await ignoreIncident(c.var.deps.db, c.var.actor!, id, c.req.valid('json').summary)
+  return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
+})
+
+/** Attachment upload: multipart `file`, limited by CLAWBACK_MAX_ATTACHMENT_BYTES. */
+incidentsApi.post('/api/v1/incidents/:id/attachments', ...write, async (c) => {
+  const { config, db } = c.var.deps
+  const len = Number(c.req.header('content-length') ?? 0)
+  if (len > config.maxAttachmentBytes + 64 * 1024)
+    throw new AppError('PAYLOAD_TOO_LARGE', `file: larger than ${config.maxAttachmentBytes} bytes`)
+  const form = await c.req.parseBody()
+  const f = form.file
+  if (!(f instanceof File)) throw new AppError('INVALID_REQUEST', 'file: required (multipart form field)')
+  const row = await addAttachment(
+    db,
+    c.var.actor!,
+    { incidentId: idParam(c.req.param('id')) },
+    { filename: f.name, contentType: f.type, bytes: new Uint8Array(await f.arrayBuffer()) },
+    { dataDir: config.dataDir, maxBytes: config.maxAttachmentBytes },
+  )
+  return c.json({ data: row }, 201)
+})
+
+/** Attachment download: always `Content-Disposition: attachment`, never rendered inline. */
+incidentsApi.get('/api/v1/attachments/:id', guard({ auth: 'actor' }), async (c) => {
+  const { attachment, blob } = await getAttachment(
+    c.var.deps.db,
+    c.var.actor!,
+    idParam(c.req.param('id'), 'attachment'),
+    c.var.deps.config.dataDir,
+  )
+  return download(blob, attachment.filename, 'application/octet-stream')
+})
+
+/** The original message (raw .eml) of an alert as a download, never rendered. */
+incidentsApi.get(
+  '/api/v1/alerts/:id/download_original_msg',
+  guard({ auth: 'actor', permission: 'alerts.read' }),
+  async (c) => {
+    const { blob, filename } = await getOriginalMessage(
+      c.var.deps.db,
+      c.var.actor!,
+      idParam(c.req.param('id'), 'alert'),
+      c.var.deps.config.dataDir,
+    )
+    return download(blob, filename, 'message/rfc822')
+  },
+)
+
+const download = (blob: { size: number; stream: () => Readable }, filename: string, type: string) => {
+  const safe = filename.replace(/[^\w.\- ]/g, '_')
+  return new Response(Readable.toWeb(blob.stream()) as ReadableStream, {
+    headers: {
+      'content-type': type,
+      'content-length': String(blob.size),
+      'content-disposition': `attachment; filename="${safe}"`,
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; sandbox",
+    },
+  })
+}

@@ -1,0 +1,109 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { addMember, deleteMember, updateMember } from '../../domain/lists/change-members.ts'
+import { createList } from '../../domain/lists/create-list.ts'
+import { getList, listLists } from '../../domain/lists/list-lists.ts'
+import { getMember, listMembersOf } from '../../domain/lists/list-members.ts'
+import { LIST_TYPES } from '../../domain/lists/validate-member.ts'
+import type { AppEnv } from '../env.ts'
+import { guard } from '../middleware/auth.ts'
+import { dateParam, idParam } from '../params.ts'
+import { input } from '../validate.ts'
+
+const read = guard({ auth: 'actor', permission: 'lists.read' })
+const write = guard({ auth: 'actor', permission: 'lists.write' })
+const listId = (raw: string | undefined) => idParam(raw, 'list')
+const base = (c: { var: AppEnv['Variables']; req: { url: string } }) =>
+  c.var.deps.config.publicUrl || new URL(c.req.url).origin
+
+export const listsApi = new Hono<AppEnv>()
+
+listsApi.get('/api/v1/lists', read, async (c) => c.json({ data: await listLists(c.var.deps.db, c.var.actor!) }))
+listsApi.post(
+  '/api/v1/lists',
+  write,
+  input(
+    'json',
+    z.strictObject({
+      name: z.string().min(1).max(200),
+      type: z.enum(LIST_TYPES),
+      description: z.string().max(10_000).optional(),
+    }),
+  ),
+  async (c) => {
+    const { list, feedToken } = await createList(c.var.deps.db, c.var.deps.keyring, c.var.actor!, c.req.valid('json'))
+    return c.json({ data: { ...list, feedUrl: `${base(c)}/feeds/lists/${feedToken}.txt` } }, 201)
+  },
+)
+/** One list; `?with_feed_url=true` (lists.write) adds the feed URL. */
+listsApi.get('/api/v1/lists/:id', read, async (c) => {
+  const withFeedUrl = c.req.query('with_feed_url') === 'true' && c.var.actor!.permissions.has('lists.write')
+  return c.json({
+    data: await getList(c.var.deps.db, c.var.deps.keyring, c.var.actor!, listId(c.req.param('id')), {
+      withFeedUrl,
+      publicUrl: base(c),
+    }),
+  })
+})
+
+const ZMember = z.strictObject({
+  member: z.string().min(1).max(2048),
+  description: z.string().max(10_000).optional(),
+  expiration: z.string().max(64).nullable().optional(),
+  originIncidentId: z.number().int().positive().nullable().optional(),
+})
+const memberIn = (b: z.infer<typeof ZMember>) => ({
+  ...b,
+  expiration: b.expiration === null ? null : dateParam(b.expiration, 'expiration'),
+})
+
+listsApi.get('/api/v1/lists/:id/members', read, async (c) =>
+  c.json({ data: (await listMembersOf(c.var.deps.db, c.var.actor!, listId(c.req.param('id')))).members }),
+)
+listsApi.post('/api/v1/lists/:id/members', write, input('json', ZMember), async (c) =>
+  c.json(
+    {
+      data: (await addMember(c.var.deps.db, c.var.actor!, listId(c.req.param('id')), memberIn(c.req.valid('json'))))
+        .member,
+    },
+    201,
+  ),
+)
+listsApi.get('/api/v1/lists/:id/members/:memberId', read, async (c) =>
+  c.json({
+    data: (
+      await getMember(
+        c.var.deps.db,
+        c.var.actor!,
+        listId(c.req.param('id')),
+        idParam(c.req.param('memberId'), 'list member'),
+      )
+    ).member,
+  }),
+)
+listsApi.patch('/api/v1/lists/:id/members/:memberId', write, input('json', ZMember.partial()), async (c) => {
+  const b = c.req.valid('json')
+  return c.json({
+    data: (
+      await updateMember(
+        c.var.deps.db,
+        c.var.actor!,
+        listId(c.req.param('id')),
+        idParam(c.req.param('memberId'), 'list member'),
+        { ...b, expiration: b.expiration === null ? null : dateParam(b.expiration ?? undefined, 'expiration') },
+      )
+    ).member,
+  })
+})
+listsApi.delete('/api/v1/lists/:id/members/:memberId', write, async (c) =>
+  c.json({
+    data: (
+      await deleteMember(
+        c.var.deps.db,
+        c.var.actor!,
+        listId(c.req.param('id')),
+        idParam(c.req.param('memberId'), 'list member'),
+      )
+    ).member,
+  }),
+)

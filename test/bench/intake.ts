@@ -1,0 +1,191 @@
+/**
+ * Intake benchmark: JSON alerts (2–4 KB, ~30 % sharing message-ids) posted over a fixed number of
+ * keep-alive connections to the all-in-one process with embedded PostgreSQL (synchronous commit
+ * on), for BENCH_SECONDS (default 60) after a short warm-up. Then the raw PostgreSQL insert rate
+ * of the same rows (multi-row INSERTs into a copy of `alerts`, same durability) in the same run.
+ *
+ *   npx node test/bench/intake.ts                       # full: 60 s, 64 connections
+ *   BENCH_SECONDS=10 npx node test/bench/intake.ts      # quick
+ */
+import { rmSync } from 'node:fs'
+import http from 'node:http'
+import { randomBytes } from 'node:crypto'
+import postgres from 'postgres'
+import { BENCH, benchDbUrl, ctl, pct, startServer, stopServer } from './server.ts'
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
+
+const recentMids: string[] = []
+const pad = (n: number) =>
+  randomBytes(Math.ceil(n / 2))
+    .toString('hex')
+    .slice(0, n)
+const makeBody = () => {
+  let mid: string
+  if (recentMids.length > 50 && Math.random() < 0.3) mid = recentMids[Math.floor(Math.random() * recentMids.length)]!
+  else {
+    mid = `<${randomBytes(8).toString('hex')}@mail.example>`
+    recentMids.push(mid)
+    if (recentMids.length > 2000) recentMids.shift()
+  }
+  const body = {
+    json_version: '2.0',
+    summary: `Malicious attachment ${pad(8)}`,
+    classification: 'malware',
+    severity: 'major',
+    attacker: { ip_address: `198.51.100.${Math.floor(Math.random() * 250)}`, host_name: 'mx.evil.example' },
+    target: { user: `user${Math.floor(Math.random() * 5000)}`, host_name: 'ws-01' },
+    detector: { product: 'bench', vendor: 'clawback', version: '1.0' },
+    email: {
+      sender: 'invoice@evil.example',
+      recipient: [`user${Math.floor(Math.random() * 5000)}@corp.example`],
+      subject: `Invoice ${pad(10)}`,
+      message_id: mid,
+      attachments: [
+        { name: 'invoice.docm', size: 48213, content_type: 'application/vnd.ms-word', md5: pad(32), sha256: pad(64) },
+      ],
+      urls: [`http://evil.example/${pad(20)}`],
+      headers: {
+        'X-Mailer': 'bench',
+        Received: `from mx.evil.example by mx.corp.example; ${new Date().toUTCString()}`,
+      },
+    },
+    threat_info: {
+      name: 'Trojan.Bench',
+      filename: 'invoice.docm',
+      filehash: pad(64),
+      url: `http://evil.example/${pad(12)}`,
+    },
+    custom_fields: { note: pad(1000 + Math.floor(Math.random() * 2000)) },
+  }
+  return JSON.stringify(body)
+}
+
+const main = async () => {
+  if (!process.env.BENCH_DATA_DIR) rmSync(BENCH.dataDir, { recursive: true, force: true })
+  const server = await startServer()
+  try {
+    const url = new URL(ctl('source', 'create', '--type', 'json', '--name', `bench-${Date.now()}`).trim())
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS })
+    const post = (body: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: BENCH.port,
+            path: url.pathname,
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            res.resume()
+            res.on('end', () => resolve(res.statusCode ?? 0))
+          },
+        )
+        req.on('error', reject)
+        req.end(body)
+      })
+    const latencies: number[] = []
+    const bodies: string[] = []
+    let ok = 0
+    let failed = 0
+    let bytes = 0
+    let measuring = false
+    let stop = false
+    const loop = async () => {
+      while (!stop) {
+        const body = makeBody()
+        const t0 = performance.now()
+        const status = await post(body).catch(() => 0)
+        const ms = performance.now() - t0
+        if (!measuring) continue
+        if (status === 200) {
+          ok++
+          latencies.push(ms)
+          bytes += body.length
+          if (bodies.length < 200_000) bodies.push(body)
+        } else failed++
+      }
+    }
+    const loops = Array.from({ length: CONNECTIONS }, loop)
+    await new Promise((r) => setTimeout(r, WARMUP * 1000))
+    measuring = true
+    const t0 = performance.now()
+    await new Promise((r) => setTimeout(r, SECONDS * 1000))
+    measuring = false
+    const elapsed = (performance.now() - t0) / 1000
+    stop = true
+    await Promise.all(loops)
+    agent.destroy()
+    latencies.sort((a, b) => a - b)
+    const rate = ok / elapsed
+    console.log(
+      `intake: ${ok} alerts in ${elapsed.toFixed(1)} s over ${CONNECTIONS} connections = ${rate.toFixed(0)} alerts/s (failed ${failed}), avg body ${(bytes / Math.max(ok, 1)).toFixed(0)} B`,
+    )
+    console.log(
+      `intake latency ms: p50 ${pct(latencies, 50).toFixed(1)}  p95 ${pct(latencies, 95).toFixed(1)}  p99 ${pct(latencies, 99).toFixed(1)}  max ${latencies.at(-1)?.toFixed(1)}`,
+    )
+    const key = ctl('api-key', 'create', '--name', `bench-metrics-${Date.now()}`, '--team', 'Admins').trim()
+    const m = await (await fetch(`http://127.0.0.1:${BENCH.port}/metrics`, { headers: { authorization: key } })).text()
+    const batch =
+      /clawback_intake_batch_seconds_sum\{\} ([\d.e+-]+)\nclawback_intake_batch_seconds_count\{\} (\d+)/.exec(m)
+    if (batch)
+      console.log(
+        `server: ${batch[2]} group-commit transactions, mean ${((Number(batch[1]) / Number(batch[2])) * 1000).toFixed(1)} ms, mean ${(ok / Number(batch[2])).toFixed(1)} alerts per transaction (incl. warm-up)`,
+      )
+    console.log(
+      m
+        .split('\n')
+        .filter((l) => l.startsWith('clawback_job_queue_jobs{queue="alert.match"'))
+        .join('  '),
+    )
+    console.log(
+      `targets: >= 5000 alerts/s -> ${rate >= 5000 ? 'MET' : `MISSED by ${(5000 - rate).toFixed(0)}/s`}; p99 <= 50 ms -> ${pct(latencies, 99) <= 50 ? 'MET' : 'MISSED'}`,
+    )
+
+    // Raw PostgreSQL: the same rows inserted directly, batches of 400 over 4 connections, same server.
+    const sql = postgres(benchDbUrl(), { max: 4, onnotice: () => {} })
+    await sql.unsafe(
+      'DROP TABLE IF EXISTS bench_raw_alerts; CREATE UNLOGGED TABLE IF NOT EXISTS bench_dummy (x int); DROP TABLE bench_dummy',
+    )
+    await sql.unsafe('CREATE TABLE bench_raw_alerts (LIKE alerts INCLUDING DEFAULTS INCLUDING IDENTITY)')
+    const sample = bodies.slice(0, Math.min(bodies.length, Math.max(20_000, Math.round(rate * 10))))
+    const rows = sample.map((raw) => {
+      const b = JSON.parse(raw)
+      return {
+        source_id: 1,
+        raw,
+        classification: b.classification,
+        severity: b.severity,
+        summary: b.summary,
+        attackers: JSON.stringify([b.attacker]),
+        targets: JSON.stringify([b.target]),
+        threat_info: JSON.stringify(b.threat_info),
+        custom_fields: JSON.stringify(b.custom_fields),
+      }
+    })
+    const r0 = performance.now()
+    let next = 0
+    const worker = async () => {
+      while (next < rows.length) {
+        const batch = rows.slice(next, next + 400)
+        next += 400
+        await sql`INSERT INTO bench_raw_alerts ${sql(batch, 'source_id', 'raw', 'classification', 'severity', 'summary', 'attackers', 'targets', 'threat_info', 'custom_fields')}`
+      }
+    }
+    await Promise.all(Array.from({ length: 4 }, worker))
+    const rawRate = rows.length / ((performance.now() - r0) / 1000)
+    await sql.unsafe('DROP TABLE bench_raw_alerts')
+    await sql.end()
+    console.log(
+      `raw PostgreSQL insert of the same rows: ${rows.length} rows at ${rawRate.toFixed(0)} rows/s; intake/raw ratio ${(rate / rawRate).toFixed(2)}`,
+    )
+  } finally {
+    await stopServer(server)
+  }
+}
+
+await main()

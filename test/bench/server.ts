@@ -1,0 +1,61 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+
+/** Benchmarks run the real all-in-one process (`npm start` path) on their own data dir and ports. */
+export const BENCH = {
+  // intake runs on a fresh data dir of its own; the list benchmark keeps its generated data
+  dataDir: path.resolve(
+    process.env.BENCH_DATA_DIR ?? (process.argv[1]?.includes('intake') ? 'test/.tmp/bench-intake' : 'test/.tmp/bench'),
+  ),
+  port: Number(process.env.BENCH_PORT ?? 8280),
+  consolePort: Number(process.env.BENCH_CONSOLE_PORT ?? 8281),
+  pgPort: Number(process.env.BENCH_PG_PORT ?? 54359),
+}
+
+export const benchEnv = () => ({
+  ...process.env,
+  CLAWBACK_DATA_DIR: BENCH.dataDir,
+  CLAWBACK_CONFIG: '/dev/null',
+  PORT: String(BENCH.port),
+  CONSOLE_PORT: String(BENCH.consolePort),
+  CLAWBACK_EMBEDDED_PG_PORT: String(BENCH.pgPort),
+  DATABASE_URL: '',
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+})
+
+/** Starts `node console/src/main.ts` (api + worker + console, embedded PostgreSQL) and waits for /healthz. */
+export const startServer = async (): Promise<ChildProcess> => {
+  mkdirSync(BENCH.dataDir, { recursive: true })
+  // Same flags as `npm start` (package.json).
+  const proc = spawn(process.execPath, ['--max-semi-space-size=16', 'console/src/main.ts'], {
+    env: benchEnv(),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${BENCH.port}/healthz`)).ok) return proc
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  proc.kill('SIGKILL')
+  throw new Error('server did not start')
+}
+
+export const stopServer = async (proc: ChildProcess) => {
+  proc.kill('SIGTERM')
+  await new Promise((r) => proc.once('exit', r))
+}
+
+/** The embedded PostgreSQL URL of the bench data dir (its password file is written at first start). */
+export const benchDbUrl = () => {
+  const pw = readFileSync(path.join(BENCH.dataDir, 'pg.password'), 'utf8').trim()
+  return `postgres://clawback:${encodeURIComponent(pw)}@127.0.0.1:${BENCH.pgPort}/clawback`
+}
+
+/** `clawbackctl ...` against the bench data dir; returns stdout. */
+export const ctl = (...args: string[]) =>
+  execFileSync(process.execPath, ['appliance/bin/clawbackctl.ts', ...args], { env: benchEnv(), encoding: 'utf8' })
+
+export const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN

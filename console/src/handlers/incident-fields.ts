@@ -16,8 +16,9 @@ export const incidentFields = async (c: Context<AppEnv>) => {
   const fields: Record<string, string | null> = {}
   for (const [k, v] of Object.entries(f)) if (k.startsWith('f:')) fields[k.slice(2)] = (v[0] ?? '').trim() || null
   try {
-    if (Object.keys(fields).length)
-      await updateIncidentFields(c.var.deps.db, c.var.actor!, id, fields, { allowOverride: true })
+    // Nothing submitted: show the page again (which also answers 404 for an incident the actor cannot see).
+    if (Object.keys(fields).length === 0) return incidentPage(c, id, { _: 'Nothing to save.' }, 422)
+    await updateIncidentFields(c.var.deps.db, c.var.actor!, id, fields, { allowOverride: true })
     return redirect(c, `/incidents/${id}`)
   } catch (err) {
     return incidentPage(c, id, formErrors(err), 422)

@@ -184,3 +184,31 @@ describe('attachments', () => {
     expect(none.status).toBe(422)
   })
 })
+
+describe('bulk link to an investigation', () => {
+  it('links the selected incidents to an open investigation from the list', async () => {
+    const created = await post('/investigations', { name: 'Campaign review' })
+    expect(created.status).toBe(303)
+    const invId = created.headers.get('location')!.split('/').pop()!
+    const list = await (await get('/incidents?tab=all')).text()
+    expect(list).toContain(`<option value="${invId}">#${invId} Campaign review</option>`)
+    const body = new URLSearchParams({
+      _csrf: s.csrf,
+      action: 'link',
+      investigation: invId,
+      return: '/incidents?tab=all',
+    })
+    body.append('ids', String(big))
+    body.append('ids', String(withEml))
+    const res = await t.api.request('/incidents/bulk', {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe('/incidents?tab=all')
+    const page = await (await get(`/investigations/${invId}`)).text()
+    expect(page).toContain('Campaign</a>')
+    expect(page).toContain('Reported message</a>')
+  })
+})

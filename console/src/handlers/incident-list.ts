@@ -4,6 +4,7 @@ import type { AppEnv } from '../../../core/src/api/env.ts'
 import { listFields } from '../../../core/src/domain/fields/list-fields.ts'
 import { listAssignees } from '../../../core/src/domain/incidents/get-incident-detail.ts'
 import { listIncidents } from '../../../core/src/domain/incidents/list-incidents.ts'
+import { listInvestigations } from '../../../core/src/domain/investigations/get-investigation.ts'
 import { listSources } from '../../../core/src/domain/sources/list-sources.ts'
 import { listTeams } from '../../../core/src/domain/teams/list-teams.ts'
 import { csrfField } from '../forms.ts'
@@ -44,12 +45,15 @@ export const incidentList = async (c: Context<AppEnv>) => {
   )
   const actor = c.var.actor!
   const { db } = c.var.deps
-  const [result, teams, assignees, fields, sources] = await Promise.all([
+  const [result, teams, assignees, fields, sources, openInvestigations] = await Promise.all([
     listIncidents(db, actor, { ...toFilter(q), withCounts: false }),
     listTeams(db, actor),
     listAssignees(db, actor),
     listFields(db, actor),
     actor.permissions.has('sources.read') ? listSources(db, actor) : Promise.resolve([]),
+    actor.permissions.has('investigations.write')
+      ? listInvestigations(db, actor, { state: 'open', limit: 200 }).then((r) => r.items)
+      : Promise.resolve([]),
   ])
   const options = (name: string) => fields.find((f) => f.name === name)?.options ?? []
   const sel = (name: string, current: string, items: { value: string; label: string }[], any = 'Any') =>
@@ -116,6 +120,12 @@ ${incidentTabs(q)}
     <select name="team" aria-label="Team"><option value="">Team…</option>${teams.map((t) => html`<option>${t.name}</option>`)}</select>
     <select name="assignee" aria-label="Assignee"><option value="">Assignee…</option>${assignees.map((u) => html`<option>${u.username}</option>`)}</select>
     <button name="action" value="assign">Assign</button>
+    ${
+      openInvestigations.length
+        ? html`<select name="investigation" aria-label="Investigation"><option value="">Investigation…</option>${openInvestigations.map((i) => html`<option value="${i.id}">#${i.id} ${i.name}</option>`)}</select>
+    <button name="action" value="link">Link</button>`
+        : ''
+    }
   </form>`
       : ''
   }

@@ -25,6 +25,7 @@ import { incidentFields } from './handlers/incident-fields.ts'
 import { incidentList } from './handlers/incident-list.ts'
 import { incidentShow } from './handlers/incident-show.ts'
 import { incidentState } from './handlers/incident-state.ts'
+import { incidentUsers } from './handlers/incident-users.ts'
 import { investigationComment } from './handlers/investigation-comment.ts'
 import { investigationCreate } from './handlers/investigation-create.ts'
 import { investigationLink } from './handlers/investigation-link.ts'
@@ -70,6 +71,7 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.post('/incidents/:id/description', guard({ ...write, object: 'incident' }), incidentDescription)
   app.post('/incidents/:id/comments', guard({ ...write, object: 'incident' }), incidentComment)
   app.post('/incidents/:id/fields', guard({ ...write, object: 'incident' }), incidentFields)
+  app.post('/incidents/:id/users', guard({ ...write, object: 'incident' }), incidentUsers)
   app.post('/incidents/:id/attachments', guard({ ...write, object: 'incident' }), attachmentAdd('incident'))
   app.get('/attachments/:id', guard(ui), attachmentDownload)
   app.get('/alerts/:id/original', guard({ ...ui, permission: 'alerts.read' }), alertOriginal)

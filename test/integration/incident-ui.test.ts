@@ -212,3 +212,14 @@ describe('bulk link to an investigation', () => {
     expect(page).toContain('Reported message</a>')
   })
 })
+
+describe('incident users', () => {
+  it('adds a targeted user from the incident page', async () => {
+    expect((await post(`/incidents/${withEml}/users`, { kind: 'targets', username: 'cfo@corp.example' })).status).toBe(
+      303,
+    )
+    expect((await post(`/incidents/${withEml}/users`, { kind: 'targets', username: '' })).status).toBe(422)
+    const page = await (await get(`/incidents/${withEml}`)).text()
+    expect(page).toContain('<li>cfo@corp.example</li>')
+  })
+})

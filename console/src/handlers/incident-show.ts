@@ -121,6 +121,7 @@ ${formError(errors)}${fieldError(errors, 'state')}
     ${hostKinds.map((k) => html`<h3>${k} hosts</h3><ul class="plain mono">${d.hosts.filter((h) => h.kind === k).map((h) => html`<li>${h.host}</li>`)}</ul>`)}
     ${userKinds.map((k) => html`<h3>${k}</h3><ul class="plain mono">${d.users.filter((u) => u.kind === k).map((u) => html`<li>${u.username}</li>`)}</ul>`)}
     ${hostKinds.length + userKinds.length === 0 ? html`<p class="empty">None recorded.</p>` : ''}
+    ${canWrite ? html`<form method="post" action="/incidents/${d.id}/users" class="row">${csrfField(c)}<select name="kind" aria-label="Kind of user"><option value="targets">target</option><option value="attackers">attacker</option></select><input name="username" placeholder="user or e-mail" aria-label="User to add" required maxlength="320"><button>Add</button></form>${fieldError(errors, 'username')}` : ''}
   </section>
   <section class="card"><h2>Quarantine results <span class="count">${d.quarantine.length}</span></h2>
     ${

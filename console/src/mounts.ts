@@ -4,6 +4,7 @@ import type { AppEnv } from '../../core/src/api/env.ts'
 import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
 import { APPLIANCE_JOBS } from '../../appliance/src/jobs/backup-jobs.ts'
 import { guard } from '../../core/src/api/middleware/auth.ts'
+import { mountAnalystRoutes } from './analyst-routes.ts'
 import { mountAssets } from './assets.ts'
 import { consoleHome } from './console-pages/console-home.ts'
 import { mountConsolePages } from './console-pages/routes.ts'
@@ -12,23 +13,44 @@ import { accountPassword, accountPasswordForm } from './handlers/account-passwor
 import { home } from './handlers/home.ts'
 import { sessionLogin, sessionLoginForm } from './handlers/session-login.ts'
 import { sessionLogout } from './handlers/session-logout.ts'
+import { isHtmx, redirect } from './htmx.ts'
 import { errorPage, type NavItem } from './views/layout.ts'
 
 /** Pages render errors as HTML; the JSON API under /api and intake paths keep JSON. */
 const htmlErrors = (options: { area?: string; nav?: NavItem[] }) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const p = c.req.path
-    if (
-      !p.startsWith('/api/') &&
-      !p.startsWith('/threat/') &&
-      !p.startsWith('/feeds/') &&
-      p !== '/healthz' &&
-      p !== '/readyz'
-    ) {
-      c.set('renderError', (status, message) => errorPage(c, status, message, options))
+    const isPage = !p.startsWith('/api/') && !p.startsWith('/threat/') && !p.startsWith('/feeds/') && p !== '/healthz' && p !== '/readyz'
+    if (isPage) {
+      // An expired session: htmx requests go back to sign-in as a whole page; a plain form post
+      // gets a 401 page that says so (GETs are redirected to sign-in by the guard itself).
+      c.set('renderError', (status, message) => {
+        if (status !== 401) return errorPage(c, status, message, options)
+        if (isHtmx(c)) return redirect(c, c.req.method === 'GET' ? `/login?next=${encodeURIComponent(p)}` : '/login')
+        return errorPage(c, 401, 'Your session has ended. Sign in again to continue (your last change was not saved).', options)
+      })
     }
     await next()
+    if (!isPage) return
+    // htmx would swap a followed 303 to /login into the fragment: make it a full-page HX-Redirect.
+    const to = c.res.headers.get('location')
+    if (isHtmx(c) && c.res.status === 303 && to?.startsWith('/login')) c.res = redirect(c, to)
+    // Unknown page paths get the HTML 404 page instead of the JSON one.
+    if (c.res.status === 404 && c.res.headers.get('content-type')?.startsWith('application/json')) c.res = await errorPage(c, 404, 'not found', options)
   })
+
+/**
+ * Defence in depth for the analyst pages: scripts and styles only from Clawback itself, no
+ * plugins, no framing. Escaping is still what keeps untrusted text inert; this catches mistakes.
+ */
+const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
+  await next()
+  if (!c.res.headers.get('content-type')?.startsWith('text/html')) return
+  c.res.headers.set('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+  c.res.headers.set('X-Frame-Options', 'DENY')
+  c.res.headers.set('X-Content-Type-Options', 'nosniff')
+  c.res.headers.set('Referrer-Policy', 'same-origin')
+})
 
 /** Sign-in, sign-out and own-password pages, shared by the analyst UI and the management console. */
 const mountSession = (app: Hono<AppEnv>, area?: string) => {
@@ -44,9 +66,11 @@ export const mounts = {
   jobs: [...ALL_JOBS, ...APPLIANCE_JOBS],
   api: (app: Hono<AppEnv>) => {
     app.use('*', htmlErrors({}))
+    app.use('*', securityHeaders)
     mountAssets(app)
     mountSession(app)
     app.get('/', guard({ auth: 'actor', ui: true }), home)
+    mountAnalystRoutes(app)
   },
   console: (app: Hono<AppEnv>) => {
     app.use('*', htmlErrors({ area: 'Management console', nav: CONSOLE_NAV }))

@@ -5,10 +5,24 @@ import type { AppEnv } from '../../../core/src/api/env.ts'
 import { isHtmx } from '../htmx.ts'
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>
-export type NavItem = { href: string; label: string; permission?: string }
+/** A navigation entry, shown when the actor holds `permission` (or any of them, for a list). */
+export type NavItem = { href: string; label: string; permission?: string | string[]; key?: string }
 
-/** Analyst UI navigation; later pages add entries here (one place). */
-export const ANALYST_NAV: NavItem[] = []
+/**
+ * Analyst UI navigation; later pages add entries here (one place), in this order: Dashboard,
+ * Incidents, Investigations, Lists, Sources, Admin. `key` is the Alt+key shortcut.
+ */
+export const ANALYST_NAV: NavItem[] = [
+  { href: '/dashboard', label: 'Dashboard', permission: 'incidents.read', key: 'd' },
+  { href: '/incidents', label: 'Incidents', permission: 'incidents.read', key: 'i' },
+  { href: '/investigations', label: 'Investigations', permission: 'investigations.read', key: 'v' },
+  { href: '/lists', label: 'Lists', permission: 'lists.read', key: 'l' },
+  { href: '/sources', label: 'Sources', permission: 'sources.read', key: 's' },
+  { href: '/admin', label: 'Admin', permission: ['users.manage', 'teams.manage', 'api_keys.manage', 'fields.manage', 'audit.read'], key: 'a' },
+]
+
+const allowed = (actor: { permissions: ReadonlySet<string> } | undefined, p: NavItem['permission']) =>
+  !p || (Array.isArray(p) ? p.some((x) => actor?.permissions.has(x)) : Boolean(actor?.permissions.has(p)))
 
 /**
  * The page shell. Everything interpolated through `html` is escaped; `raw` is used only for our
@@ -22,7 +36,7 @@ export const layout = (
 ) => {
   const session = c.var.session
   const actor = c.var.actor
-  const nav = (options.nav ?? ANALYST_NAV).filter((n) => !n.permission || actor?.permissions.has(n.permission as never))
+  const nav = (options.nav ?? ANALYST_NAV).filter((n) => allowed(actor, n.permission))
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -30,15 +44,16 @@ export const layout = (
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Clawback${options.area ? ` ${options.area}` : ''}</title>
 ${session ? html`<meta name="csrf-token" content="${session.csrfToken}">` : ''}
+<meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}'>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
 <script src="/assets/htmx.min.js" defer></script>
+<script src="/assets/app.js" defer></script>
 </head>
 <body${session ? raw(` hx-headers='{"X-CSRF-Token": "${session.csrfToken.replace(/[^A-Za-z0-9_-]/g, '')}"}'`) : ''}>
 <header class="top">
   <a class="brand" href="/">Clawback${options.area ? html` <small>${options.area}</small>` : ''}</a>
-  ${
-    session
-      ? html`<nav>${nav.map((n) => html`<a href="${n.href}"${c.req.path.startsWith(n.href) ? raw(' aria-current="page"') : ''}>${n.label}</a>`)}</nav>
+  ${session ? html`<nav>${nav.map((n) => html`<a href="${n.href}"${c.req.path.startsWith(n.href) || (n.href === '/dashboard' && c.req.path === '/') ? raw(' aria-current="page"') : ''}${n.key ? html` accesskey="${n.key}"` : ''}>${n.label}</a>`)}</nav>
   <div class="me"><a href="/account/password">${session.username}</a>
     <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button class="link">Sign out</button></form></div>`
       : ''

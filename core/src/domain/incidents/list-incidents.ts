@@ -25,6 +25,8 @@ export type IncidentFilter = {
   order?: 'desc' | 'asc'
   limit?: number
   cursor?: string
+  /** false skips the per-state counts (a full count is the slow part on a large table; the UI loads it separately) */
+  withCounts?: boolean
 }
 
 export type IncidentSummary = {
@@ -109,9 +111,12 @@ export const listIncidents = async (db: Db, actor: Actor, f: IncidentFilter = {}
     FROM incidents i LEFT JOIN teams t ON t.id = i.team_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN sources s ON s.id = i.source_id
     WHERE ${conditions(actor, f, true)}${keyset}
     ORDER BY i.created_at ${dir}, i.id ${dir} LIMIT ${limit + 1}`)
-  const counted = await db.execute<{ state: string; n: number }>(
-    sql`SELECT i.state::text AS state, count(*)::int AS n FROM incidents i WHERE ${conditions(actor, f, false)} GROUP BY 1`,
-  )
+  const counted =
+    f.withCounts === false
+      ? []
+      : await db.execute<{ state: string; n: number }>(
+          sql`SELECT i.state::text AS state, count(*)::int AS n FROM incidents i WHERE ${conditions(actor, f, false)} GROUP BY 1`,
+        )
   const more = rows.length > limit
   const shown = rows.slice(0, limit)
   const last = shown[shown.length - 1]

@@ -1,0 +1,39 @@
+// Clawback analyst UI: small progressive enhancements. Every page works without this file.
+;(() => {
+  const typing = (el) => el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))
+
+  // Single-key shortcuts: an element with data-hotkey="x" is focused (fields) or clicked (links, buttons).
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && typing(document.activeElement)) return document.activeElement.blur()
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return
+    if (e.key === '?') return document.body.classList.toggle('show-keys')
+    const el = document.querySelector(`[data-hotkey="${CSS.escape(e.key)}"]`)
+    if (!el) return
+    e.preventDefault()
+    if (typing(el)) el.focus()
+    else el.click()
+  })
+
+  // Forms that destroy something ask first.
+  document.addEventListener(
+    'submit',
+    (e) => {
+      const msg = e.target.closest('[data-confirm]')?.getAttribute('data-confirm')
+      if (msg && !window.confirm(msg)) e.preventDefault()
+    },
+    true,
+  )
+
+  // "Select all" checkboxes: data-select-all="<name>" ticks every checkbox of that name.
+  document.addEventListener('change', (e) => {
+    const name = e.target.getAttribute?.('data-select-all')
+    if (!name) return
+    for (const box of document.querySelectorAll(`input[type=checkbox][name="${CSS.escape(name)}"]`)) box.checked = e.target.checked
+  })
+
+  // A one-time secret is selected on focus so it can be copied at once.
+  document.addEventListener('focusin', (e) => {
+    if (e.target.matches?.('[data-select-on-focus]')) e.target.select()
+  })
+  document.addEventListener('DOMContentLoaded', () => document.querySelector('[data-select-on-focus]')?.select())
+})()

@@ -1,0 +1,17 @@
+import type { Context } from 'hono'
+import type { AppEnv } from '../../../core/src/api/env.ts'
+import { listIncidents } from '../../../core/src/domain/incidents/list-incidents.ts'
+import { parseListQuery, toFilter } from '../incident-query.ts'
+import { incidentTabs } from './incident-list.ts'
+
+/** GET /incidents/counts: the tabs fragment with fresh counts for the same filters (htmx polling). */
+export const incidentCounts = async (c: Context<AppEnv>) => {
+  const q = parseListQuery(
+    (k) => c.req.query(k),
+    (k) => c.req.queries(k) ?? [],
+  )
+  const { counts } = await listIncidents(c.var.deps.db, c.var.actor!, { ...toFilter(q, 1), cursor: undefined })
+  c.header('Vary', 'HX-Request')
+  c.header('Cache-Control', 'no-store')
+  return c.html(incidentTabs(q, counts))
+}

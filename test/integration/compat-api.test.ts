@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { incidents } from '../../core/src/db/schema/index.ts'
 import { createList } from '../../core/src/domain/lists/create-list.ts'
@@ -145,6 +145,15 @@ describe('compatible incident API', () => {
       if (!cursor) break
     }
     expect(seen).toEqual(all)
+  })
+
+  it('streams an un-paged window larger than one internal page completely, in order, once each', async () => {
+    await t.deps.db.execute(sql`INSERT INTO incidents (summary, created_at) SELECT 'bulk ' || g, timestamptz '2019-01-01' + g * interval '1 minute' FROM generate_series(1, 600) g`)
+    const res = await call('/api/incidents?created_after=2019-01-01&created_before=2020-01-01&expand_events=false')
+    const list = (await res.json()) as { id: number; created_at: string }[]
+    expect(list).toHaveLength(600)
+    expect(list.map((i) => i.id)).toEqual([...list.map((i) => i.id)].sort((a, b) => a - b))
+    expect(list[0]!.created_at).toBe('2019-01-01T00:01:00Z')
   })
 
   it('comments (detail optional) answer the history record; the literal {incident_id} path is a clean 404', async () => {

@@ -78,14 +78,14 @@ it('every alert answered 2xx survives a SIGKILL of the server, exactly once', as
     }
   }
   const workers = Array.from({ length: 16 }, (_, w) => worker(w))
-  // Kill mid-stream once intake is well under way (by count, not by time: CI machines vary).
-  const until = Date.now() + 60_000
-  while (acked.size < 200 && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+  // Kill once intake is well under way, however fast this machine is today.
+  const deadline = Date.now() + 60_000
+  while (acked.size < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
   child.kill('SIGKILL')
   await new Promise((r) => child!.once('exit', r))
   stop = true
   await Promise.all(workers)
-  expect(acked.size).toBeGreaterThanOrEqual(200)
+  expect(acked.size).toBeGreaterThanOrEqual(300)
 
   child = await start()
   const after = await fetch(url, { method: 'POST', body: JSON.stringify(alertBody({ summary: 'after-restart' })) })
@@ -108,4 +108,4 @@ it('every alert answered 2xx survives a SIGKILL of the server, exactly once', as
   )
   expect(orphans.length).toBe(0)
   expect([...stored.keys()].filter((k) => k.startsWith('m-') && !sent.has(k))).toEqual([])
-}, 120_000)
+}, 180_000)

@@ -106,21 +106,27 @@ export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
   return {
     kind: 'stream' as const,
     async *chunks() {
-      let after = start
       let first = true
       yield '['
+      // The next page is fetched while this one is written out (PostgreSQL and Node overlap).
+      type Row = { id: string; at: string; body: string }
+      const fetchPage = (after: Cursor | undefined): Promise<Row[]> => {
+        const p = page(after, STREAM_PAGE) as Promise<Row[]>
+        p.catch(() => {}) // a client that went away must not leave an unhandled rejection
+        return p
+      }
+      let pending = fetchPage(start)
       for (;;) {
-        const rows = await page(after, STREAM_PAGE)
+        const rows = await pending
         if (rows.length === 0) break
+        const last = rows[rows.length - 1]!
+        pending = rows.length < STREAM_PAGE ? Promise.resolve([]) : fetchPage({ at: last.at, id: Number(last.id) })
         let out = ''
         for (const r of rows) {
           out += first ? r.body : `,${r.body}`
           first = false
         }
         yield out
-        const last = rows[rows.length - 1]!
-        after = { at: last.at, id: Number(last.id) }
-        if (rows.length < STREAM_PAGE) break
       }
       yield ']'
     },

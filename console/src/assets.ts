@@ -11,7 +11,10 @@ const require = createRequire(import.meta.url)
 
 /** Static assets, served by Clawback itself (no CDN): read once, cached by the browser for a day. */
 const ASSETS: Record<string, { type: string; body: string }> = {
-  'htmx.min.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(require.resolve('htmx.org/dist/htmx.min.js'), 'utf8') },
+  'htmx.min.js': {
+    type: 'text/javascript; charset=utf-8',
+    body: readFileSync(require.resolve('htmx.org/dist/htmx.min.js'), 'utf8'),
+  },
   'app.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(here, 'assets/app.js'), 'utf8') },
   'app.css': { type: 'text/css; charset=utf-8', body: readFileSync(path.join(here, 'assets/app.css'), 'utf8') },
 }

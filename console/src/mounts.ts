@@ -1,9 +1,9 @@
 import type { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import type { AppEnv } from '../../core/src/api/env.ts'
-import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
 import { APPLIANCE_JOBS } from '../../appliance/src/jobs/backup-jobs.ts'
+import type { AppEnv } from '../../core/src/api/env.ts'
 import { guard } from '../../core/src/api/middleware/auth.ts'
+import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
 import { mountAnalystRoutes } from './analyst-routes.ts'
 import { mountAssets } from './assets.ts'
 import { consoleHome } from './console-pages/console-home.ts'
@@ -20,14 +20,24 @@ import { errorPage, type NavItem } from './views/layout.ts'
 const htmlErrors = (options: { area?: string; nav?: NavItem[] }) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const p = c.req.path
-    const isPage = !p.startsWith('/api/') && !p.startsWith('/threat/') && !p.startsWith('/feeds/') && p !== '/healthz' && p !== '/readyz'
+    const isPage =
+      !p.startsWith('/api/') &&
+      !p.startsWith('/threat/') &&
+      !p.startsWith('/feeds/') &&
+      p !== '/healthz' &&
+      p !== '/readyz'
     if (isPage) {
       // An expired session: htmx requests go back to sign-in as a whole page; a plain form post
       // gets a 401 page that says so (GETs are redirected to sign-in by the guard itself).
       c.set('renderError', (status, message) => {
         if (status !== 401) return errorPage(c, status, message, options)
         if (isHtmx(c)) return redirect(c, c.req.method === 'GET' ? `/login?next=${encodeURIComponent(p)}` : '/login')
-        return errorPage(c, 401, 'Your session has ended. Sign in again to continue (your last change was not saved).', options)
+        return errorPage(
+          c,
+          401,
+          'Your session has ended. Sign in again to continue (your last change was not saved).',
+          options,
+        )
       })
     }
     await next()
@@ -36,7 +46,8 @@ const htmlErrors = (options: { area?: string; nav?: NavItem[] }) =>
     const to = c.res.headers.get('location')
     if (isHtmx(c) && c.res.status === 303 && to?.startsWith('/login')) c.res = redirect(c, to)
     // Unknown page paths get the HTML 404 page instead of the JSON one.
-    if (c.res.status === 404 && c.res.headers.get('content-type')?.startsWith('application/json')) c.res = await errorPage(c, 404, 'not found', options)
+    if (c.res.status === 404 && c.res.headers.get('content-type')?.startsWith('application/json'))
+      c.res = await errorPage(c, 404, 'not found', options)
   })
 
 /**
@@ -46,7 +57,10 @@ const htmlErrors = (options: { area?: string; nav?: NavItem[] }) =>
 const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   await next()
   if (!c.res.headers.get('content-type')?.startsWith('text/html')) return
-  c.res.headers.set('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+  c.res.headers.set(
+    'Content-Security-Policy',
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  )
   c.res.headers.set('X-Frame-Options', 'DENY')
   c.res.headers.set('X-Content-Type-Options', 'nosniff')
   c.res.headers.set('Referrer-Policy', 'same-origin')

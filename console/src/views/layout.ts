@@ -18,7 +18,12 @@ export const ANALYST_NAV: NavItem[] = [
   { href: '/investigations', label: 'Investigations', permission: 'investigations.read', key: 'v' },
   { href: '/lists', label: 'Lists', permission: 'lists.read', key: 'l' },
   { href: '/sources', label: 'Sources', permission: 'sources.read', key: 's' },
-  { href: '/admin', label: 'Admin', permission: ['users.manage', 'teams.manage', 'api_keys.manage', 'fields.manage', 'audit.read'], key: 'a' },
+  {
+    href: '/admin',
+    label: 'Admin',
+    permission: ['users.manage', 'teams.manage', 'api_keys.manage', 'fields.manage', 'audit.read'],
+    key: 'a',
+  },
 ]
 
 const allowed = (actor: { permissions: ReadonlySet<string> } | undefined, p: NavItem['permission']) =>
@@ -53,7 +58,9 @@ ${session ? html`<meta name="csrf-token" content="${session.csrfToken}">` : ''}
 <body${session ? raw(` hx-headers='{"X-CSRF-Token": "${session.csrfToken.replace(/[^A-Za-z0-9_-]/g, '')}"}'`) : ''}>
 <header class="top">
   <a class="brand" href="/">Clawback${options.area ? html` <small>${options.area}</small>` : ''}</a>
-  ${session ? html`<nav>${nav.map((n) => html`<a href="${n.href}"${c.req.path.startsWith(n.href) || (n.href === '/dashboard' && c.req.path === '/') ? raw(' aria-current="page"') : ''}${n.key ? html` accesskey="${n.key}"` : ''}>${n.label}</a>`)}</nav>
+  ${
+    session
+      ? html`<nav>${nav.map((n) => html`<a href="${n.href}"${c.req.path.startsWith(n.href) || (n.href === '/dashboard' && c.req.path === '/') ? raw(' aria-current="page"') : ''}${n.key ? html` accesskey="${n.key}"` : ''}>${n.label}</a>`)}</nav>
   <div class="me"><a href="/account/password">${session.username}</a>
     <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button class="link">Sign out</button></form></div>`
       : ''

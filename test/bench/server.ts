@@ -28,7 +28,7 @@ export const benchEnv = () => ({
 export const startServer = async (): Promise<ChildProcess> => {
   mkdirSync(BENCH.dataDir, { recursive: true })
   // Same flags as `npm start` (package.json).
-  const proc = spawn(process.execPath, ['--max-semi-space-size=16', 'console/src/main.ts'], {
+  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=16', 'console/src/main.ts'], {
     env: benchEnv(),
     stdio: ['ignore', 'ignore', 'inherit'],
   })

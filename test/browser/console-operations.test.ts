@@ -108,6 +108,19 @@ describe('management console in Chromium', () => {
     await screenshot(page, 'console-restore-done')
     expect(await count(app)).toBe(25)
 
+    // upload (streamed by the page's script) a copy of the backup as if it came from elsewhere
+    await page.goto(`${server.url}/backups`)
+    await page.setInputFiles('input[name=file]', {
+      name: 'from-elsewhere.cbk',
+      mimeType: 'application/octet-stream',
+      buffer: readFileSync(path.join(app.dataDir, 'backups', name!)),
+    })
+    await Promise.all([page.waitForNavigation(), page.click('#upload-backup')])
+    expect(page.url()).toContain('uploaded=from-elsewhere.cbk') // the streamed (raw) path, not the multipart fallback
+    expect(await page.textContent('.notice')).toContain('Uploaded from-elsewhere.cbk')
+    await page.click('tr[data-name="from-elsewhere.cbk"] button:has-text("Verify")')
+    await page.waitForSelector('.verify-ok')
+
     await page.goto(`${server.url}/secret`)
     await page.fill('input[name=passphrase]', 'correct battery horse staple')
     await page.fill('input[name=confirm]', 'correct battery horse staple')
@@ -120,6 +133,7 @@ describe('management console in Chromium', () => {
     await page.goto(`${server.url}/upgrade`)
     await page.setInputFiles('input[name=file]', path.join(work, 'tampered.img'))
     await Promise.all([page.waitForNavigation(), page.click('#upload-img')])
+    expect(page.url()).toContain('staged=img-')
     expect(await page.textContent('.error')).toMatch(/Refused: upgrade image file app.js was altered/)
     await screenshot(page, 'console-upgrade-refused')
     expect(releaseLayout(root).currentVersion()).toBe('0.1.0')

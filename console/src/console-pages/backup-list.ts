@@ -4,10 +4,15 @@ import { readBackupSchedule } from '../../../appliance/src/backup/backup-schedul
 import { listBackups } from '../../../appliance/src/backup/list-backups.ts'
 import { listOps } from '../../../appliance/src/ops/progress.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
+import { streamUploadScript } from './receive-upload.ts'
 import { bytes, consolePage, csrfField, errorBox, notice, opFragment } from './view.ts'
 
 /** GET /backups — backups with size and version, running operations, create, upload, schedule. */
 export const backupList = async (c: Context<AppEnv>, message?: { notice?: string; error?: string }, status = 200) => {
+  const uploaded = c.req.query('uploaded')
+  if (!message && uploaded && /^[A-Za-z0-9._-]+\.cbk$/.test(uploaded))
+    message = { notice: `Uploaded ${uploaded}. Verify it before restoring.` }
+  if (!message && c.req.query('refused')) message = { error: 'The uploaded file is not a Clawback backup file.' }
   const { dataDir } = c.var.deps.config
   const backups = listBackups(dataDir)
   const schedule = await readBackupSchedule(c.var.deps.db)
@@ -34,14 +39,14 @@ export const backupList = async (c: Context<AppEnv>, message?: { notice?: string
   ${backups.length === 0 ? html`<tr><td colspan="6" class="muted">No backups yet.</td></tr>` : ''}
   </tbody></table></section>
 <section class="card"><h2>Upload a backup</h2>
-  <form method="post" action="/backups/upload" enctype="multipart/form-data">${csrfField(c)}<label>Backup file (.cbk) <input type="file" name="file" required></label><button>Upload</button></form></section>
+  <form method="post" action="/backups/upload" enctype="multipart/form-data" data-stream-upload>${csrfField(c)}<label>Backup file (.cbk) <input type="file" name="file" required></label><button id="upload-backup">Upload</button> <span class="upload-status muted"></span></form></section>
 <section class="card"><h2>Schedule</h2>
   <form method="post" action="/backups/schedule">${csrfField(c)}
   <label>Frequency <select name="frequency">${opt('off', schedule.frequency)}${opt('daily', schedule.frequency)}${opt('weekly', schedule.frequency)}</select></label>
   <label>Hour (UTC) <input name="hour" type="number" min="0" max="23" value="${schedule.hour}"></label>
   <label>Weekday (weekly; 0 = Sunday) <input name="weekday" type="number" min="0" max="6" value="${schedule.weekday}"></label>
   <label>Keep this many scheduled backups <input name="retention" type="number" min="1" max="365" value="${schedule.retention}"></label>
-  <button>Save schedule</button></form></section>`,
+  <button>Save schedule</button></form></section>${streamUploadScript}`,
     status,
   )
 }

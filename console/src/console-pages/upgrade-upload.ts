@@ -1,30 +1,55 @@
-import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import type { Context } from 'hono'
-import { html } from 'hono/html'
 import { opsPaths } from '../../../appliance/src/ops/paths.ts'
 import { verifyUpgrade } from '../../../appliance/src/upgrade/apply-upgrade.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
+import { redirect } from '../htmx.ts'
+import { receiveUpload } from './receive-upload.ts'
 import { upgradePage } from './upgrade-page.ts'
-import { csrfField, userMessage } from './view.ts'
+import { userMessage } from './view.ts'
 
-/** POST /upgrade/upload — stages the IMG and verifies it; shows the release notes and an Apply button, or why it is refused. */
+/** What verification said about a staged image; kept beside it so the page can be reloaded. */
+export type StagedImage = {
+  id: string
+  fileName: string
+  ok: boolean
+  from?: string
+  version?: string
+  notes?: string
+  error?: string
+}
+
+export const stagedFile = (dataDir: string, id: string) => {
+  if (!/^img-\d+$/.test(id)) return undefined
+  const f = path.join(opsPaths(dataDir).staging, `${id}.json`)
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as StagedImage) : undefined
+}
+
+/**
+ * POST /upgrade/upload — stages the IMG (streamed when sent raw) and verifies it. Shows the release
+ * notes and an Apply button, or why it is refused (the refused file is deleted). Audited.
+ */
 export const upgradeUpload = async (c: Context<AppEnv>) => {
   assertCan(c.var.actor!, 'system.manage')
-  const b = await c.req.parseBody()
-  if (!(b.file instanceof File) || b.file.size === 0) return upgradePage(c, { error: 'Choose an upgrade image.' }, 422)
-  const dir = opsPaths(c.var.deps.config.dataDir).staging
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const { dataDir, root } = c.var.deps.config
   const id = `img-${Date.now()}`
-  const file = path.join(dir, `${id}.img`)
-  await pipeline(Readable.fromWeb(b.file.stream() as never), createWriteStream(`${file}.partial`, { mode: 0o600 }))
-  renameSync(`${file}.partial`, file)
+  const file = path.join(opsPaths(dataDir).staging, `${id}.img`)
+  const upload = await receiveUpload(c, file)
+  if (!upload) return upgradePage(c, { error: 'Choose an upgrade image.' }, 422)
+  let staged: StagedImage
   try {
-    const { manifest, current } = verifyUpgrade({ file, root: c.var.deps.config.root })
+    const { manifest, current } = verifyUpgrade({ file, root })
+    staged = {
+      id,
+      fileName: upload.originalName,
+      ok: true,
+      from: current,
+      version: manifest.version,
+      notes: manifest.notes,
+    }
     await c.var.deps.db.transaction((tx) =>
       appendAudit(tx, c.var.actor!, {
         action: 'upgrade.verify',
@@ -33,21 +58,18 @@ export const upgradeUpload = async (c: Context<AppEnv>) => {
         after: { ok: true, from: current },
       }),
     )
-    return upgradePage(c, {
-      notice: `Verified: ${b.file.name} upgrades ${current} to ${manifest.version}.`,
-      body: html`<h2>Release notes for ${manifest.version}</h2><pre class="notes">${manifest.notes}</pre>
-        <form hx-post="/upgrade/${id}/apply" hx-target="#ops" hx-swap="afterbegin" hx-confirm="Apply ${manifest.version}?">${csrfField(c)}<button class="danger" id="apply">Apply upgrade</button></form>`,
-    })
   } catch (err) {
     rmSync(file, { force: true })
-    const message = userMessage(err)
+    staged = { id, fileName: upload.originalName, ok: false, error: userMessage(err) }
     await c.var.deps.db.transaction((tx) =>
       appendAudit(tx, c.var.actor!, {
         action: 'upgrade.refuse',
         objectType: 'release',
-        after: { file: b.file instanceof File ? b.file.name : '', reason: message },
+        after: { file: upload.originalName, reason: staged.error },
       }),
     )
-    return upgradePage(c, { error: `Refused: ${message}` }, 422)
   }
+  writeFileSync(path.join(opsPaths(dataDir).staging, `${id}.json`), JSON.stringify(staged), { mode: 0o600 })
+  if (upload.isStreamed) return redirect(c, `/upgrade?staged=${id}`)
+  return upgradePage(c, { staged }, staged.ok ? 200 : 422)
 }

@@ -1,0 +1,54 @@
+import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { Context } from 'hono'
+import { html, raw } from 'hono/html'
+import type { AppEnv } from '../../../core/src/api/env.ts'
+
+export type Upload = { file: string; originalName: string; size: number; isStreamed: boolean }
+
+/**
+ * Receives an uploaded file into `dest` without holding it in memory when the page's script sends
+ * it raw (`application/octet-stream`, name in `X-File-Name`, CSRF in `X-CSRF-Token`); a plain
+ * multipart form (no JavaScript) still works, buffered by the form parser.
+ */
+export const receiveUpload = async (c: Context<AppEnv>, dest: string): Promise<Upload | undefined> => {
+  mkdirSync(path.dirname(dest), { recursive: true, mode: 0o700 })
+  const partial = `${dest}.partial`
+  try {
+    if ((c.req.header('content-type') ?? '').startsWith('application/octet-stream')) {
+      const body = c.req.raw.body
+      if (!body) return undefined
+      const originalName = decodeURIComponent(c.req.header('x-file-name') ?? 'upload').slice(0, 200)
+      const out = createWriteStream(partial, { mode: 0o600 })
+      await pipeline(Readable.fromWeb(body as never), out)
+      renameSync(partial, dest)
+      return { file: dest, originalName, size: out.bytesWritten, isStreamed: true }
+    }
+    const form = await c.req.parseBody()
+    const f = form.file
+    if (!(f instanceof File) || f.size === 0) return undefined
+    await pipeline(Readable.fromWeb(f.stream() as never), createWriteStream(partial, { mode: 0o600 }))
+    renameSync(partial, dest)
+    return { file: dest, originalName: f.name, size: f.size, isStreamed: false }
+  } finally {
+    rmSync(partial, { force: true })
+  }
+}
+
+/** Turns `form[data-stream-upload]` submits into raw streamed uploads, then follows the redirect. */
+export const streamUploadScript = html`<script>${raw(`
+document.querySelectorAll('form[data-stream-upload]').forEach(function (form) {
+  form.addEventListener('submit', function (e) {
+    var input = form.querySelector('input[type=file]')
+    var f = input && input.files[0]
+    if (!f || !window.fetch) return
+    e.preventDefault()
+    var status = form.querySelector('.upload-status')
+    if (status) status.textContent = 'Uploading ' + f.name + ' (' + Math.round(f.size / 1048576) + ' MiB)…'
+    fetch(form.action, { method: 'POST', body: f, headers: { 'Content-Type': 'application/octet-stream', 'X-File-Name': encodeURIComponent(f.name), 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content } })
+      .then(function (res) { window.location.href = res.url })
+      .catch(function (err) { if (status) status.textContent = 'Upload failed: ' + err })
+  })
+})`)}</script>`

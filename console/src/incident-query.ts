@@ -1,4 +1,4 @@
-import type { IncidentFilter } from '../../core/src/domain/incidents/list-incidents.ts'
+import { INCIDENT_SORTS, type IncidentFilter, type IncidentSort } from '../../core/src/domain/incidents/list-incidents.ts'
 
 /** The incident list's tabs, in order; `all` shows every state. */
 export const TABS = ['new', 'open', 'assigned', 'closed', 'ignored', 'all'] as const
@@ -18,7 +18,8 @@ export type ListQuery = {
   createdTo: string
   closedFrom: string
   closedTo: string
-  sort: 'created' | '-created'
+  /** a sort column, `-` first for descending (the default `-created`: newest first) */
+  sort: `${'' | '-'}${IncidentSort}`
   cursor: string
 }
 
@@ -46,7 +47,7 @@ export const parseListQuery = (get: (k: string) => string | undefined, getAll: (
     createdTo: DATE.test(get('created_to') ?? '') ? get('created_to')! : '',
     closedFrom: DATE.test(get('closed_from') ?? '') ? get('closed_from')! : '',
     closedTo: DATE.test(get('closed_to') ?? '') ? get('closed_to')! : '',
-    sort: get('sort') === 'created' ? 'created' : '-created',
+    sort: INCIDENT_SORTS.includes((get('sort') ?? '').replace(/^-/, '') as IncidentSort) ? (get('sort') as ListQuery['sort']) : '-created',
     cursor: /^[A-Za-z0-9_-]{1,200}$/.test(get('cursor') ?? '') ? get('cursor')! : '',
   }
 }
@@ -65,7 +66,8 @@ export const toFilter = (q: ListQuery, limit = 50): IncidentFilter => ({
   createdTo: day(q.createdTo, 1),
   closedFrom: q.tab === 'closed' ? day(q.closedFrom) : undefined,
   closedTo: q.tab === 'closed' ? day(q.closedTo, 1) : undefined,
-  order: q.sort === 'created' ? 'asc' : 'desc',
+  sort: q.sort.replace(/^-/, '') as IncidentSort,
+  order: q.sort.startsWith('-') ? 'desc' : 'asc',
   cursor: q.cursor || undefined,
   limit,
 })

@@ -1,9 +1,9 @@
 import type { Context } from 'hono'
-import { html } from 'hono/html'
+import { html, raw } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { listFields } from '../../../core/src/domain/fields/list-fields.ts'
 import { listAssignees } from '../../../core/src/domain/incidents/get-incident-detail.ts'
-import { listIncidents } from '../../../core/src/domain/incidents/list-incidents.ts'
+import { type IncidentSort, listIncidents } from '../../../core/src/domain/incidents/list-incidents.ts'
 import { listInvestigations } from '../../../core/src/domain/investigations/get-investigation.ts'
 import { listSources } from '../../../core/src/domain/sources/list-sources.ts'
 import { listTeams } from '../../../core/src/domain/teams/list-teams.ts'
@@ -36,6 +36,17 @@ export const incidentTabs = (q: ListQuery, counts?: Record<string, number>) => {
 }
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '')
+
+/**
+ * A sortable column header: a link to the same view sorted by this column (descending first,
+ * then toggling), with an arrow and aria-sort on the active one.
+ */
+const sortable = (q: ListQuery, key: IncidentSort, label: string) => {
+  const active = q.sort.replace(/^-/, '') === key
+  const isDesc = q.sort.startsWith('-')
+  const next = active && isDesc ? key : `-${key}`
+  return html`<th${active ? raw(` aria-sort="${isDesc ? 'descending' : 'ascending'}"`) : ''}><a href="${listUrl(q, { sort: next as ListQuery['sort'] })}" title="Sort by ${label.toLowerCase()}">${label}${active ? (isDesc ? ' ▼' : ' ▲') : ''}</a></th>`
+}
 
 /** GET /incidents: tabs with counts, filters (all in the URL), sortable by creation, keyset pages, bulk actions. */
 export const incidentList = async (c: Context<AppEnv>) => {
@@ -131,9 +142,9 @@ ${incidentTabs(q)}
   }
   <table class="dense incidents">
     <thead><tr>${canWrite ? html`<th><input type="checkbox" aria-label="Select all" data-select-all="ids"></th>` : ''}
-      <th>ID</th><th>Summary</th><th>State</th><th>Severity</th><th>Disposition</th><th>Classification</th><th>Source</th><th>Team</th><th>Assignee</th><th class="right">Alerts</th>
-      <th><a href="${listUrl(q, { sort: q.sort === 'created' ? '-created' : 'created' })}" title="Sort by creation time">Created ${q.sort === 'created' ? '▲' : '▼'}</a></th>
-      ${q.tab === 'closed' || q.tab === 'all' ? html`<th>Closed</th>` : ''}</tr></thead>
+      ${sortable(q, 'id', 'ID')}<th>Summary</th><th>State</th>${sortable(q, 'severity', 'Severity')}<th>Disposition</th><th>Classification</th><th>Source</th><th>Team</th><th>Assignee</th><th class="right">Alerts</th>
+      ${sortable(q, 'created', 'Created')}
+      ${q.tab === 'closed' || q.tab === 'all' ? sortable(q, 'closed', 'Closed') : ''}</tr></thead>
     <tbody>${result.items.map(
       (i) => html`<tr>
       ${canWrite ? html`<td><input type="checkbox" name="ids" value="${i.id}" form="bulk" aria-label="Select incident ${i.id}"></td>` : ''}

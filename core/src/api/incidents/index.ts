@@ -9,7 +9,7 @@ import { ignoreIncident, reopenIncident } from '../../domain/incidents/change-st
 import { closeIncidents } from '../../domain/incidents/close-incidents.ts'
 import { getIncident } from '../../domain/incidents/get-incident.ts'
 import { getIncidentActivity } from '../../domain/incidents/get-incident-activity.ts'
-import { listIncidents } from '../../domain/incidents/list-incidents.ts'
+import { INCIDENT_SORTS, type IncidentSort, listIncidents } from '../../domain/incidents/list-incidents.ts'
 import { setDescription } from '../../domain/incidents/set-description.ts'
 import { setIncidentPrivacy } from '../../domain/incidents/set-incident-privacy.ts'
 import { createIncidentField, listIncidentFields } from '../../domain/fields/create-incident-field.ts'
@@ -36,6 +36,13 @@ const list = (v: string | undefined) =>
         .filter(Boolean)
     : undefined
 
+/** `sort`: one of INCIDENT_SORTS (default created); anything else is a 400 naming the parameter. */
+const sortParam = (v: string | undefined): IncidentSort | undefined => {
+  if (v === undefined || v === '') return undefined
+  if (!(INCIDENT_SORTS as string[]).includes(v)) throw new AppError('INVALID_REQUEST', `sort: one of ${INCIDENT_SORTS.join(', ')}`)
+  return v as IncidentSort
+}
+
 export const incidentsApi = new Hono<AppEnv>()
 
 /** Native incident list: filters as query parameters, keyset paging (`cursor`), state counts. */
@@ -56,6 +63,7 @@ incidentsApi.get('/api/v1/incidents', guard({ auth: 'actor', permission: 'incide
       abuseDisposition: q('abuse_disposition'),
       classification: q('classification'),
       q: q('q'),
+      sort: sortParam(q('sort')),
       order: q('order') === 'asc' ? 'asc' : 'desc',
       limit: num('limit'),
       cursor: q('cursor'),

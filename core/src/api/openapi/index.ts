@@ -10,7 +10,7 @@ const SUMMARIES: Record<string, string> = {
   'POST /api/v1/sources/{id}/uploads':
     'Upload a CSV of message-id, recipient pairs (all or nothing; per-row report on 400)',
   'GET /api/v1/incidents':
-    'List incidents: state, created_from/to, closed_from/to, severity, source_id, team_id, assignee_id, abuse_disposition, classification, q; keyset paging (cursor); counts per state',
+    'List incidents: state, created_from/to, closed_from/to, severity, source_id, team_id, assignee_id, abuse_disposition, classification, q; sort (created, updated, closed, id, score, severity) and order (desc, asc); keyset paging (cursor); counts per state',
   'GET /api/v1/incidents/{id}': 'One incident (compatible shape; expand_events=false gives event_ids)',
   'GET /api/v1/incidents/{id}/activity': 'History (every change, comments included) and attachments of an incident',
   'PATCH /api/v1/incidents/{id}': 'Edit fields, team/assignee, description, users, private flag',

@@ -21,13 +21,47 @@ export type IncidentFilter = {
   classification?: string
   /** free text over subject, sender, recipient, message-id, hosts and users (case-insensitive) */
   q?: string
-  /** newest first (UI default) or oldest first */
+  /** the sort column (default created) and direction (default desc: newest, highest first) */
+  sort?: IncidentSort
   order?: 'desc' | 'asc'
   limit?: number
   cursor?: string
   /** false skips the per-state counts (a full count is the slow part on a large table; the UI loads it separately) */
   withCounts?: boolean
 }
+
+/**
+ * Sortable columns. Each sorts by (value, id) so keyset paging stays exact; `text` is how the
+ * value travels in the cursor and `cast` how it comes back (a fixed list, never caller input).
+ */
+const SORTS = {
+  created: { expr: sql`i.created_at`, text: sql`i.created_at::text`, cast: sql.raw('timestamptz') },
+  updated: { expr: sql`i.updated_at`, text: sql`i.updated_at::text`, cast: sql.raw('timestamptz') },
+  closed: {
+    expr: sql`coalesce(i.closed_at, '-infinity'::timestamptz)`,
+    text: sql`coalesce(i.closed_at, '-infinity'::timestamptz)::text`,
+    cast: sql.raw('timestamptz'),
+  },
+  id: { expr: sql`i.id`, text: sql`i.id::text`, cast: sql.raw('bigint') },
+  score: { expr: sql`i.score`, text: sql`i.score::text`, cast: sql.raw('int') },
+  severity: {
+    expr: sql`(CASE i.severity WHEN 'Critical' THEN 5 WHEN 'High' THEN 4 WHEN 'Medium' THEN 3 WHEN 'Low' THEN 2 WHEN 'Informational' THEN 1 ELSE 0 END)`,
+    text: sql`(CASE i.severity WHEN 'Critical' THEN 5 WHEN 'High' THEN 4 WHEN 'Medium' THEN 3 WHEN 'Low' THEN 2 WHEN 'Informational' THEN 1 ELSE 0 END)::text`,
+    cast: sql.raw('int'),
+  },
+} as const
+export type IncidentSort = keyof typeof SORTS
+export const INCIDENT_SORTS = Object.keys(SORTS) as IncidentSort[]
+
+/** created keeps the (at|id) cursor the native API has always issued; other sorts name themselves. */
+const decodeCursor = (cursor: string, sort: IncidentSort) => {
+  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|')
+  const [value, id] = parts.length === 3 && parts[0] === sort ? [parts[1], parts[2]] : parts.length === 2 && sort === 'created' ? parts : []
+  if (!value || !id || !/^\d+$/.test(id)) throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued for this sort')
+  return { value, id: Number(id) }
+}
+const encodeSortCursor = (sort: IncidentSort, value: string, id: number) =>
+  sort === 'created' ? encodeCursor({ at: value, id }) : Buffer.from(`${sort}|${value}|${id}`).toString('base64url')
 
 export type IncidentSummary = {
   id: number
@@ -84,7 +118,7 @@ const conditions = (actor: Actor, f: IncidentFilter, withState: boolean): SQL =>
 
 /**
  * Incidents for the analyst UI and the native API: the filters the list page offers, keyset paged
- * by (created_at, id) (newest first by default), plus counts per state for the state tabs (the
+ * by (sort column, id) (newest first by default), plus counts per state for the state tabs (the
  * counts apply every filter except state). Private incidents of other teams never appear, in
  * rows or counts. @throws AppError FORBIDDEN without incidents.read, INVALID_REQUEST for a bad cursor.
  */
@@ -92,25 +126,25 @@ export const listIncidents = async (db: Db, actor: Actor, f: IncidentFilter = {}
   assertCan(actor, 'incidents.read')
   const limit = Math.max(1, Math.min(f.limit ?? 50, 500))
   const desc = (f.order ?? 'desc') === 'desc'
+  const sort: IncidentSort = f.sort && f.sort in SORTS ? f.sort : 'created'
+  const s = SORTS[sort]
   let keyset = sql``
   if (f.cursor) {
-    const [at, id] = Buffer.from(f.cursor, 'base64url').toString('utf8').split('|')
-    if (!at || !id || !/^\d+$/.test(id))
-      throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
+    const { value, id } = decodeCursor(f.cursor, sort)
     keyset = desc
-      ? sql` AND (i.created_at, i.id) < (${at}::timestamptz, ${Number(id)})`
-      : sql` AND (i.created_at, i.id) > (${at}::timestamptz, ${Number(id)})`
+      ? sql` AND (${s.expr}, i.id) < (${value}::${s.cast}, ${id})`
+      : sql` AND (${s.expr}, i.id) > (${value}::${s.cast}, ${id})`
   }
   const dir = desc ? sql`DESC` : sql`ASC`
   const rows = await db.execute<Record<string, unknown>>(sql`
     SELECT i.id, i.state::text AS state, i.type, i.severity, i.score, i.summary, i.is_private, i.team_id, i.assignee_id,
-      t.name AS team, u.username AS assignee, s.name AS source, i.created_at::text AS cursor_at,
+      t.name AS team, u.username AS assignee, src.name AS source, ${s.text} AS cursor_at,
       ${fieldValue('Abuse Disposition')} AS abuse_disposition, coalesce(${fieldValue('Classification')}, i.type) AS classification,
       (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id)::int AS alert_count,
       ${isoZ(sql`i.created_at`)} AS created_at, ${isoZ(sql`i.updated_at`)} AS updated_at, ${isoZ(sql`i.closed_at`)} AS closed_at
-    FROM incidents i LEFT JOIN teams t ON t.id = i.team_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN sources s ON s.id = i.source_id
+    FROM incidents i LEFT JOIN teams t ON t.id = i.team_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN sources src ON src.id = i.source_id
     WHERE ${conditions(actor, f, true)}${keyset}
-    ORDER BY i.created_at ${dir}, i.id ${dir} LIMIT ${limit + 1}`)
+    ORDER BY ${s.expr} ${dir}, i.id ${dir} LIMIT ${limit + 1}`)
   const counted =
     f.withCounts === false
       ? []
@@ -145,7 +179,7 @@ export const listIncidents = async (db: Db, actor: Actor, f: IncidentFilter = {}
         closedAt: (r.closed_at as string) ?? null,
       }),
     ),
-    nextCursor: more && last ? encodeCursor({ at: String(last.cursor_at), id: Number(last.id) }) : undefined,
+    nextCursor: more && last ? encodeSortCursor(sort, String(last.cursor_at), Number(last.id)) : undefined,
     counts,
   }
 }

@@ -1,4 +1,8 @@
-import { INCIDENT_SORTS, type IncidentFilter, type IncidentSort } from '../../core/src/domain/incidents/list-incidents.ts'
+import {
+  INCIDENT_SORTS,
+  type IncidentFilter,
+  type IncidentSort,
+} from '../../core/src/domain/incidents/list-incidents.ts'
 
 /** The incident list's tabs, in order; `all` shows every state. */
 export const TABS = ['new', 'open', 'assigned', 'closed', 'ignored', 'all'] as const
@@ -47,7 +51,9 @@ export const parseListQuery = (get: (k: string) => string | undefined, getAll: (
     createdTo: DATE.test(get('created_to') ?? '') ? get('created_to')! : '',
     closedFrom: DATE.test(get('closed_from') ?? '') ? get('closed_from')! : '',
     closedTo: DATE.test(get('closed_to') ?? '') ? get('closed_to')! : '',
-    sort: INCIDENT_SORTS.includes((get('sort') ?? '').replace(/^-/, '') as IncidentSort) ? (get('sort') as ListQuery['sort']) : '-created',
+    sort: INCIDENT_SORTS.includes((get('sort') ?? '').replace(/^-/, '') as IncidentSort)
+      ? (get('sort') as ListQuery['sort'])
+      : '-created',
     cursor: /^[A-Za-z0-9_-]{1,200}$/.test(get('cursor') ?? '') ? get('cursor')! : '',
   }
 }

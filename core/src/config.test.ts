@@ -18,12 +18,20 @@ describe('configuration', () => {
 
   it('reports every problem at once', () => {
     try {
-      loadConfig({ ...base, PORT: 'eighty', CONSOLE_PORT: '70000', CLAWBACK_ROLES: 'api,cron', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' })
+      loadConfig({
+        ...base,
+        PORT: 'eighty',
+        CONSOLE_PORT: '70000',
+        CLAWBACK_ROLES: 'api,cron',
+        LOG_LEVEL: 'loud',
+        DATABASE_URL: 'mysql://x',
+      })
       expect.unreachable()
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError)
       const problems = (err as ConfigError).problems.join('\n')
-      for (const key of ['PORT:', 'CONSOLE_PORT:', 'CLAWBACK_ROLES:', 'LOG_LEVEL:', 'DATABASE_URL:']) expect(problems).toContain(key)
+      for (const key of ['PORT:', 'CONSOLE_PORT:', 'CLAWBACK_ROLES:', 'LOG_LEVEL:', 'DATABASE_URL:'])
+        expect(problems).toContain(key)
       expect((err as ConfigError).problems.length).toBeGreaterThanOrEqual(5)
     }
   })

@@ -13,10 +13,16 @@ export type Runtime = { db: Db; url: string; keyring: Keyring; close: () => Prom
  * (embedded PostgreSQL when DATABASE_URL is empty) with its schema current. Used by the server
  * and by clawbackctl, so both see the same state.
  */
-export const openRuntime = async (config: Config, log: Logger, options: { migrate: boolean; maxConnections?: number }): Promise<Runtime> => {
+export const openRuntime = async (
+  config: Config,
+  log: Logger,
+  options: { migrate: boolean; maxConnections?: number },
+): Promise<Runtime> => {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o711 })
   const keyring = loadOrCreateMasterSecret(config.masterSecretFile)
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log)
+  const embedded = config.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log)
   const url = config.databaseUrl ?? embedded!.url
   const db = openDb(url, { max: options.maxConnections ?? 20 })
   try {

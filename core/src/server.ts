@@ -11,7 +11,7 @@ import { createInitialAdmin } from './domain/setup/create-initial-admin.ts'
 import { ensureBuiltins } from './domain/setup/ensure-builtins.ts'
 import { ALL_JOBS } from './jobs/all-jobs.ts'
 import { startBoss } from './jobs/boss.ts'
-import type { JobDef } from './jobs/define-job.ts'
+import type { AnyJobDef } from './jobs/define-job.ts'
 import { startWorkers } from './jobs/worker.ts'
 import { createLogger } from './log.ts'
 import { openRuntime } from './runtime.ts'
@@ -24,7 +24,7 @@ export type Mounts = {
   /** started after the web roles listen (certificate reload, agent endpoint); returns its stop function */
   services?: (deps: Deps, servers: Server[]) => Promise<() => Promise<void>>
   /** every job this process knows: core's plus other layers' (core never imports appliance/) */
-  jobs?: JobDef<any>[]
+  jobs?: AnyJobDef[]
 }
 
 const listen = (app: Hono<AppEnv>, host: string, port: number, tls?: SecureContextOptions) =>
@@ -75,7 +75,12 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
   let workersUp = false
   const deps: Deps = { config, db, boss, keyring: runtime.keyring, log, readiness: {} }
   if (isWorker) {
-    await startWorkers(boss, { db, log, keyring: runtime.keyring, dataDir: config.dataDir }, config.workerConcurrency, jobs)
+    await startWorkers(
+      boss,
+      { db, log, keyring: runtime.keyring, dataDir: config.dataDir },
+      config.workerConcurrency,
+      jobs,
+    )
     workersUp = true
     deps.readiness.workers = () => workersUp
   }

@@ -5,7 +5,7 @@
  *
  *   npx node test/bench/idle-memory.ts            (IDLE_SECONDS=60 by default)
  */
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { freePort, runNode, waitReady } from '../harness/process.ts'
@@ -16,7 +16,12 @@ const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 const startArgs = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start.split(' ').slice(1, -1) as string[]
 
 const [port, consolePort, pgPort] = [await freePort(), await freePort(), await freePort()]
-const env = { CLAWBACK_DATA_DIR: dataDir, PORT: String(port), CONSOLE_PORT: String(consolePort), CLAWBACK_EMBEDDED_PG_PORT: String(pgPort) }
+const env = {
+  CLAWBACK_DATA_DIR: dataDir,
+  PORT: String(port),
+  CONSOLE_PORT: String(consolePort),
+  CLAWBACK_EMBEDDED_PG_PORT: String(pgPort),
+}
 try {
   for (const label of ['first start', 'later start']) {
     const proc = runNode('console/src/main.ts', [], env, undefined, startArgs)
@@ -28,7 +33,9 @@ try {
         await new Promise((r) => setTimeout(r, 5000))
         samples.push(rssMb(proc.child.pid!))
       }
-      console.log(`idle RSS over ${idleSeconds} s (node flags: ${startArgs.join(' ') || 'none'}): min ${Math.min(...samples).toFixed(0)} MB, max ${Math.max(...samples).toFixed(0)} MB, last ${samples.at(-1)!.toFixed(0)} MB`)
+      console.log(
+        `idle RSS over ${idleSeconds} s (node flags: ${startArgs.join(' ') || 'none'}): min ${Math.min(...samples).toFixed(0)} MB, max ${Math.max(...samples).toFixed(0)} MB, last ${samples.at(-1)!.toFixed(0)} MB`,
+      )
     }
     proc.child.kill('SIGTERM')
     await proc.exited

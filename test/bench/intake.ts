@@ -7,9 +7,10 @@
  *   npx node test/bench/intake.ts                       # full: 60 s, 64 connections
  *   BENCH_SECONDS=10 npx node test/bench/intake.ts      # quick
  */
+
+import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import http from 'node:http'
-import { randomBytes } from 'node:crypto'
 import postgres from 'postgres'
 import { BENCH, benchDbUrl, ctl, pct, startServer, stopServer } from './server.ts'
 

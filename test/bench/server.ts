@@ -6,7 +6,8 @@ import path from 'node:path'
 export const BENCH = {
   // intake runs on a fresh data dir of its own; the list benchmark keeps its generated data
   dataDir: path.resolve(
-    process.env.BENCH_DATA_DIR ?? (path.basename(process.argv[1] ?? '').startsWith('intake') ? 'test/.tmp/bench-intake' : 'test/.tmp/bench'),
+    process.env.BENCH_DATA_DIR ??
+      (path.basename(process.argv[1] ?? '').startsWith('intake') ? 'test/.tmp/bench-intake' : 'test/.tmp/bench'),
   ),
   port: Number(process.env.BENCH_PORT ?? 8280),
   consolePort: Number(process.env.BENCH_CONSOLE_PORT ?? 8281),
@@ -28,10 +29,18 @@ export const benchEnv = () => ({
 export const startServer = async (): Promise<ChildProcess> => {
   mkdirSync(BENCH.dataDir, { recursive: true })
   // Same flags as `npm start` (package.json).
-  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=16', 'console/src/main.ts'], {
-    env: benchEnv(),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+  const proc = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      '--max-semi-space-size=16',
+      'console/src/main.ts',
+    ],
+    {
+      env: benchEnv(),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
   for (let i = 0; i < 600; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${BENCH.port}/healthz`)).ok) return proc

@@ -18,7 +18,13 @@ export const freePort = () =>
 export type Proc = { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
 /** Runs a project script with the pinned Node (the one running the tests), capturing output. */
-export const runNode = (script: string, args: string[], env: Record<string, string>, stdin?: string, nodeArgs: string[] = []): Proc => {
+export const runNode = (
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  stdin?: string,
+  nodeArgs: string[] = [],
+): Proc => {
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, script), ...args], {
     cwd: ROOT,
     env: {

@@ -148,7 +148,9 @@ describe('compatible incident API', () => {
   })
 
   it('streams an un-paged window larger than one internal page completely, in order, once each', async () => {
-    await t.deps.db.execute(sql`INSERT INTO incidents (summary, created_at) SELECT 'bulk ' || g, timestamptz '2019-01-01' + g * interval '1 minute' FROM generate_series(1, 600) g`)
+    await t.deps.db.execute(
+      sql`INSERT INTO incidents (summary, created_at) SELECT 'bulk ' || g, timestamptz '2019-01-01' + g * interval '1 minute' FROM generate_series(1, 600) g`,
+    )
     const res = await call('/api/incidents?created_after=2019-01-01&created_before=2020-01-01&expand_events=false')
     const list = (await res.json()) as { id: number; created_at: string }[]
     expect(list).toHaveLength(600)

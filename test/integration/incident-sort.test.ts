@@ -41,9 +41,22 @@ describe('incident list sorting', () => {
     for (const sort of ['created', 'updated', 'closed', 'id', 'score', 'severity'] as IncidentSort[]) {
       for (const order of ['asc', 'desc'] as const) {
         const rows = await all(sort, order)
-        expect(rows.map((r) => r.id).sort((a, b) => a - b), `${sort} ${order}`).toEqual(Array.from({ length: 23 }, (_, i) => i + 1))
+        expect(
+          rows.map((r) => r.id).sort((a, b) => a - b),
+          `${sort} ${order}`,
+        ).toEqual(Array.from({ length: 23 }, (_, i) => i + 1))
         const key = (r: (typeof rows)[number]) =>
-          sort === 'severity' ? rank(r.severity) : sort === 'score' ? r.score : sort === 'id' ? r.id : sort === 'closed' ? (r.closedAt ?? '') : sort === 'created' ? r.createdAt : 0
+          sort === 'severity'
+            ? rank(r.severity)
+            : sort === 'score'
+              ? r.score
+              : sort === 'id'
+                ? r.id
+                : sort === 'closed'
+                  ? (r.closedAt ?? '')
+                  : sort === 'created'
+                    ? r.createdAt
+                    : 0
         for (let i = 1; i < rows.length; i++) {
           const [a, b] = [key(rows[i - 1]!), key(rows[i]!)]
           if (order === 'asc') expect(a <= b, `${sort} asc at ${i}`).toBe(true)
@@ -67,7 +80,9 @@ describe('incident list sorting', () => {
     expect(body).toContain('aria-sort="descending"')
     expect(body).toMatch(/href="\/incidents\?tab=all&amp;sort=severity"/)
     const first = [...body.matchAll(/<td class="mono"><a href="\/incidents\/(\d+)"/g)].map((m) => Number(m[1]))[0]
-    const [top] = (await listIncidents(t.deps.db, SYSTEM, { sort: 'severity', order: 'desc', limit: 1, withCounts: false })).items
+    const [top] = (
+      await listIncidents(t.deps.db, SYSTEM, { sort: 'severity', order: 'desc', limit: 1, withCounts: false })
+    ).items
     expect(first).toBe(top!.id)
   })
 })
@@ -76,7 +91,9 @@ describe('native API sorting', () => {
   it('sorts by a named column and rejects an unknown one', async () => {
     const { makeApiKey } = await import('../harness/factories.ts')
     const key = await makeApiKey(t.deps.db, ['Analysts'])
-    const res = await t.api.request('/api/v1/incidents?sort=score&order=desc&limit=3', { headers: { authorization: key } })
+    const res = await t.api.request('/api/v1/incidents?sort=score&order=desc&limit=3', {
+      headers: { authorization: key },
+    })
     expect(res.status).toBe(200)
     const { items } = (await res.json()) as { items: { score: number }[] }
     expect(items.map((i) => i.score)).toEqual([...items.map((i) => i.score)].sort((a, b) => b - a))

@@ -23,11 +23,14 @@ describe('teams and private teams', () => {
     expect(actor.teamIds.sort()).toEqual([a.id, b.id].sort())
   })
 
-  it('hide a private team\'s incidents from admins until they join, and audit the join', async () => {
+  it("hide a private team's incidents from admins until they join, and audit the join", async () => {
     const { db } = t.deps
     const secret = await makeTeam(db, { isPrivate: true, permissions: ['incidents.read'] })
     const { user, actor: admin } = await makeUser(db, ['Admins'])
-    const [priv] = await db.insert(incidents).values({ summary: 'hr case', isPrivate: true, teamId: secret.id }).returning()
+    const [priv] = await db
+      .insert(incidents)
+      .values({ summary: 'hr case', isPrivate: true, teamId: secret.id })
+      .returning()
     await db.insert(incidents).values({ summary: 'public case' })
 
     const visibleCount = async (a: typeof admin) =>
@@ -40,7 +43,10 @@ describe('teams and private teams', () => {
     const joined = await loadUserActor(db, user)
     expect(await visibleCount(joined)).toBe(total)
     expect(assertVisible(joined, priv, 'incident').summary).toBe('hr case')
-    const audit = await db.select().from(auditLog).where(and(eq(auditLog.action, 'team.self_join_private'), eq(auditLog.objectId, String(secret.id))))
+    const audit = await db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'team.self_join_private'), eq(auditLog.objectId, String(secret.id))))
     expect(audit).toHaveLength(1)
     expect(audit[0]!.actorUserId).toBe(user.id)
   })
@@ -48,6 +54,8 @@ describe('teams and private teams', () => {
   it('are managed through the API by team admins only', async () => {
     const { db } = t.deps
     const { actor: analyst } = await makeUser(db, ['Analysts'])
-    await expect(setMembership(db, analyst, { team: 'Admins', username: analyst.label, member: true })).rejects.toThrow(/teams.manage/)
+    await expect(setMembership(db, analyst, { team: 'Admins', username: analyst.label, member: true })).rejects.toThrow(
+      /teams.manage/,
+    )
   })
 })

@@ -28,7 +28,8 @@
   document.addEventListener('change', (e) => {
     const name = e.target.getAttribute?.('data-select-all')
     if (!name) return
-    for (const box of document.querySelectorAll(`input[type=checkbox][name="${CSS.escape(name)}"]`)) box.checked = e.target.checked
+    for (const box of document.querySelectorAll(`input[type=checkbox][name="${CSS.escape(name)}"]`))
+      box.checked = e.target.checked
   })
 
   // A one-time secret is selected on focus so it can be copied at once.

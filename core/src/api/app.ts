@@ -15,11 +15,22 @@ export const onError = (err: Error, c: Parameters<Parameters<Hono<AppEnv>['onErr
   }
   if (err instanceof HTTPException) {
     const res = err.getResponse()
-    return c.json({ error: { code: res.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_REQUEST', message: err.message || res.statusText } }, res.status as 400)
+    return c.json(
+      {
+        error: {
+          code: res.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_REQUEST',
+          message: err.message || res.statusText,
+        },
+      },
+      res.status as 400,
+    )
   }
   ;(c.var.log ?? console).error({ err }, 'unhandled error')
   if (c.var.renderError) return c.var.renderError(500, `Something went wrong (request ${c.var.requestId}).`)
-  return c.json({ error: { code: 'INTERNAL', message: `internal error (request ${c.var.requestId ?? 'unknown'})` } }, 500)
+  return c.json(
+    { error: { code: 'INTERNAL', message: `internal error (request ${c.var.requestId ?? 'unknown'})` } },
+    500,
+  )
 }
 
 /**
@@ -33,7 +44,9 @@ export const buildApiApp = (deps: Deps, mount?: (app: Hono<AppEnv>) => void) => 
   app.route('/', health)
   app.route('/', apiRoutes)
   mount?.(app)
-  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404))
+  app.notFound((c) =>
+    c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  )
   app.onError(onError)
   return app
 }

@@ -12,7 +12,9 @@ export const buildConsoleApp = (deps: Deps, mount?: (app: Hono<AppEnv>) => void)
   app.use('*', authenticate)
   app.route('/', health)
   mount?.(app)
-  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404))
+  app.notFound((c) =>
+    c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  )
   app.onError(onError)
   return app
 }

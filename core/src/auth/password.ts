@@ -8,7 +8,8 @@ export const MIN_PASSWORD_LENGTH = 12
 
 /** @throws AppError INVALID_REQUEST when the password is too weak to accept. */
 export const assertPasswordAcceptable = (password: string) => {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new AppError('INVALID_REQUEST', `password: must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new AppError('INVALID_REQUEST', `password: must be at least ${MIN_PASSWORD_LENGTH} characters`)
   if (password.length > 1024) throw new AppError('INVALID_REQUEST', 'password: must be at most 1024 characters')
 }
 

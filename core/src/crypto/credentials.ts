@@ -31,10 +31,16 @@ export const getCredential = async (db: DbOrTx, keyring: Keyring, ref: Credentia
   const [row] = await db
     .select()
     .from(credentials)
-    .where(and(eq(credentials.ownerKind, ref.ownerKind), eq(credentials.ownerId, ownerId), eq(credentials.name, ref.name)))
+    .where(
+      and(eq(credentials.ownerKind, ref.ownerKind), eq(credentials.ownerId, ownerId), eq(credentials.name, ref.name)),
+    )
   if (!row) return undefined
   const key = keyring.keys.get(row.keyId)
-  if (!key) throw new AppError('UNAVAILABLE', `credential ${ref.name} is sealed under master key ${row.keyId}, which this appliance does not hold`)
+  if (!key)
+    throw new AppError(
+      'UNAVAILABLE',
+      `credential ${ref.name} is sealed under master key ${row.keyId}, which this appliance does not hold`,
+    )
   return open(key, PURPOSE, row.ciphertext, aadOf(ref.ownerKind, ownerId, ref.name)).toString('utf8')
 }
 

@@ -20,7 +20,10 @@ export const formatKeyring = (keys: MasterKey[]) => keys.map((k) => `${k.id}:${k
 
 export const parseKeyring = (text: string): Keyring => {
   const keys: MasterKey[] = []
-  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const [id, b64] = line.split(':')
     const secret = Buffer.from(b64 ?? '', 'base64')
     if (!id || secret.length !== 32 || keyIdOf(secret) !== id) throw new Error('master secret file is corrupt')
@@ -31,7 +34,8 @@ export const parseKeyring = (text: string): Keyring => {
 }
 
 /** Loads the keyring, creating a fresh 256-bit master secret (0600) on first start. */
-export const loadOrCreateMasterSecret = (file: string): Keyring => parseKeyring(ensureSecretFile(file, () => formatKeyring([newMasterKey()])))
+export const loadOrCreateMasterSecret = (file: string): Keyring =>
+  parseKeyring(ensureSecretFile(file, () => formatKeyring([newMasterKey()])))
 
 /** A purpose-bound 256-bit key derived from a master key (HKDF-SHA256). */
 export const deriveKey = (master: MasterKey, purpose: string): Buffer =>

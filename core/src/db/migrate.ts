@@ -34,7 +34,12 @@ export const migrate = async (sql: postgres.Sql, dir = MIGRATIONS_DIR): Promise<
   await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${LOCK_ID})`
     await ensureTable(tx)
-    const done = new Map((await tx<{ name: string; sha256: string }[]>`SELECT name, sha256 FROM schema_migrations`).map((r) => [r.name, r.sha256]))
+    const done = new Map(
+      (await tx<{ name: string; sha256: string }[]>`SELECT name, sha256 FROM schema_migrations`).map((r) => [
+        r.name,
+        r.sha256,
+      ]),
+    )
     for (const m of readMigrations(dir)) {
       const seen = done.get(m.name)
       if (seen) {
@@ -53,7 +58,9 @@ export const migrate = async (sql: postgres.Sql, dir = MIGRATIONS_DIR): Promise<
 /** Names of migrations on disk that the database has not applied (empty when current). */
 export const pendingMigrations = async (sql: postgres.Sql, dir = MIGRATIONS_DIR): Promise<string[]> => {
   const [exists] = await sql<{ ok: boolean }[]>`SELECT to_regclass('public.schema_migrations') IS NOT NULL AS ok`
-  const done = exists?.ok ? new Set((await sql<{ name: string }[]>`SELECT name FROM schema_migrations`).map((r) => r.name)) : new Set<string>()
+  const done = exists?.ok
+    ? new Set((await sql<{ name: string }[]>`SELECT name FROM schema_migrations`).map((r) => r.name))
+    : new Set<string>()
   return readMigrations(dir)
     .map((m) => m.name)
     .filter((n) => !done.has(n))
@@ -63,6 +70,9 @@ export const pendingMigrations = async (sql: postgres.Sql, dir = MIGRATIONS_DIR)
 export const assertSchemaCurrent = async (sql: postgres.Sql) => {
   const pending = await pendingMigrations(sql)
   if (pending.length > 0) {
-    throw new AppError('UNAVAILABLE', `database schema is behind: ${pending.length} migration(s) not applied (${pending.join(', ')}); run \`clawbackctl migrate\``)
+    throw new AppError(
+      'UNAVAILABLE',
+      `database schema is behind: ${pending.length} migration(s) not applied (${pending.join(', ')}); run \`clawbackctl migrate\``,
+    )
   }
 }

@@ -3,7 +3,7 @@ import { fromDrizzle, PgBoss } from 'pg-boss'
 import type { DbOrTx } from '../db/client.ts'
 import type { Logger } from '../log.ts'
 import { ALL_JOBS } from './all-jobs.ts'
-import type { JobDef } from './define-job.ts'
+import type { AnyJobDef, JobDef } from './define-job.ts'
 
 export const BOSS_SCHEMA = 'pgboss'
 
@@ -11,7 +11,11 @@ export const BOSS_SCHEMA = 'pgboss'
  * Starts pg-boss in its own schema and makes sure every queue (and its dead-letter queue) exists,
  * so any role can enqueue. Only worker roles supervise and run schedules.
  */
-export const startBoss = async (url: string, log: Logger, options: { supervise: boolean; max?: number; jobs?: JobDef<any>[] }) => {
+export const startBoss = async (
+  url: string,
+  log: Logger,
+  options: { supervise: boolean; max?: number; jobs?: AnyJobDef[] },
+) => {
   const boss = new PgBoss({
     connectionString: url,
     schema: BOSS_SCHEMA,
@@ -26,7 +30,7 @@ export const startBoss = async (url: string, log: Logger, options: { supervise: 
   return boss
 }
 
-export const ensureQueues = async (boss: PgBoss, jobs: JobDef<any>[]) => {
+export const ensureQueues = async (boss: PgBoss, jobs: AnyJobDef[]) => {
   for (const job of jobs) {
     const { deadLetter, ...policy } = job.queue
     if (deadLetter) await boss.createQueue(deadLetter, { retentionSeconds: 30 * 86400, deleteAfterSeconds: 30 * 86400 })

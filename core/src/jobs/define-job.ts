@@ -1,7 +1,7 @@
 import type { Queue } from 'pg-boss'
 import type { z } from 'zod'
-import type { Db } from '../db/client.ts'
 import type { Keyring } from '../crypto/master-secret.ts'
+import type { Db } from '../db/client.ts'
 import type { Logger } from '../log.ts'
 
 export type JobContext = { db: Db; log: Logger; signal: AbortSignal; keyring: Keyring; dataDir: string }
@@ -13,7 +13,10 @@ export type JobContext = { db: Db; log: Logger; signal: AbortSignal; keyring: Ke
 export type JobDef<P> = {
   name: string
   payload: z.ZodType<P>
-  queue: Pick<Queue, 'retryLimit' | 'retryDelay' | 'retryBackoff' | 'retryDelayMax' | 'expireInSeconds' | 'deleteAfterSeconds'> & {
+  queue: Pick<
+    Queue,
+    'retryLimit' | 'retryDelay' | 'retryBackoff' | 'retryDelayMax' | 'expireInSeconds' | 'deleteAfterSeconds'
+  > & {
     /** dead-letter queue name; created before the queue itself */
     deadLetter?: string
   }
@@ -23,3 +26,7 @@ export type JobDef<P> = {
 }
 
 export const defineJob = <P>(def: JobDef<P>): JobDef<P> => def
+
+/** A job of any payload type, for the lists of jobs a process runs. */
+// biome-ignore lint/suspicious/noExplicitAny: a list holds jobs whose payload types differ; each is validated by its own schema
+export type AnyJobDef = JobDef<any>

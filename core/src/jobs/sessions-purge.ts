@@ -10,7 +10,10 @@ export const sessionsPurgeJob = defineJob({
   queue: { retryLimit: 3, retryDelay: 60, expireInSeconds: 300, deadLetter: 'sessions.purge.dlq' },
   cron: '17 * * * *',
   async run(_data, { db }) {
-    const removed = await db.delete(sessions).where(lt(sessions.expiresAt, sql`now()`)).returning({ id: sessions.idHash })
+    const removed = await db
+      .delete(sessions)
+      .where(lt(sessions.expiresAt, sql`now()`))
+      .returning({ id: sessions.idHash })
     return { removed: removed.length }
   },
 })

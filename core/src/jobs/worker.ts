@@ -3,13 +3,15 @@ import { z } from 'zod'
 import { ConnectorError } from '../connectors/errors.ts'
 import { AppError } from '../errors.ts'
 import { ALL_JOBS } from './all-jobs.ts'
-import type { JobContext, JobDef } from './define-job.ts'
+import type { AnyJobDef, JobContext } from './define-job.ts'
 
 const PERMANENT = new Set(['auth', 'rejected', 'not_found'])
 
 /** Retry vs dead-letter, decided in one place: bad input and permanent vendor errors never retry. */
 export const settle = (err: unknown): 'failed' | 'deadletter' =>
-  err instanceof z.ZodError || (err instanceof AppError && err.code !== 'INTERNAL' && err.code !== 'UNAVAILABLE') || (err instanceof ConnectorError && PERMANENT.has(err.kind))
+  err instanceof z.ZodError ||
+  (err instanceof AppError && err.code !== 'INTERNAL' && err.code !== 'UNAVAILABLE') ||
+  (err instanceof ConnectorError && PERMANENT.has(err.kind))
     ? 'deadletter'
     : 'failed'
 
@@ -24,7 +26,7 @@ export const startWorkers = async (
   boss: PgBoss,
   deps: Omit<JobContext, 'signal' | 'log'> & { log: JobContext['log'] },
   concurrency: number,
-  jobs: JobDef<any>[] = ALL_JOBS,
+  jobs: AnyJobDef[] = ALL_JOBS,
 ) => {
   for (const job of jobs) {
     await boss.work(job.name, { batchSize: concurrency, perJobResults: true, pollingIntervalSeconds: 1 }, (batch) =>

@@ -16,6 +16,16 @@ export type Actor = {
 }
 
 /** The system actor: may do everything, and sees private objects (jobs act for the product). */
-export const SYSTEM: Actor = { kind: 'system', userId: null, label: 'system', teamIds: [], permissions: new Set(PERMISSIONS) }
+export const SYSTEM: Actor = {
+  kind: 'system',
+  userId: null,
+  label: 'system',
+  teamIds: [],
+  permissions: new Set(PERMISSIONS),
+}
 
-export const withRequest = (actor: Actor, ip: string | undefined, requestId: string | undefined): Actor => ({ ...actor, ip, requestId })
+export const withRequest = (actor: Actor, ip: string | undefined, requestId: string | undefined): Actor => ({
+  ...actor,
+  ip,
+  requestId,
+})

@@ -25,11 +25,29 @@ export const isPermission = (p: string): p is Permission => (PERMISSIONS as read
 
 /** Built-in teams created at first start. Admins get every permission except script authoring. */
 export const BUILTIN_TEAMS = [
-  { name: 'Admins', description: 'Administer Clawback', permissions: PERMISSIONS.filter((p) => p !== 'scripts.manage') },
-  { name: 'Script-Admins', description: 'Author and manage scripted responses', permissions: ['scripts.manage', 'incidents.read', 'alerts.read'] as Permission[] },
+  {
+    name: 'Admins',
+    description: 'Administer Clawback',
+    permissions: PERMISSIONS.filter((p) => p !== 'scripts.manage'),
+  },
+  {
+    name: 'Script-Admins',
+    description: 'Author and manage scripted responses',
+    permissions: ['scripts.manage', 'incidents.read', 'alerts.read'] as Permission[],
+  },
   {
     name: 'Analysts',
     description: 'Triage and respond to incidents',
-    permissions: ['incidents.read', 'incidents.write', 'investigations.read', 'investigations.write', 'alerts.read', 'lists.read', 'lists.write', 'sources.read', 'responses.run'] as Permission[],
+    permissions: [
+      'incidents.read',
+      'incidents.write',
+      'investigations.read',
+      'investigations.write',
+      'alerts.read',
+      'lists.read',
+      'lists.write',
+      'sources.read',
+      'responses.run',
+    ] as Permission[],
   },
 ] as const

@@ -1,5 +1,5 @@
-import { createSource, intakeUrl } from '../../../../core/src/domain/sources/create-source.ts'
 import { ensureBuiltins } from '../../../../core/src/domain/setup/ensure-builtins.ts'
+import { createSource, intakeUrl } from '../../../../core/src/domain/sources/create-source.ts'
 import { SYSTEM } from '../../../../core/src/policy/actor.ts'
 import type { Command } from '../command.ts'
 

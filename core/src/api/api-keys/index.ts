@@ -6,18 +6,30 @@ import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { input } from '../validate.ts'
 
-const ZCreateKey = z.strictObject({ name: z.string().min(1).max(200), teams: z.array(z.string().min(1)).min(1).max(50), expiresAt: z.coerce.date().optional() })
+const ZCreateKey = z.strictObject({
+  name: z.string().min(1).max(200),
+  teams: z.array(z.string().min(1)).min(1).max(50),
+  expiresAt: z.coerce.date().optional(),
+})
 const ZId = z.object({ id: z.coerce.number().int().positive() })
 
 export const apiKeys = new Hono<AppEnv>()
 
-apiKeys.get('/api/v1/api-keys', guard({ auth: 'actor', permission: 'api_keys.manage' }), async (c) => c.json({ data: await listApiKeys(c.var.deps.db, c.var.actor!) }))
-
-/** The key is in this answer and nowhere else, ever. */
-apiKeys.post('/api/v1/api-keys', guard({ auth: 'actor', permission: 'api_keys.manage' }), input('json', ZCreateKey), async (c) =>
-  c.json({ data: await createApiKey(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
+apiKeys.get('/api/v1/api-keys', guard({ auth: 'actor', permission: 'api_keys.manage' }), async (c) =>
+  c.json({ data: await listApiKeys(c.var.deps.db, c.var.actor!) }),
 )
 
-apiKeys.delete('/api/v1/api-keys/:id', guard({ auth: 'actor', permission: 'api_keys.manage' }), input('param', ZId), async (c) =>
-  c.json({ data: await revokeApiKey(c.var.deps.db, c.var.actor!, c.req.valid('param').id) }),
+/** The key is in this answer and nowhere else, ever. */
+apiKeys.post(
+  '/api/v1/api-keys',
+  guard({ auth: 'actor', permission: 'api_keys.manage' }),
+  input('json', ZCreateKey),
+  async (c) => c.json({ data: await createApiKey(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
+)
+
+apiKeys.delete(
+  '/api/v1/api-keys/:id',
+  guard({ auth: 'actor', permission: 'api_keys.manage' }),
+  input('param', ZId),
+  async (c) => c.json({ data: await revokeApiKey(c.var.deps.db, c.var.actor!, c.req.valid('param').id) }),
 )

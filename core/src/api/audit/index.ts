@@ -23,4 +23,6 @@ audit.get('/api/v1/audit', guard({ auth: 'actor', permission: 'audit.read' }), i
   c.json({ data: await listAudit(c.var.deps.db, c.var.actor!, c.req.valid('query')) }),
 )
 
-audit.get('/api/v1/audit/verify', guard({ auth: 'actor', permission: 'audit.read' }), async (c) => c.json({ data: await verifyAudit(c.var.deps.db) }))
+audit.get('/api/v1/audit/verify', guard({ auth: 'actor', permission: 'audit.read' }), async (c) =>
+  c.json({ data: await verifyAudit(c.var.deps.db) }),
+)

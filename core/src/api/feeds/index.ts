@@ -14,7 +14,6 @@ feeds.get('/feeds/lists/:file', guard({ auth: 'token' }), async (c) => {
   const { body, etag } = await readFeed(c.var.deps.db, token)
   const headers = { etag, 'cache-control': 'no-cache', 'content-type': 'text/plain; charset=utf-8' }
   const inm = c.req.header('if-none-match')
-  if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`))
-    return c.body(null, 304, headers)
+  if (inm?.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) return c.body(null, 304, headers)
   return c.body(body, 200, headers)
 })

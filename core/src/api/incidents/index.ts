@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream'
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { getOriginalMessage } from '../../domain/alerts/get-original-message.ts'
 import { addAttachment } from '../../domain/attachments/add-attachment.ts'
 import { getAttachment } from '../../domain/attachments/get-attachment.ts'
+import { createIncidentField, listIncidentFields } from '../../domain/fields/create-incident-field.ts'
 import { addComment } from '../../domain/incidents/add-comment.ts'
 import { addIncidentUsers } from '../../domain/incidents/add-incident-users.ts'
 import { ignoreIncident, reopenIncident } from '../../domain/incidents/change-state.ts'
@@ -12,10 +14,8 @@ import { getIncidentActivity } from '../../domain/incidents/get-incident-activit
 import { INCIDENT_SORTS, type IncidentSort, listIncidents } from '../../domain/incidents/list-incidents.ts'
 import { setDescription } from '../../domain/incidents/set-description.ts'
 import { setIncidentPrivacy } from '../../domain/incidents/set-incident-privacy.ts'
-import { createIncidentField, listIncidentFields } from '../../domain/fields/create-incident-field.ts'
 import { setTeamAndAssignee } from '../../domain/incidents/set-team-and-assignee.ts'
 import { updateIncidentFields } from '../../domain/incidents/update-incident-fields.ts'
-import { getOriginalMessage } from '../../domain/alerts/get-original-message.ts'
 import { AppError } from '../../errors.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
@@ -39,7 +39,8 @@ const list = (v: string | undefined) =>
 /** `sort`: one of INCIDENT_SORTS (default created); anything else is a 400 naming the parameter. */
 const sortParam = (v: string | undefined): IncidentSort | undefined => {
   if (v === undefined || v === '') return undefined
-  if (!(INCIDENT_SORTS as string[]).includes(v)) throw new AppError('INVALID_REQUEST', `sort: one of ${INCIDENT_SORTS.join(', ')}`)
+  if (!(INCIDENT_SORTS as string[]).includes(v))
+    throw new AppError('INVALID_REQUEST', `sort: one of ${INCIDENT_SORTS.join(', ')}`)
   return v as IncidentSort
 }
 

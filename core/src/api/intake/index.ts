@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { AppError } from '../../errors.ts'
 import { receiveJsonAlert } from '../../domain/intake/receive-json-alert.ts'
+import { AppError } from '../../errors.ts'
 import { metrics } from '../../metrics.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'

@@ -37,7 +37,12 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       const s = await resolveSession(db, token, config.sessionHours)
       if (s) {
         c.set('actor', withRequest(s.actor, ip, c.var.requestId))
-        c.set('session', { idHash: s.idHash, csrfToken: s.csrfToken, mustChangePassword: s.mustChangePassword, username: s.username })
+        c.set('session', {
+          idHash: s.idHash,
+          csrfToken: s.csrfToken,
+          mustChangePassword: s.mustChangePassword,
+          username: s.username,
+        })
       }
     }
   }
@@ -66,8 +71,10 @@ export const guard = (access: Access): Guard => {
   const mw = createMiddleware<AppEnv>(async (c, next) => {
     if (access.auth === 'actor') {
       const actor = c.var.actor
-      if (!actor && access.ui && c.req.method === 'GET') return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303)
-      if (!actor) throw new AppError('UNAUTHENTICATED', 'authentication required: send an API key in Authorization or sign in')
+      if (!actor && access.ui && c.req.method === 'GET')
+        return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303)
+      if (!actor)
+        throw new AppError('UNAUTHENTICATED', 'authentication required: send an API key in Authorization or sign in')
       const session = c.var.session
       if (session && UNSAFE.has(c.req.method)) {
         let sent = c.req.header(CSRF_HEADER)
@@ -75,9 +82,11 @@ export const guard = (access: Access): Guard => {
           const body = await c.req.parseBody()
           sent = typeof body[CSRF_FIELD] === 'string' ? (body[CSRF_FIELD] as string) : undefined
         }
-        if (!sent || !safeEqual(sent, session.csrfToken)) throw new AppError('CSRF', 'missing or invalid CSRF token; reload the page and try again')
+        if (!sent || !safeEqual(sent, session.csrfToken))
+          throw new AppError('CSRF', 'missing or invalid CSRF token; reload the page and try again')
       }
-      if (access.permission && !actor.permissions.has(access.permission)) throw new AppError('FORBIDDEN', `missing permission ${access.permission}`)
+      if (access.permission && !actor.permissions.has(access.permission))
+        throw new AppError('FORBIDDEN', `missing permission ${access.permission}`)
     }
     await next()
   }) as Guard

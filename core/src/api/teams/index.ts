@@ -15,8 +15,13 @@ const ZCreateTeam = z.strictObject({
 
 export const teams = new Hono<AppEnv>()
 
-teams.get('/api/v1/teams', guard({ auth: 'actor' }), async (c) => c.json({ data: await listTeams(c.var.deps.db, c.var.actor!) }))
+teams.get('/api/v1/teams', guard({ auth: 'actor' }), async (c) =>
+  c.json({ data: await listTeams(c.var.deps.db, c.var.actor!) }),
+)
 
-teams.post('/api/v1/teams', guard({ auth: 'actor', permission: 'teams.manage' }), input('json', ZCreateTeam), async (c) =>
-  c.json({ data: await createTeam(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
+teams.post(
+  '/api/v1/teams',
+  guard({ auth: 'actor', permission: 'teams.manage' }),
+  input('json', ZCreateTeam),
+  async (c) => c.json({ data: await createTeam(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
 )

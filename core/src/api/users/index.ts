@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { setMembership } from '../../domain/teams/set-membership.ts'
 import { createUser } from '../../domain/users/create-user.ts'
 import { listUsers } from '../../domain/users/list-users.ts'
 import { resetPassword } from '../../domain/users/reset-password.ts'
-import { setMembership } from '../../domain/teams/set-membership.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { input } from '../validate.ts'
@@ -23,27 +23,61 @@ export const users = new Hono<AppEnv>()
 
 users.get('/api/v1/me', guard({ auth: 'actor' }), (c) => {
   const a = c.var.actor!
-  return c.json({ kind: a.kind, userId: a.userId, label: a.label, teamIds: a.teamIds, permissions: [...a.permissions].sort() })
+  return c.json({
+    kind: a.kind,
+    userId: a.userId,
+    label: a.label,
+    teamIds: a.teamIds,
+    permissions: [...a.permissions].sort(),
+  })
 })
 
-users.get('/api/v1/users', guard({ auth: 'actor', permission: 'users.manage' }), async (c) => c.json({ data: await listUsers(c.var.deps.db, c.var.actor!) }))
+users.get('/api/v1/users', guard({ auth: 'actor', permission: 'users.manage' }), async (c) =>
+  c.json({ data: await listUsers(c.var.deps.db, c.var.actor!) }),
+)
 
-users.post('/api/v1/users', guard({ auth: 'actor', permission: 'users.manage' }), input('json', ZCreateUser), async (c) => {
-  const u = await createUser(c.var.deps.db, c.var.actor!, c.req.valid('json'))
-  return c.json({ data: { id: u.id, username: u.username, email: u.email } }, 201)
-})
+users.post(
+  '/api/v1/users',
+  guard({ auth: 'actor', permission: 'users.manage' }),
+  input('json', ZCreateUser),
+  async (c) => {
+    const u = await createUser(c.var.deps.db, c.var.actor!, c.req.valid('json'))
+    return c.json({ data: { id: u.id, username: u.username, email: u.email } }, 201)
+  },
+)
 
-users.put('/api/v1/users/:username/password', guard({ auth: 'actor', permission: 'users.manage' }), input('param', ZUsername), input('json', ZPassword), async (c) => {
-  await resetPassword(c.var.deps.db, c.var.actor!, { username: c.req.valid('param').username, ...c.req.valid('json') })
-  return c.json({ data: { ok: true } })
-})
+users.put(
+  '/api/v1/users/:username/password',
+  guard({ auth: 'actor', permission: 'users.manage' }),
+  input('param', ZUsername),
+  input('json', ZPassword),
+  async (c) => {
+    await resetPassword(c.var.deps.db, c.var.actor!, {
+      username: c.req.valid('param').username,
+      ...c.req.valid('json'),
+    })
+    return c.json({ data: { ok: true } })
+  },
+)
 
 users.put('/api/v1/teams/:team/members/:username', guard({ auth: 'actor', permission: 'teams.manage' }), async (c) => {
-  const r = await setMembership(c.var.deps.db, c.var.actor!, { team: c.req.param('team'), username: c.req.param('username'), member: true })
+  const r = await setMembership(c.var.deps.db, c.var.actor!, {
+    team: c.req.param('team'),
+    username: c.req.param('username'),
+    member: true,
+  })
   return c.json({ data: { team: r.team.name, username: r.user.username, member: true } })
 })
 
-users.delete('/api/v1/teams/:team/members/:username', guard({ auth: 'actor', permission: 'teams.manage' }), async (c) => {
-  const r = await setMembership(c.var.deps.db, c.var.actor!, { team: c.req.param('team'), username: c.req.param('username'), member: false })
-  return c.json({ data: { team: r.team.name, username: r.user.username, member: false } })
-})
+users.delete(
+  '/api/v1/teams/:team/members/:username',
+  guard({ auth: 'actor', permission: 'teams.manage' }),
+  async (c) => {
+    const r = await setMembership(c.var.deps.db, c.var.actor!, {
+      team: c.req.param('team'),
+      username: c.req.param('username'),
+      member: false,
+    })
+    return c.json({ data: { team: r.team.name, username: r.user.username, member: false } })
+  },
+)

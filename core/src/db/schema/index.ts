@@ -1,5 +1,5 @@
 export * from './identity.ts'
 export * from './incidents.ts'
+export * from './intake.ts'
 export * from './platform.ts'
 export * from './responses.ts'
-export * from './intake.ts'

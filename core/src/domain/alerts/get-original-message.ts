@@ -1,9 +1,9 @@
-import { eq, isNotNull, and } from 'drizzle-orm'
+import { and, eq, isNotNull } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { alertEmails, alerts, incidents } from '../../db/schema/index.ts'
 import { notFound } from '../../errors.ts'
-import { assertCan, assertVisible } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan, assertVisible } from '../../policy/index.ts'
 import { openBlob } from '../attachments/blob-store.ts'
 
 /**

@@ -4,8 +4,8 @@ import { sha256 } from '../../auth/tokens.ts'
 import type { Db } from '../../db/client.ts'
 import { apiKeys, apiKeyTeams, teams } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 
 /**
@@ -13,7 +13,11 @@ import { appendAudit } from '../audit/append-audit.ts'
  * clients expect; 122 random bits) is returned once and only its SHA-256 is stored.
  * @throws AppError FORBIDDEN without api_keys.manage, INVALID_REQUEST for no/unknown teams.
  */
-export const createApiKey = async (db: Db, actor: Actor, input: { name: string; teams: string[]; expiresAt?: Date }) => {
+export const createApiKey = async (
+  db: Db,
+  actor: Actor,
+  input: { name: string; teams: string[]; expiresAt?: Date },
+) => {
   assertCan(actor, 'api_keys.manage')
   if (!input.name.trim()) throw new AppError('INVALID_REQUEST', 'name: required')
   if (input.teams.length === 0) throw new AppError('INVALID_REQUEST', 'teams: at least one team is required')
@@ -24,10 +28,21 @@ export const createApiKey = async (db: Db, actor: Actor, input: { name: string; 
     if (missing.length) throw new AppError('INVALID_REQUEST', `teams: unknown team ${missing.join(', ')}`)
     const [row] = await tx
       .insert(apiKeys)
-      .values({ name: input.name.trim(), keyHash: sha256(key), prefix: key.slice(0, 8), createdBy: actor.userId, expiresAt: input.expiresAt })
+      .values({
+        name: input.name.trim(),
+        keyHash: sha256(key),
+        prefix: key.slice(0, 8),
+        createdBy: actor.userId,
+        expiresAt: input.expiresAt,
+      })
       .returning()
     await tx.insert(apiKeyTeams).values(found.map((t) => ({ apiKeyId: row!.id, teamId: t.id })))
-    await appendAudit(tx, actor, { action: 'api_key.create', objectType: 'api_key', objectId: row!.id, after: { name: row!.name, prefix: row!.prefix, teams: input.teams } })
+    await appendAudit(tx, actor, {
+      action: 'api_key.create',
+      objectType: 'api_key',
+      objectId: row!.id,
+      after: { name: row!.name, prefix: row!.prefix, teams: input.teams },
+    })
     return { key, id: row!.id, name: row!.name, prefix: row!.prefix }
   })
 }

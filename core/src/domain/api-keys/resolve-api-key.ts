@@ -10,7 +10,13 @@ export const resolveApiKey = async (db: Db, rawKey: string): Promise<Actor | und
   const [key] = await db
     .select()
     .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, sha256(rawKey.trim())), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`))))
+    .where(
+      and(
+        eq(apiKeys.keyHash, sha256(rawKey.trim())),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
+      ),
+    )
   if (!key) return undefined
   if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
     await db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, key.id))

@@ -2,8 +2,8 @@ import { eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { attachments, incidents, investigations } from '../../db/schema/index.ts'
 import { notFound } from '../../errors.ts'
-import { assertCan, assertVisible } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan, assertVisible } from '../../policy/index.ts'
 import { openBlob } from './blob-store.ts'
 
 /** An attachment's metadata and bytes, when its incident/investigation is visible. @throws AppError FORBIDDEN, NOT_FOUND. */

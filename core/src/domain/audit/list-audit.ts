@@ -1,10 +1,19 @@
 import { and, desc, eq, gte, ilike, lt, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.ts'
 import { auditLog } from '../../db/schema/index.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 
-export type AuditFilter = { action?: string; actor?: string; objectType?: string; objectId?: string; since?: Date; until?: Date; before?: number; limit?: number }
+export type AuditFilter = {
+  action?: string
+  actor?: string
+  objectType?: string
+  objectId?: string
+  since?: Date
+  until?: Date
+  before?: number
+  limit?: number
+}
 
 /** Newest-first audit records, keyset-paged by id. @throws AppError FORBIDDEN without audit.read. */
 export const listAudit = async (db: DbOrTx, actor: Actor, f: AuditFilter) => {

@@ -3,7 +3,9 @@ import type { DbOrTx } from '../../db/client.ts'
 import { auditLog } from '../../db/schema/index.ts'
 import { GENESIS, hashAuditRow } from './append-audit.ts'
 
-export type AuditVerdict = { ok: true; records: number } | { ok: false; records: number; brokenAt: number; reason: string }
+export type AuditVerdict =
+  | { ok: true; records: number }
+  | { ok: false; records: number; brokenAt: number; reason: string }
 
 /**
  * Recomputes the whole chain in id order, a page at a time (memory independent of log size).
@@ -14,10 +16,17 @@ export const verifyAudit = async (db: DbOrTx, pageSize = 5000): Promise<AuditVer
   let after = 0
   let records = 0
   for (;;) {
-    const page = await db.select().from(auditLog).where(gt(auditLog.id, after)).orderBy(asc(auditLog.id)).limit(pageSize)
+    const page = await db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.id, after))
+      .orderBy(asc(auditLog.id))
+      .limit(pageSize)
     for (const row of page) {
-      if (row.prevHash !== prev) return { ok: false, records, brokenAt: row.id, reason: 'a record before this one was deleted or changed' }
-      if (hashAuditRow(prev, row) !== row.hash) return { ok: false, records, brokenAt: row.id, reason: 'this record was edited' }
+      if (row.prevHash !== prev)
+        return { ok: false, records, brokenAt: row.id, reason: 'a record before this one was deleted or changed' }
+      if (hashAuditRow(prev, row) !== row.hash)
+        return { ok: false, records, brokenAt: row.id, reason: 'this record was edited' }
       prev = row.hash
       records++
     }

@@ -2,8 +2,8 @@ import { asc } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { incidentFields } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 
 /**

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { incidents, investigations } from '../../db/schema/index.ts'
-import { assertVisible } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertVisible } from '../../policy/index.ts'
 
 /**
  * Existence and visibility of the object a route addresses, checked before its input is parsed so

@@ -1,8 +1,8 @@
 import { asc, desc, eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { attachments, incidentHistory, incidents } from '../../db/schema/index.ts'
-import { assertCan, assertVisible } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan, assertVisible } from '../../policy/index.ts'
 
 /**
  * An incident's full history (field and disposition changes, state, assignment, comments, links)

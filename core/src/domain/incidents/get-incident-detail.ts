@@ -1,7 +1,6 @@
 import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import {
-  alertEmails,
   alerts,
   attachments,
   incidentFields,

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { presentIncident } from './incident-tx.ts'
 
 /**

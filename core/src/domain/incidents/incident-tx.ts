@@ -2,8 +2,8 @@ import { eq, sql } from 'drizzle-orm'
 import type { Db, DbOrTx } from '../../db/client.ts'
 import { incidentHistory, incidents } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
-import { assertCan, assertVisible } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan, assertVisible } from '../../policy/index.ts'
 import { compatIncidentJson, compatJoins } from './compat-sql.ts'
 
 export type IncidentRow = typeof incidents.$inferSelect

@@ -2,8 +2,8 @@ import { type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { textArray } from '../../db/sql-arrays.ts'
 import { AppError } from '../../errors.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { isoZ, visibleSql } from './compat-sql.ts'
 import { encodeCursor } from './list-compat-incidents.ts'
 
@@ -56,8 +56,14 @@ export const INCIDENT_SORTS = Object.keys(SORTS) as IncidentSort[]
 /** created keeps the (at|id) cursor the native API has always issued; other sorts name themselves. */
 const decodeCursor = (cursor: string, sort: IncidentSort) => {
   const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|')
-  const [value, id] = parts.length === 3 && parts[0] === sort ? [parts[1], parts[2]] : parts.length === 2 && sort === 'created' ? parts : []
-  if (!value || !id || !/^\d+$/.test(id)) throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued for this sort')
+  const [value, id] =
+    parts.length === 3 && parts[0] === sort
+      ? [parts[1], parts[2]]
+      : parts.length === 2 && sort === 'created'
+        ? parts
+        : []
+  if (!value || !id || !/^\d+$/.test(id))
+    throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued for this sort')
   return { value, id: Number(id) }
 }
 const encodeSortCursor = (sort: IncidentSort, value: string, id: number) =>

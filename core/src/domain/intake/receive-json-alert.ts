@@ -14,8 +14,7 @@ import { normalizeAlert } from './normalize-alert.ts'
  */
 export const receiveJsonAlert = async (db: Db, boss: PgBoss, token: string, body: string) => {
   const source = await resolveSourceToken(db, token)
-  if (!source || !source.isEnabled || source.type !== 'json')
-    throw new AppError('NOT_FOUND', 'unknown or disabled source')
+  if (!source?.isEnabled || source.type !== 'json') throw new AppError('NOT_FOUND', 'unknown or disabled source')
   let parsed: unknown
   try {
     parsed = JSON.parse(body)

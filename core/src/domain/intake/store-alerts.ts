@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { fromDrizzle } from 'pg-boss'
 import type { Db, Tx } from '../../db/client.ts'
-import type { PgBoss } from '../../jobs/boss.ts'
-import { alertMatchJob } from '../../jobs/alert-match.ts'
 import { bigintArray, textArray } from '../../db/sql-arrays.ts'
+import { alertMatchJob } from '../../jobs/alert-match.ts'
+import type { PgBoss } from '../../jobs/boss.ts'
 import { incidentSeverityOf, incidentTypeOf, type LinkKey, scoreOf } from './link-key.ts'
 import type { NormalizedAlert } from './normalize-alert.ts'
 

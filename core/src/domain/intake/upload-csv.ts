@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto'
+import type { Keyring } from '../../crypto/master-secret.ts'
 import type { Db } from '../../db/client.ts'
 import { AppError } from '../../errors.ts'
 import type { PgBoss } from '../../jobs/boss.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { getSource } from '../sources/list-sources.ts'
-import type { Keyring } from '../../crypto/master-secret.ts'
-import { parseCsv } from './parse-csv.ts'
 import { bracketMessageId, type NormalizedAlert } from './normalize-alert.ts'
+import { parseCsv } from './parse-csv.ts'
 import { storeAlerts } from './store-alerts.ts'
 
 export type CsvRowError = { line: number; error: string }

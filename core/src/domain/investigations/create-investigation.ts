@@ -1,8 +1,8 @@
 import type { Db } from '../../db/client.ts'
 import { investigations } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { addInvestigationHistory } from './investigation-tx.ts'
 

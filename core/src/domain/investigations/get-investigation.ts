@@ -7,8 +7,8 @@ import {
   investigationIncidents,
   investigations,
 } from '../../db/schema/index.ts'
-import { assertCan, assertVisible, visibleWhere } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan, assertVisible, visibleWhere } from '../../policy/index.ts'
 
 /**
  * One investigation with its linked incidents (only those the actor may see), history (comments

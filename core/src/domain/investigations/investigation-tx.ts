@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.ts'
 import { investigationHistory, investigations } from '../../db/schema/index.ts'
-import { assertVisible } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertVisible } from '../../policy/index.ts'
 
 /** Locks an investigation the actor may see. @throws AppError NOT_FOUND. */
 export const lockInvestigation = async (tx: DbOrTx, actor: Actor, id: number) => {

@@ -3,8 +3,8 @@ import type { PgBoss } from 'pg-boss'
 import type { Db } from '../../db/client.ts'
 import { AppError } from '../../errors.ts'
 import { BOSS_SCHEMA } from '../../jobs/boss.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 
 export type FailedJob = {
@@ -26,10 +26,19 @@ export type FailedJob = {
 export const listFailedJobs = async (db: Db, actor: Actor, limit = 200): Promise<FailedJob[]> => {
   assertCan(actor, 'system.manage')
   // Before any worker has started, pg-boss has not installed its schema: nothing has failed yet.
-  const [installed] = await db.execute<{ ok: boolean }>(sql`SELECT to_regclass(${`${BOSS_SCHEMA}.job`}) IS NOT NULL AS ok`)
+  const [installed] = await db.execute<{ ok: boolean }>(
+    sql`SELECT to_regclass(${`${BOSS_SCHEMA}.job`}) IS NOT NULL AS ok`,
+  )
   if (!installed?.ok) return []
   const rows = await db.execute<{
-    id: string; name: string; state: string; source_name: string | null; retry_count: number; output: unknown; created_on: Date; completed_on: Date | null
+    id: string
+    name: string
+    state: string
+    source_name: string | null
+    retry_count: number
+    output: unknown
+    created_on: Date
+    completed_on: Date | null
   }>(sql`SELECT id, name, state, source_name, retry_count, output, created_on, completed_on
            FROM ${sql.identifier(BOSS_SCHEMA)}.job
           WHERE state = 'failed' OR (name LIKE '%.dlq' AND state IN ('created', 'retry'))
@@ -60,11 +69,20 @@ export const retryJob = async (db: Db, boss: PgBoss, actor: Actor, queue: string
     const target = job.sourceName ?? queue.replace(/\.dlq$/, '')
     const newId = await boss.send(target, job.data)
     await boss.deleteJob(queue, id)
-    await db.transaction((tx) => appendAudit(tx, actor, { action: 'job.redrive', objectType: 'job', objectId: id, after: { queue: target, newId } }))
+    await db.transaction((tx) =>
+      appendAudit(tx, actor, {
+        action: 'job.redrive',
+        objectType: 'job',
+        objectId: id,
+        after: { queue: target, newId },
+      }),
+    )
     return { id: newId, queue: target }
   }
   if (job.state !== 'failed') throw new AppError('CONFLICT', `job ${id} is ${job.state}, not failed`)
   await boss.retry(queue, id)
-  await db.transaction((tx) => appendAudit(tx, actor, { action: 'job.retry', objectType: 'job', objectId: id, after: { queue } }))
+  await db.transaction((tx) =>
+    appendAudit(tx, actor, { action: 'job.retry', objectType: 'job', objectId: id, after: { queue } }),
+  )
   return { id, queue }
 }

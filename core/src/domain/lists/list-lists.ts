@@ -4,8 +4,8 @@ import type { Keyring } from '../../crypto/master-secret.ts'
 import type { Db } from '../../db/client.ts'
 import { lists } from '../../db/schema/index.ts'
 import { notFound } from '../../errors.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { feedUrl, presentList } from './create-list.ts'
 
 /** Every list. @throws AppError FORBIDDEN without lists.read. */

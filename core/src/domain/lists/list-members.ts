@@ -2,8 +2,8 @@ import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import type { Db, DbOrTx } from '../../db/client.ts'
 import { incidents, listMembers, lists } from '../../db/schema/index.ts'
 import { notFound } from '../../errors.ts'
-import { assertCan, canSee } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan, canSee } from '../../policy/index.ts'
 
 /** Members whose expiration has not passed: every read and feed applies this. */
 export const notExpired = or(isNull(listMembers.expiresAt), gt(listMembers.expiresAt, sql`now()`))!

@@ -6,13 +6,23 @@ import type { Actor } from '../../policy/actor.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { loadUserActor } from '../users/load-actor.ts'
 
-export type ResolvedSession = { actor: Actor; csrfToken: string; idHash: string; mustChangePassword: boolean; username: string }
+export type ResolvedSession = {
+  actor: Actor
+  csrfToken: string
+  idHash: string
+  mustChangePassword: boolean
+  username: string
+}
 
 /**
  * Finds the live session for a cookie value and slides its expiry (idle timeout). Returns
  * undefined for an unknown, expired or disabled-user session.
  */
-export const resolveSession = async (db: Db, token: string, sessionHours: number): Promise<ResolvedSession | undefined> => {
+export const resolveSession = async (
+  db: Db,
+  token: string,
+  sessionHours: number,
+): Promise<ResolvedSession | undefined> => {
   const idHash = sha256(token)
   const [row] = await db
     .select({ csrfToken: sessions.csrfToken, lastSeenAt: sessions.lastSeenAt, user: users })
@@ -27,7 +37,13 @@ export const resolveSession = async (db: Db, token: string, sessionHours: number
       .set({ lastSeenAt: sql`now()`, expiresAt: sql`now() + make_interval(hours => ${sessionHours})` })
       .where(eq(sessions.idHash, idHash))
   }
-  return { actor: await loadUserActor(db, row.user), csrfToken: row.csrfToken, idHash, mustChangePassword: row.user.mustChangePassword, username: row.user.username }
+  return {
+    actor: await loadUserActor(db, row.user),
+    csrfToken: row.csrfToken,
+    idHash,
+    mustChangePassword: row.user.mustChangePassword,
+    username: row.user.username,
+  }
 }
 
 /** Ends a session (sign-out); audited. */

@@ -20,6 +20,10 @@ export const createInitialAdmin = async (db: Db, dataDir: string) => {
   const password = newToken(18)
   await createUser(db, SYSTEM, { username: 'admin', password, teams: ['Admins'], mustChangePassword: true })
   const file = path.join(dataDir, INITIAL_ADMIN_FILE)
-  writeFileSync(file, `username: admin\npassword: ${password}\n(you will be asked to choose a new password at first sign-in; delete this file afterwards)\n`, { mode: 0o600 })
+  writeFileSync(
+    file,
+    `username: admin\npassword: ${password}\n(you will be asked to choose a new password at first sign-in; delete this file afterwards)\n`,
+    { mode: 0o600 },
+  )
   return { username: 'admin', password, file }
 }

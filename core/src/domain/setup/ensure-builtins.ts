@@ -3,11 +3,40 @@ import { incidentFields, teams } from '../../db/schema/index.ts'
 import { BUILTIN_TEAMS } from '../../policy/permissions.ts'
 
 /** Abuse dispositions and the sub-dispositions allowed under each (API-COMPAT.md). */
-export const ABUSE_DISPOSITIONS = ['Malicious', 'Suspicious', 'Spam', 'Bulk', 'Low Risk', 'False Negative', 'Known Good', 'Unknown'] as const
-export const SUB_DISPOSITIONS: Record<string, readonly string[]> = { Unknown: ['Needs Manual Review', 'Likely Harmless'] }
+export const ABUSE_DISPOSITIONS = [
+  'Malicious',
+  'Suspicious',
+  'Spam',
+  'Bulk',
+  'Low Risk',
+  'False Negative',
+  'Known Good',
+  'Unknown',
+] as const
+export const SUB_DISPOSITIONS: Record<string, readonly string[]> = {
+  Unknown: ['Needs Manual Review', 'Likely Harmless'],
+}
 
 export const BUILTIN_FIELDS = [
-  { name: 'Classification', kind: 'select', options: ['Phishing', 'Malware', 'Spam', 'Impostor', 'Policy Violation', 'Vulnerability', 'Network', 'Command and Control', 'Data Match', 'Authentication', 'System Behavior', 'Reported Abuse', 'Unknown'] },
+  {
+    name: 'Classification',
+    kind: 'select',
+    options: [
+      'Phishing',
+      'Malware',
+      'Spam',
+      'Impostor',
+      'Policy Violation',
+      'Vulnerability',
+      'Network',
+      'Command and Control',
+      'Data Match',
+      'Authentication',
+      'System Behavior',
+      'Reported Abuse',
+      'Unknown',
+    ],
+  },
   { name: 'Attack Vector', kind: 'select', options: ['Email', 'Web', 'Network', 'Endpoint', 'Unknown'] },
   { name: 'Severity', kind: 'select', options: ['Informational', 'Low', 'Medium', 'High', 'Critical'] },
   { name: 'Abuse Disposition', kind: 'select', options: [...ABUSE_DISPOSITIONS] },
@@ -21,7 +50,14 @@ export const BUILTIN_FIELDS = [
 export const ensureBuiltins = async (db: Db) => {
   await db
     .insert(teams)
-    .values(BUILTIN_TEAMS.map((t) => ({ name: t.name, description: t.description, permissions: [...t.permissions], isBuiltin: true })))
+    .values(
+      BUILTIN_TEAMS.map((t) => ({
+        name: t.name,
+        description: t.description,
+        permissions: [...t.permissions],
+        isBuiltin: true,
+      })),
+    )
     .onConflictDoNothing()
   await db
     .insert(incidentFields)

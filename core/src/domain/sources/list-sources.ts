@@ -4,8 +4,8 @@ import type { Keyring } from '../../crypto/master-secret.ts'
 import type { Db } from '../../db/client.ts'
 import { sources } from '../../db/schema/index.ts'
 import { notFound } from '../../errors.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { intakeUrl, presentSource } from './create-source.ts'
 
 /** Every source, by name. @throws AppError FORBIDDEN without sources.read. */

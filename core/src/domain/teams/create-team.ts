@@ -1,8 +1,8 @@
 import type { Db } from '../../db/client.ts'
 import { teams } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { isPermission } from '../../policy/permissions.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 
@@ -11,7 +11,11 @@ import { appendAudit } from '../audit/append-audit.ts'
  * @throws AppError FORBIDDEN without teams.manage, INVALID_REQUEST for an unknown permission,
  *   CONFLICT when the name is taken.
  */
-export const createTeam = async (db: Db, actor: Actor, input: { name: string; description?: string; isPrivate?: boolean; permissions: string[] }) => {
+export const createTeam = async (
+  db: Db,
+  actor: Actor,
+  input: { name: string; description?: string; isPrivate?: boolean; permissions: string[] },
+) => {
   assertCan(actor, 'teams.manage')
   const name = input.name.trim()
   if (!name || name.length > 100) throw new AppError('INVALID_REQUEST', 'name: 1 to 100 characters')
@@ -20,11 +24,21 @@ export const createTeam = async (db: Db, actor: Actor, input: { name: string; de
   return db.transaction(async (tx) => {
     const [team] = await tx
       .insert(teams)
-      .values({ name, description: input.description ?? '', isPrivate: input.isPrivate ?? false, permissions: [...new Set(input.permissions)] })
+      .values({
+        name,
+        description: input.description ?? '',
+        isPrivate: input.isPrivate ?? false,
+        permissions: [...new Set(input.permissions)],
+      })
       .onConflictDoNothing()
       .returning()
     if (!team) throw new AppError('CONFLICT', `team ${name} already exists`)
-    await appendAudit(tx, actor, { action: 'team.create', objectType: 'team', objectId: team.id, after: { name, isPrivate: team.isPrivate, permissions: team.permissions } })
+    await appendAudit(tx, actor, {
+      action: 'team.create',
+      objectType: 'team',
+      objectId: team.id,
+      after: { name, isPrivate: team.isPrivate, permissions: team.permissions },
+    })
     return team
   })
 }

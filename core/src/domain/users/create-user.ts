@@ -3,8 +3,8 @@ import { assertPasswordAcceptable, hashPassword } from '../../auth/password.ts'
 import type { Db } from '../../db/client.ts'
 import { teamMembers, teams, users } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 
 export type CreateUserInput = {
@@ -26,7 +26,8 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/
  */
 export const createUser = async (db: Db, actor: Actor, input: CreateUserInput) => {
   assertCan(actor, 'users.manage')
-  if (!USERNAME.test(input.username)) throw new AppError('INVALID_REQUEST', 'username: letters, digits, . _ @ - only (max 128)')
+  if (!USERNAME.test(input.username))
+    throw new AppError('INVALID_REQUEST', 'username: letters, digits, . _ @ - only (max 128)')
   if (input.password !== undefined) assertPasswordAcceptable(input.password)
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password)
   return db.transaction(async (tx) => {

@@ -17,14 +17,34 @@ export const loadUserActor = async (db: DbOrTx, user: { id: number; username: st
     .from(teamMembers)
     .innerJoin(teams, eq(teams.id, teamMembers.teamId))
     .where(eq(teamMembers.userId, user.id))
-  return { kind: 'user', userId: user.id, label: user.username, teamIds: rows.map((r) => r.id), permissions: unionOf(rows) }
+  return {
+    kind: 'user',
+    userId: user.id,
+    label: user.username,
+    teamIds: rows.map((r) => r.id),
+    permissions: unionOf(rows),
+  }
 }
 
 /** The actor for an API key: the union of its teams' permissions; it sees its teams' private objects. */
-export const loadApiKeyActor = async (db: DbOrTx, key: { id: number; name: string; createdBy: number | null }): Promise<Actor> => {
-  const links = await db.select({ teamId: apiKeyTeams.teamId }).from(apiKeyTeams).where(eq(apiKeyTeams.apiKeyId, key.id))
+export const loadApiKeyActor = async (
+  db: DbOrTx,
+  key: { id: number; name: string; createdBy: number | null },
+): Promise<Actor> => {
+  const links = await db
+    .select({ teamId: apiKeyTeams.teamId })
+    .from(apiKeyTeams)
+    .where(eq(apiKeyTeams.apiKeyId, key.id))
   const rows = links.length
-    ? await db.select({ id: teams.id, permissions: teams.permissions }).from(teams).where(inArray(teams.id, links.map((l) => l.teamId)))
+    ? await db
+        .select({ id: teams.id, permissions: teams.permissions })
+        .from(teams)
+        .where(
+          inArray(
+            teams.id,
+            links.map((l) => l.teamId),
+          ),
+        )
     : []
   return {
     kind: 'api_key',

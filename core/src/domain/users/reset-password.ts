@@ -3,8 +3,8 @@ import { assertPasswordAcceptable, hashPassword } from '../../auth/password.ts'
 import type { Db } from '../../db/client.ts'
 import { sessions, users } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
-import { assertCan } from '../../policy/index.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { assertCan } from '../../policy/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 
 /**
@@ -26,11 +26,21 @@ export const resetPassword = async (
   await db.transaction(async (tx) => {
     await tx
       .update(users)
-      .set({ passwordHash, failedLogins: 0, lockedUntil: null, mustChangePassword: input.mustChangePassword ?? false, updatedAt: sql`now()` })
+      .set({
+        passwordHash,
+        failedLogins: 0,
+        lockedUntil: null,
+        mustChangePassword: input.mustChangePassword ?? false,
+        updatedAt: sql`now()`,
+      })
       .where(eq(users.id, user.id))
     await tx
       .delete(sessions)
-      .where(input.keepSessionHash ? sql`${sessions.userId} = ${user.id} AND ${sessions.idHash} <> ${input.keepSessionHash}` : eq(sessions.userId, user.id))
+      .where(
+        input.keepSessionHash
+          ? sql`${sessions.userId} = ${user.id} AND ${sessions.idHash} <> ${input.keepSessionHash}`
+          : eq(sessions.userId, user.id),
+      )
     await appendAudit(tx, actor, { action: 'user.password_reset', objectType: 'user', objectId: user.id })
   })
 }

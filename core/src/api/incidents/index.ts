@@ -4,7 +4,8 @@ import { z } from 'zod'
 import { getOriginalMessage } from '../../domain/alerts/get-original-message.ts'
 import { addAttachment } from '../../domain/attachments/add-attachment.ts'
 import { getAttachment } from '../../domain/attachments/get-attachment.ts'
-import { createIncidentField, listIncidentFields } from '../../domain/fields/create-incident-field.ts'
+import { createField } from '../../domain/fields/create-field.ts'
+import { listIncidentFields } from '../../domain/fields/list-incident-fields.ts'
 import { addComment } from '../../domain/incidents/add-comment.ts'
 import { addIncidentUsers } from '../../domain/incidents/add-incident-users.ts'
 import { ignoreIncident, reopenIncident } from '../../domain/incidents/change-state.ts'
@@ -216,5 +217,5 @@ incidentsApi.post(
       options: z.array(z.string().max(200)).max(200).optional(),
     }),
   ),
-  async (c) => c.json({ data: await createIncidentField(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
+  async (c) => c.json({ data: await createField(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
 )

@@ -71,7 +71,7 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
 
   const isWorker = config.roles.has('worker')
   const jobs = mounts.jobs ?? ALL_JOBS
-  const boss = await startBoss(runtime.url, log, { supervise: isWorker, jobs })
+  const boss = await startBoss(runtime.url, log, { supervise: isWorker, jobs, roles: config.roles })
   let workersUp = false
   const deps: Deps = { config, db, boss, keyring: runtime.keyring, log, readiness: {} }
   if (isWorker) {
@@ -83,6 +83,10 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
     )
     workersUp = true
     deps.readiness.workers = () => workersUp
+  } else {
+    // A process without the worker role is ready when some worker on this database is live.
+    deps.readiness.workers = async () =>
+      (await boss.getInstances({ limit: 1000 })).some((i) => i.live && (i.name ?? '').split(',').includes('worker'))
   }
 
   const servers: Server[] = []

@@ -50,6 +50,14 @@ describe('management console pages', () => {
     }
   })
 
+  it('lists every Clawback process on the database with its roles and heartbeat', async () => {
+    const body = await (await get('/system')).text()
+    expect(body).toContain('Processes (every node)')
+    expect(body).toMatch(
+      /<tr><td>api,worker,console<\/td><td class="mono">[^<]+<\/td><td>\d+<\/td><td><span class="badge">live<\/span>/,
+    )
+  })
+
   it('writes without the CSRF token are refused', async () => {
     const res = await app.console.request('/backups/schedule', {
       method: 'POST',

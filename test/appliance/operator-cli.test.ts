@@ -17,7 +17,12 @@ afterAll(() => {
 })
 
 const ctl = async (dataDir: string, pgPort: number, args: string[], stdin?: string) => {
-  const p = runNode('appliance/bin/clawbackctl.ts', args, { CLAWBACK_DATA_DIR: dataDir, CLAWBACK_EMBEDDED_PG_PORT: String(pgPort) }, stdin)
+  const p = runNode(
+    'appliance/bin/clawbackctl.ts',
+    args,
+    { CLAWBACK_DATA_DIR: dataDir, CLAWBACK_EMBEDDED_PG_PORT: String(pgPort) },
+    stdin,
+  )
   const code = await p.exited
   return { code, out: p.output() }
 }
@@ -25,14 +30,21 @@ const ctl = async (dataDir: string, pgPort: number, args: string[], stdin?: stri
 describe('clawbackctl operator commands', async () => {
   const [portA, portB] = [await freePort(), await freePort()]
 
-  it('backs up, exports the secret, and restores onto a fresh appliance with the imported secret', { timeout: 300_000 }, async () => {
-    expect((await ctl(first, portA, ['user', 'create', 'olivia', '--team', 'Admins'], 'operator password 1\n')).code).toBe(0)
+  it('backs up, exports the secret, and restores onto a fresh appliance with the imported secret', {
+    timeout: 300_000,
+  }, async () => {
+    expect(
+      (await ctl(first, portA, ['user', 'create', 'olivia', '--team', 'Admins'], 'operator password 1\n')).code,
+    ).toBe(0)
     const before = await ctl(first, portA, ['audit', 'verify'])
     const records = /intact: (\d+) records/.exec(before.out)![1]
 
     const backup = await ctl(first, portA, ['backup', 'create'])
     expect(backup.code, backup.out).toBe(0)
-    const file = backup.out.split('\n').find((l) => l.endsWith('.cbk') || l.startsWith('/'))!.trim()
+    const file = backup.out
+      .split('\n')
+      .find((l) => l.endsWith('.cbk') || l.startsWith('/'))!
+      .trim()
     expect(existsSync(file)).toBe(true)
     const name = path.basename(file)
     expect((await ctl(first, portA, ['backup', 'list'])).out).toContain(name)

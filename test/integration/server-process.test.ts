@@ -106,3 +106,34 @@ describe('the server process', async () => {
     expect(bad.output()).toMatch(/PORT:.*\n.*CLAWBACK_ROLES:/s)
   })
 })
+
+describe('roles in separate processes', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'clawback-roles-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const [port, consolePort, pgPort] = [await freePort(), await freePort(), await freePort()]
+  const env = {
+    CLAWBACK_DATA_DIR: dir,
+    PORT: String(port),
+    CONSOLE_PORT: String(consolePort),
+    CLAWBACK_EMBEDDED_PG_PORT: String(pgPort),
+  }
+
+  it('an api-only process reports the workers of another process as up', { timeout: 180_000 }, async () => {
+    // The worker process owns the embedded PostgreSQL; the api process, started after it, reuses it.
+    const worker = runNode('console/src/main.ts', [], { ...env, CLAWBACK_ROLES: 'worker', LOG_LEVEL: 'info' })
+    await expect.poll(() => worker.output(), { timeout: 120_000, interval: 200 }).toContain('clawback started')
+    const api = runNode('console/src/main.ts', [], { ...env, CLAWBACK_ROLES: 'api' })
+    try {
+      await waitReady(`http://127.0.0.1:${port}/readyz`, api, 120_000)
+      const body = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as {
+        checks: Record<string, boolean>
+      }
+      expect(body.checks.workers).toBe(true)
+    } finally {
+      api.child.kill('SIGTERM')
+      await api.exited
+      worker.child.kill('SIGTERM')
+      await worker.exited
+    }
+  })
+})

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm'
 import si from 'systeminformation'
 import type { Db } from '../../../core/src/db/client.ts'
 import { type FailedJob, listFailedJobs } from '../../../core/src/domain/jobs/list-failed-jobs.ts'
-import { BOSS_SCHEMA } from '../../../core/src/jobs/boss.ts'
+import { BOSS_SCHEMA, type PgBoss } from '../../../core/src/jobs/boss.ts'
 import type { Actor } from '../../../core/src/policy/actor.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
 import { releaseVersion } from '../release.ts'
@@ -20,6 +20,16 @@ export type SystemHealth = {
   network: { iface: string; address: string; family: string }[]
   postgres: { sizeBytes: number; connections: number; maxConnections: number; version: string }
   roles: { name: string; isRunning: boolean }[]
+  /** every Clawback process on this database (all nodes), from pg-boss's instance registry */
+  processes: {
+    roles: string
+    host: string
+    pid: number
+    live: boolean
+    startedOn: Date
+    heartbeatOn: Date
+    stoppedOn: Date | null
+  }[]
   queues: QueueRow[]
   failedJobs: FailedJob[]
   time: { timezone: string; now: string }
@@ -30,7 +40,7 @@ export type SystemHealth = {
  * disks per mount), uptime and load, PostgreSQL size and connections, pg-boss queue depths and
  * failures, dead letters, version. @throws FORBIDDEN without system.manage.
  */
-export const systemHealth = async (db: Db, actor: Actor, roles: Set<string>): Promise<SystemHealth> => {
+export const systemHealth = async (db: Db, actor: Actor, roles: Set<string>, boss?: PgBoss): Promise<SystemHealth> => {
   assertCan(actor, 'system.manage')
   const [load, mem, fs, cpu] = await Promise.all([si.currentLoad(), si.mem(), si.fsSize(), si.cpu()])
   const [pg] = (await db.execute(sql`SELECT pg_database_size(current_database())::bigint AS size,
@@ -66,6 +76,17 @@ export const systemHealth = async (db: Db, actor: Actor, roles: Set<string>): Pr
     ),
     postgres: { sizeBytes: Number(pg.size), connections: pg.conns, maxConnections: pg.max, version: pg.version },
     roles: ['api', 'worker', 'console'].map((name) => ({ name, isRunning: roles.has(name) })),
+    processes: (boss ? await boss.getInstances({ limit: 100 }) : [])
+      .filter((i) => i.live || (i.stoppedOn === null && Date.now() - i.heartbeatOn.getTime() < 86_400_000))
+      .map((i) => ({
+        roles: i.name ?? '(unnamed)',
+        host: i.host,
+        pid: i.pid,
+        live: i.live,
+        startedOn: i.startedOn,
+        heartbeatOn: i.heartbeatOn,
+        stoppedOn: i.stoppedOn,
+      })),
     queues: queues.map((q) => ({
       name: q.name,
       queued: Number(q.queued_count ?? 0),

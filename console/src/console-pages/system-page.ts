@@ -9,7 +9,7 @@ const dur = (s: number) =>
 
 /** GET /system — health, queues and dead letters (retry buttons), version, network (read-only in a checkout). */
 export const systemPage = async (c: Context<AppEnv>, message?: string) => {
-  const h = await systemHealth(c.var.deps.db, c.var.actor!, c.var.deps.config.roles)
+  const h = await systemHealth(c.var.deps.db, c.var.actor!, c.var.deps.config.roles, c.var.deps.boss)
   return consolePage(
     c,
     'System',
@@ -20,6 +20,9 @@ export const systemPage = async (c: Context<AppEnv>, message?: string) => {
   <tr><th>PostgreSQL</th><td>${h.postgres.version}; ${bytes(h.postgres.sizeBytes)}; ${h.postgres.connections} of ${h.postgres.maxConnections} connections</td></tr>
   <tr><th>Roles in this process</th><td>${h.roles.map((r) => html`<span class="badge">${r.name}: ${r.isRunning ? 'running' : 'not here'}</span> `)}</td></tr>
   <tr><th>Time</th><td>${h.time.now} (${h.time.timezone})</td></tr></table>
+  <h2>Processes (every node)</h2><table id="processes"><tr><th>Roles</th><th>Host</th><th>PID</th><th>Status</th><th>Started</th><th>Last heartbeat</th></tr>
+  ${h.processes.map((p) => html`<tr><td>${p.roles}</td><td class="mono">${p.host}</td><td>${p.pid}</td><td>${p.live ? html`<span class="badge">live</span>` : html`<span class="badge warn">quiet</span>`}</td><td>${p.startedOn.toISOString()}</td><td>${p.heartbeatOn.toISOString()}</td></tr>`)}
+  ${h.processes.length === 0 ? html`<tr><td colspan="6" class="muted">None registered.</td></tr>` : ''}</table>
   <h2>Disks</h2><table><tr><th>Mount</th><th>Device</th><th>Size</th><th>Used</th></tr>
   ${h.disks.map((d) => html`<tr><td>${d.mount}</td><td class="mono">${d.fs}</td><td>${bytes(d.size)}</td><td>${bytes(d.used)} (${d.usePercent}%)</td></tr>`)}</table></section>
 <section class="card"><h2>Job queues</h2><table id="queues"><tr><th>Queue</th><th>Queued</th><th>Active</th><th>Failed</th><th>Dead letter</th></tr>

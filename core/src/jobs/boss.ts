@@ -14,7 +14,7 @@ export const BOSS_SCHEMA = 'pgboss'
 export const startBoss = async (
   url: string,
   log: Logger,
-  options: { supervise: boolean; max?: number; jobs?: AnyJobDef[] },
+  options: { supervise: boolean; max?: number; jobs?: AnyJobDef[]; roles?: Iterable<string> },
 ) => {
   const boss = new PgBoss({
     connectionString: url,
@@ -23,6 +23,8 @@ export const startBoss = async (
     supervise: options.supervise,
     schedule: options.supervise,
     application_name: 'clawback-jobs',
+    // The instance registry (heartbeats) is how every node's roles show on the system page.
+    instanceName: options.roles ? [...options.roles].join(',') : undefined,
   })
   boss.on('error', (err) => log.error({ err }, 'job queue error'))
   await boss.start()

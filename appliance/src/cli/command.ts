@@ -56,3 +56,17 @@ export const list = (v: string | boolean | string[] | undefined): string[] =>
         .flatMap((s) => s.split(','))
         .map((s) => s.trim())
         .filter(Boolean)
+
+/** Opens the runtime for one command and always closes it (stopping embedded PostgreSQL it started). */
+export const withRuntime = async <T>(
+  ctx: CommandContext,
+  fn: (rt: Awaited<ReturnType<CommandContext['runtime']>>) => Promise<T>,
+  options?: { migrate?: boolean },
+) => {
+  const rt = await ctx.runtime(options)
+  try {
+    return await fn(rt)
+  } finally {
+    await rt.close()
+  }
+}

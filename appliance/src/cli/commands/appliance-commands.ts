@@ -16,7 +16,7 @@ import { installCertificate } from '../../tls/install-certificate.ts'
 import { setWebTls } from '../../tls/tls-context.ts'
 import { describeCertificate } from '../../tls/tls-files.ts'
 import { applyUpgrade, verifyUpgrade } from '../../upgrade/apply-upgrade.ts'
-import type { Command, CommandContext } from '../command.ts'
+import { type Command, type CommandContext, withRuntime } from '../command.ts'
 
 /** Operator actions from the console TTY are audited as `clawbackctl`. */
 const CTL = { ...SYSTEM, label: 'clawbackctl' }
@@ -31,17 +31,6 @@ const backupArg = (ctx: CommandContext) => {
   const a = ctx.args[0]
   if (!a) throw new Error('name a backup (see `clawbackctl backup list`) or give a file path')
   return a.includes('/') ? path.resolve(a) : backupFile(ctx.config.dataDir, a)
-}
-const withRuntime = async <T>(
-  ctx: CommandContext,
-  fn: (rt: Awaited<ReturnType<CommandContext['runtime']>>) => Promise<T>,
-) => {
-  const rt = await ctx.runtime()
-  try {
-    return await fn(rt)
-  } finally {
-    await rt.close()
-  }
 }
 const progressTo = (ctx: CommandContext) => {
   let last = ''

@@ -7,7 +7,7 @@ import { ensureBuiltins } from '../../../../core/src/domain/setup/ensure-builtin
 import { createUser } from '../../../../core/src/domain/users/create-user.ts'
 import { resetPassword } from '../../../../core/src/domain/users/reset-password.ts'
 import { SYSTEM } from '../../../../core/src/policy/actor.ts'
-import { type Command, list } from '../command.ts'
+import { type Command, list, withRuntime } from '../command.ts'
 
 /** Operator actions from the console TTY are audited as `clawbackctl`. */
 const CTL = { ...SYSTEM, label: 'clawbackctl' }
@@ -37,15 +37,16 @@ export const coreCommands: Command[] = [
     usage: 'migrate [--status]',
     summary: 'apply pending database migrations (or list them with --status)',
     async run(ctx) {
-      const rt = await ctx.runtime({ migrate: !ctx.options.status })
-      try {
-        const pending = await pendingMigrations(rt.db.$client)
-        ctx.stdout(pending.length ? `pending: ${pending.join(', ')}\n` : 'schema is current\n')
-        if (!ctx.options.status) await ensureBuiltins(rt.db)
-        return pending.length && ctx.options.status ? 1 : 0
-      } finally {
-        await rt.close()
-      }
+      return withRuntime(
+        ctx,
+        async (rt) => {
+          const pending = await pendingMigrations(rt.db.$client)
+          ctx.stdout(pending.length ? `pending: ${pending.join(', ')}\n` : 'schema is current\n')
+          if (!ctx.options.status) await ensureBuiltins(rt.db)
+          return pending.length && ctx.options.status ? 1 : 0
+        },
+        { migrate: !ctx.options.status },
+      )
     },
   },
   {
@@ -56,8 +57,7 @@ export const coreCommands: Command[] = [
       const [username] = ctx.args
       if (!username) throw new Error('usage: user create NAME')
       const pw = await password(ctx)
-      const rt = await ctx.runtime()
-      try {
+      return withRuntime(ctx, async (rt) => {
         await ensureBuiltins(rt.db)
         const user = await createUser(rt.db, CTL, {
           username,
@@ -68,9 +68,7 @@ export const coreCommands: Command[] = [
         })
         ctx.stderr(`created user ${user.username} (id ${user.id})\n`)
         return 0
-      } finally {
-        await rt.close()
-      }
+      })
     },
   },
   {
@@ -81,8 +79,7 @@ export const coreCommands: Command[] = [
       const [username] = ctx.args
       if (!username) throw new Error('usage: user reset-password NAME')
       const pw = await password(ctx)
-      const rt = await ctx.runtime()
-      try {
+      return withRuntime(ctx, async (rt) => {
         await resetPassword(rt.db, CTL, {
           username,
           password: pw,
@@ -90,9 +87,7 @@ export const coreCommands: Command[] = [
         })
         ctx.stderr(`password of ${username} reset\n`)
         return 0
-      } finally {
-        await rt.close()
-      }
+      })
     },
   },
   {
@@ -102,16 +97,13 @@ export const coreCommands: Command[] = [
     async run(ctx) {
       const name = ctx.options.name
       if (typeof name !== 'string') throw new Error('usage: api-key create --name NAME --team TEAM')
-      const rt = await ctx.runtime()
-      try {
+      return withRuntime(ctx, async (rt) => {
         await ensureBuiltins(rt.db)
         const key = await createApiKey(rt.db, CTL, { name, teams: list(ctx.options.team) })
         ctx.stdout(`${key.key}\n`)
         ctx.stderr(`api key "${key.name}" created (id ${key.id}); it is not shown again\n`)
         return 0
-      } finally {
-        await rt.close()
-      }
+      })
     },
   },
   {
@@ -119,8 +111,7 @@ export const coreCommands: Command[] = [
     usage: 'audit verify',
     summary: 'recompute the audit hash chain; non-zero exit when a record was edited or deleted',
     async run(ctx) {
-      const rt = await ctx.runtime()
-      try {
+      return withRuntime(ctx, async (rt) => {
         const v = await verifyAudit(rt.db)
         if (v.ok) ctx.stdout(`audit chain intact: ${v.records} records\n`)
         else
@@ -128,9 +119,7 @@ export const coreCommands: Command[] = [
             `audit chain BROKEN at record ${v.brokenAt}: ${v.reason} (${v.records} records verified before it)\n`,
           )
         return v.ok ? 0 : 1
-      } finally {
-        await rt.close()
-      }
+      })
     },
   },
   {
@@ -138,8 +127,7 @@ export const coreCommands: Command[] = [
     usage: 'jobs failed [--json]',
     summary: 'list jobs that failed for good and jobs waiting in dead-letter queues',
     async run(ctx) {
-      const rt = await ctx.runtime()
-      try {
+      return withRuntime(ctx, async (rt) => {
         const jobs = await listFailedJobs(rt.db, CTL)
         if (ctx.options.json) ctx.stdout(`${JSON.stringify(jobs, null, 2)}\n`)
         else if (jobs.length === 0) ctx.stdout('no failed or dead-lettered jobs\n')
@@ -149,9 +137,7 @@ export const coreCommands: Command[] = [
               `${j.createdAt.toISOString()}  ${j.queue}  ${j.id}  ${j.isDeadLetter ? `dead-letter (from ${j.sourceQueue})` : j.state}  ${JSON.stringify(j.error).slice(0, 200)}\n`,
             )
         return 0
-      } finally {
-        await rt.close()
-      }
+      })
     },
   },
 ]

@@ -1,7 +1,7 @@
 import { ensureBuiltins } from '../../../../core/src/domain/setup/ensure-builtins.ts'
 import { createSource, intakeUrl } from '../../../../core/src/domain/sources/create-source.ts'
 import { SYSTEM } from '../../../../core/src/policy/actor.ts'
-import type { Command } from '../command.ts'
+import { type Command, withRuntime } from '../command.ts'
 
 const CTL = { ...SYSTEM, label: 'clawbackctl' }
 
@@ -14,8 +14,7 @@ export const sourceCommands: Command[] = [
       const type = String(ctx.options.type ?? '')
       const name = typeof ctx.options.name === 'string' ? ctx.options.name : ''
       if (!name || !type) throw new Error('usage: source create --type json --name NAME')
-      const rt = await ctx.runtime()
-      try {
+      return withRuntime(ctx, async (rt) => {
         await ensureBuiltins(rt.db)
         const { source, token } = await createSource(rt.db, rt.keyring, CTL, { name, type })
         const base =
@@ -23,9 +22,7 @@ export const sourceCommands: Command[] = [
         ctx.stdout(token ? `${intakeUrl(base, token)}\n` : `source ${source.id} created\n`)
         ctx.stderr(`source "${source.name}" (id ${source.id}, type ${source.type}) created\n`)
         return 0
-      } finally {
-        await rt.close()
-      }
+      })
     },
   },
 ]

@@ -53,6 +53,8 @@ describe('management console pages', () => {
   it('lists every Clawback process on the database with its roles and heartbeat', async () => {
     const body = await (await get('/system')).text()
     expect(body).toContain('Processes (every node)')
+    expect(body).toContain('Time sources (NTP)')
+    expect(body).toContain('Syslog forwarding')
     expect(body).toMatch(
       /<tr><td>api,worker,console<\/td><td class="mono">[^<]+<\/td><td>\d+<\/td><td><span class="badge">live<\/span>/,
     )

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import { systemHealth } from '../../../appliance/src/system/system-health.ts'
+import { readTimeAndLogging } from '../../../appliance/src/system/time-and-logging.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { bytes, consolePage, csrfField, notice } from './view.ts'
 
@@ -10,6 +11,7 @@ const dur = (s: number) =>
 /** GET /system — health, queues and dead letters (retry buttons), version, network (read-only in a checkout). */
 export const systemPage = async (c: Context<AppEnv>, message?: string) => {
   const h = await systemHealth(c.var.deps.db, c.var.actor!, c.var.deps.config.roles, c.var.deps.boss)
+  const tl = readTimeAndLogging()
   return consolePage(
     c,
     'System',
@@ -36,6 +38,10 @@ export const systemPage = async (c: Context<AppEnv>, message?: string) => {
   )}
   ${h.failedJobs.length === 0 ? html`<tr><td colspan="5" class="muted">None.</td></tr>` : ''}</table></section>
 <section class="card"><h2>Network</h2><p class="muted">Host name, addresses, NTP and syslog forwarding are set by the appliance image (first-boot setup); in a checkout they are shown read-only.</p>
-  <table>${h.network.map((n) => html`<tr><td>${n.iface}</td><td class="mono">${n.address}</td><td>${n.family}</td></tr>`)}</table></section>`,
+  <table>${h.network.map((n) => html`<tr><td>${n.iface}</td><td class="mono">${n.address}</td><td>${n.family}</td></tr>`)}</table>
+  <h2>Time sources (NTP)</h2><table id="ntp">${tl.ntp.map((n) => html`<tr><td class="mono">${n.servers.join(' ')}</td><td class="muted">${n.source}</td></tr>`)}
+  ${tl.ntp.length === 0 ? html`<tr><td class="muted">None configured on this host.</td></tr>` : ''}</table>
+  <h2>Syslog forwarding</h2><table id="syslog">${tl.syslogForwarding.map((s) => html`<tr><td class="mono">${s.target}</td><td class="muted">${s.source}</td></tr>`)}
+  ${tl.syslogForwarding.length === 0 ? html`<tr><td class="muted">Not forwarding (logs stay in the journal).</td></tr>` : ''}</table></section>`,
   )
 }

@@ -55,6 +55,7 @@ describe('management console pages', () => {
     expect(body).toContain('Processes (every node)')
     expect(body).toContain('Time sources (NTP)')
     expect(body).toContain('Syslog forwarding')
+    expect(body).toContain('Recent errors in this process')
     expect(body).toMatch(
       /<tr><td>api,worker,console<\/td><td class="mono">[^<]+<\/td><td>\d+<\/td><td><span class="badge">live<\/span>/,
     )

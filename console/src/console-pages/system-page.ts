@@ -3,6 +3,7 @@ import { html } from 'hono/html'
 import { systemHealth } from '../../../appliance/src/system/system-health.ts'
 import { readTimeAndLogging } from '../../../appliance/src/system/time-and-logging.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
+import { recentErrors } from '../../../core/src/log.ts'
 import { bytes, consolePage, csrfField, notice } from './view.ts'
 
 const dur = (s: number) =>
@@ -37,6 +38,9 @@ export const systemPage = async (c: Context<AppEnv>, message?: string) => {
     <td><form method="post" action="/system/jobs/${j.queue}/${j.id}/retry">${csrfField(c)}<button>Retry</button></form></td></tr>`,
   )}
   ${h.failedJobs.length === 0 ? html`<tr><td colspan="5" class="muted">None.</td></tr>` : ''}</table></section>
+<section class="card"><h2>Recent errors in this process</h2><table id="errors"><tr><th>When</th><th>Message</th><th>Error</th><th>Request</th></tr>
+  ${recentErrors().map((e) => html`<tr><td class="nowrap">${e.at}</td><td>${e.message}</td><td class="mono">${e.error ?? ''}</td><td class="mono">${e.requestId ?? ''}</td></tr>`)}
+  ${recentErrors().length === 0 ? html`<tr><td colspan="4" class="muted">None since this process started (the journal keeps the full log).</td></tr>` : ''}</table></section>
 <section class="card"><h2>Network</h2><p class="muted">Host name, addresses, NTP and syslog forwarding are set by the appliance image (first-boot setup); in a checkout they are shown read-only.</p>
   <table>${h.network.map((n) => html`<tr><td>${n.iface}</td><td class="mono">${n.address}</td><td>${n.family}</td></tr>`)}</table>
   <h2>Time sources (NTP)</h2><table id="ntp">${tl.ntp.map((n) => html`<tr><td class="mono">${n.servers.join(' ')}</td><td class="muted">${n.source}</td></tr>`)}

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { alerts, incidents, sources } from '../../core/src/db/schema/index.ts'
+import { alerts, apiKeys, incidents, sources } from '../../core/src/db/schema/index.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 import { alertBody, makeJsonSource } from '../harness/intake.ts'
 
@@ -17,6 +17,25 @@ const counts = async () => {
 }
 
 describe('JSON alert intake', () => {
+  it('ignores an Authorization header without looking the key up', async () => {
+    const { makeApiKey } = await import('../harness/factories.ts')
+    const key = await makeApiKey(t.deps.db, ['Analysts'])
+    const s = await makeJsonSource(t)
+    expect((await s.post(JSON.stringify(alertBody()), { authorization: key })).status).toBe(200)
+    const [row] = await t.deps.db
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.prefix, key.slice(0, 8)))
+    expect(row!.lastUsedAt).toBeNull()
+    // The same key on an API route is looked up (and its use recorded).
+    expect((await t.api.request('/api/v1/me', { headers: { authorization: key } })).status).toBe(200)
+    const [used] = await t.deps.db
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.prefix, key.slice(0, 8)))
+    expect(used!.lastUsedAt).not.toBeNull()
+  })
+
   it('stores an alert verbatim with normalised fields and answers after commit', async () => {
     const s = await makeJsonSource(t)
     const body = alertBody()

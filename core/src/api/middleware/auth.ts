@@ -1,5 +1,6 @@
 import { getCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
+import { matchedRoutes } from 'hono/route'
 import { safeEqual } from '../../auth/tokens.ts'
 import { resolveApiKey } from '../../domain/api-keys/resolve-api-key.ts'
 import { resolveSession } from '../../domain/sessions/resolve-session.ts'
@@ -25,6 +26,9 @@ const apiKeyFrom = (header: string | undefined) => {
  * remembered so that guarded routes answer 401 rather than silently falling back to the cookie.
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  // Token routes (JSON intake, feeds) are authorised by their URL alone: clients may still send an
+  // Authorization header, which must cost no key lookup on the intake path.
+  if (matchedRoutes(c).some((r) => (r.handler as Partial<Guard>).access?.auth === 'token')) return next()
   const { db, config } = c.var.deps
   const ip = clientIp(c)
   const key = apiKeyFrom(c.req.header('authorization'))

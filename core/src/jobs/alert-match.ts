@@ -13,14 +13,13 @@ export const alertMatchJob = defineJob({
   name: 'alert.match',
   payload: z.object({
     alerts: z
-      .array(z.object({ alertId: z.number().int().positive(), incidentId: z.number().int().positive() }))
+      .array(z.object({ alertId: z.number().int().positive(), incidentId: z.number().int().positive().optional() }))
       .min(1)
       .max(10_000),
   }),
   queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 300, deadLetter: 'alert.match.dlq' },
   async run({ alerts: batch }, { db }) {
     const ids = batch.map((b) => b.alertId)
-    const incidentOf = new Map(batch.map((b) => [b.alertId, b.incidentId]))
     // Three reads and one write for the whole batch (intake enqueues one job per group commit).
     const rows = await db.select().from(alerts).where(inArray(alerts.id, ids))
     const sourceIds = [...new Set(rows.map((r) => r.sourceId))]
@@ -46,7 +45,7 @@ export const alertMatchJob = defineJob({
       }
       return {
         alertId: alert.id,
-        incidentId: incidentOf.get(alert.id)!,
+        incidentId: alert.incidentId,
         matchedConditionIds: matched,
         evaluatedConditions: mine.length,
         isMatched: matched.length > 0,

@@ -9,7 +9,7 @@
  */
 
 import { randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import postgres from 'postgres'
 import { BENCH, benchDbUrl, ctl, pct, startServer, stopServer } from './server.ts'
@@ -17,6 +17,36 @@ import { BENCH, benchDbUrl, ctl, pct, startServer, stopServer } from './server.t
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
+
+/** CPU seconds (user + system) used so far by each process in the tree under `root`, by name. */
+const treeCpu = (root: number) => {
+  const tick = 100 // USER_HZ on Linux
+  const procs = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const st = readFileSync(`/proc/${d}/stat`, 'utf8')
+        const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'))
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ')
+        return [{ pid: Number(d), ppid: Number(f[1]), name, cpu: (Number(f[11]) + Number(f[12])) / tick }]
+      } catch {
+        return []
+      }
+    })
+  const inTree = new Set([root])
+  for (let grew = true; grew; ) {
+    grew = false
+    for (const p of procs)
+      if (!inTree.has(p.pid) && inTree.has(p.ppid)) {
+        inTree.add(p.pid)
+        grew = true
+      }
+  }
+  let node = 0
+  let pg = 0
+  for (const p of procs) if (inTree.has(p.pid)) p.name.startsWith('postgres') ? (pg += p.cpu) : (node += p.cpu)
+  return { node, pg, self: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 }
+}
 
 const recentMids: string[] = []
 const pad = (n: number) =>
@@ -96,9 +126,13 @@ const main = async () => {
     let bytes = 0
     let measuring = false
     let stop = false
+    // Bodies are made before the run so the load generator (on the same two cores) spends its CPU
+    // on HTTP, not on building JSON; they are cycled if the run outlasts them.
+    const pregenerated = Array.from({ length: Number(process.env.BENCH_BODIES ?? 60_000) }, makeBody)
+    let nextBody = 0
     const loop = async () => {
       while (!stop) {
-        const body = makeBody()
+        const body = pregenerated[nextBody++ % pregenerated.length]!
         const t0 = performance.now()
         const status = await post(body).catch(() => 0)
         const ms = performance.now() - t0
@@ -108,15 +142,20 @@ const main = async () => {
           latencies.push(ms)
           bytes += body.length
           if (bodies.length < 200_000) bodies.push(body)
-        } else failed++
+        } else {
+          failed++
+          if (failed <= 3) console.error(`status ${status}`)
+        }
       }
     }
     const loops = Array.from({ length: CONNECTIONS }, loop)
     await new Promise((r) => setTimeout(r, WARMUP * 1000))
     measuring = true
+    const cpu0 = treeCpu(server.pid!)
     const t0 = performance.now()
     await new Promise((r) => setTimeout(r, SECONDS * 1000))
     measuring = false
+    const cpu1 = treeCpu(server.pid!)
     const elapsed = (performance.now() - t0) / 1000
     stop = true
     await Promise.all(loops)
@@ -128,6 +167,10 @@ const main = async () => {
     )
     console.log(
       `intake latency ms: p50 ${pct(latencies, 50).toFixed(1)}  p95 ${pct(latencies, 95).toFixed(1)}  p99 ${pct(latencies, 99).toFixed(1)}  max ${latencies.at(-1)?.toFixed(1)}`,
+    )
+    const perAlert = (a: number, b: number) => (((b - a) / Math.max(ok, 1)) * 1e6).toFixed(0)
+    console.log(
+      `cpu per alert (µs, user+system): server process ${perAlert(cpu0.node, cpu1.node)}, PostgreSQL ${perAlert(cpu0.pg, cpu1.pg)}, load generator ${perAlert(cpu0.self, cpu1.self)}`,
     )
     const key = ctl('api-key', 'create', '--name', `bench-metrics-${Date.now()}`, '--team', 'Admins').trim()
     const m = await (await fetch(`http://127.0.0.1:${BENCH.port}/metrics`, { headers: { authorization: key } })).text()

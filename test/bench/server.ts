@@ -28,6 +28,12 @@ export const benchEnv = () => ({
 /** Starts `node console/src/main.ts` (api + worker + console, embedded PostgreSQL) and waits for /healthz. */
 export const startServer = async (): Promise<ChildProcess> => {
   mkdirSync(BENCH.dataDir, { recursive: true })
+  // A server left running on the port would answer /healthz for ours and be measured instead.
+  const stale = await fetch(`http://127.0.0.1:${BENCH.port}/healthz`).then(
+    () => true,
+    () => false,
+  )
+  if (stale) throw new Error(`port ${BENCH.port} is already in use (a server left running?); stop it or set BENCH_PORT`)
   // Same flags as `npm start` (package.json).
   const proc = spawn(
     process.execPath,

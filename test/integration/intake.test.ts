@@ -94,6 +94,62 @@ describe('JSON alert intake', () => {
     expect(await counts()).toEqual(before)
   })
 
+  it('over a real socket: reads the body from the connection, 413 beyond the limit with or without Content-Length', async () => {
+    const { serve } = await import('@hono/node-server')
+    const http = await import('node:http')
+    const s = await makeJsonSource(t)
+    const server = serve({ fetch: t.api.fetch, hostname: '127.0.0.1', port: 0 })
+    await new Promise((r) => server.once('listening', r))
+    const { port } = server.address() as { port: number }
+    const post = (chunks: (string | Buffer)[], contentLength: boolean) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: `/threat/json_event/events/${s.token}`,
+            headers: {
+              'content-type': 'application/json',
+              ...(contentLength ? { 'content-length': Buffer.concat(chunks.map((c) => Buffer.from(c))).length } : {}),
+            },
+          },
+          (res) => {
+            let body = ''
+            res.on('data', (d) => {
+              body += d
+            })
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+          },
+        )
+        req.on('error', reject)
+        for (const c of chunks) req.write(c)
+        req.end()
+      })
+    try {
+      const before = await counts()
+      const big = JSON.stringify(alertBody({ summary: 'é'.repeat(15_000) })) // 30 KB of UTF-8
+      const halves = [big.slice(0, 10_000), big.slice(10_000)]
+      for (const withLength of [true, false]) {
+        const r = await post(halves, withLength)
+        expect(r.status, `content-length: ${withLength}`).toBe(413)
+        expect(r.body).toMatch(/larger than 20000 bytes/)
+      }
+      expect(await counts()).toEqual(before)
+      const body = JSON.stringify(alertBody({ summary: 'Grüße – ünïcode split across chunks' }))
+      const at = body.indexOf('ü') + 1 // split inside the two bytes of a character
+      const buf = Buffer.from(body)
+      const cut = Buffer.byteLength(body.slice(0, at)) - 1
+      const ok = await post([buf.subarray(0, cut), buf.subarray(cut)], false)
+      expect(ok.status).toBe(200)
+      const { alert_id } = JSON.parse(ok.body) as { alert_id: number }
+      const [row] = await t.deps.db.select().from(alerts).where(eq(alerts.id, alert_id))
+      expect(row!.summary).toBe('Grüße – ünïcode split across chunks')
+    } finally {
+      await new Promise((r) => server.close(r))
+    }
+  })
+
   it('answers 404 for an unknown or disabled token', async () => {
     const s = await makeJsonSource(t)
     expect((await t.api.request('/threat/json_event/events/nope', { method: 'POST', body: '{}' })).status).toBe(404)

@@ -20,9 +20,13 @@ export const alertMatchJob = defineJob({
   queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 300, deadLetter: 'alert.match.dlq' },
   async run({ alerts: batch }, { db }) {
     const ids = batch.map((b) => b.alertId)
-    // Three reads and one write for the whole batch (intake enqueues one job per group commit).
-    const rows = await db.select().from(alerts).where(inArray(alerts.id, ids))
-    const sourceIds = [...new Set(rows.map((r) => r.sourceId))]
+    // At most three reads and one write for the whole batch (intake enqueues one job per group
+    // commit). Whole alert rows (raw payload included) are read only for sources with conditions.
+    const heads = await db
+      .select({ id: alerts.id, sourceId: alerts.sourceId, incidentId: alerts.incidentId })
+      .from(alerts)
+      .where(inArray(alerts.id, ids))
+    const sourceIds = [...new Set(heads.map((r) => r.sourceId))]
     const conditions = sourceIds.length
       ? await db
           .select()
@@ -30,18 +34,23 @@ export const alertMatchJob = defineJob({
           .where(and(inArray(matchConditions.sourceId, sourceIds), eq(matchConditions.isEnabled, true)))
           .orderBy(asc(matchConditions.position), asc(matchConditions.id))
       : []
-    const withConditions = rows.filter((r) => conditions.some((c) => c.sourceId === r.sourceId)).map((r) => r.id)
+    const withConditions = heads.filter((r) => conditions.some((c) => c.sourceId === r.sourceId)).map((r) => r.id)
+    const full = withConditions.length ? await db.select().from(alerts).where(inArray(alerts.id, withConditions)) : []
+    const fullById = new Map(full.map((a) => [a.id, a]))
     const emails = withConditions.length
       ? await db.select().from(alertEmails).where(inArray(alertEmails.alertId, withConditions))
       : []
-    const values = rows.map((alert) => {
+    const values = heads.map((alert) => {
       const mine = conditions.filter((c) => c.sourceId === alert.sourceId)
-      const subject = { alert, emails: emails.filter((e) => e.alertId === alert.id) }
       const matched: number[] = []
-      for (const c of mine) {
-        if (!evaluateCondition(c.condition, subject)) continue
-        matched.push(c.id)
-        if (c.stopProcessing) break
+      const row = fullById.get(alert.id)
+      if (row) {
+        const subject = { alert: row, emails: emails.filter((e) => e.alertId === alert.id) }
+        for (const c of mine) {
+          if (!evaluateCondition(c.condition, subject)) continue
+          matched.push(c.id)
+          if (c.stopProcessing) break
+        }
       }
       return {
         alertId: alert.id,

@@ -103,11 +103,20 @@ export const assertDepth = (value: unknown) => {
   }
 }
 
-const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+const spellingCache = new Map<string, string[]>()
+/** `name` in snake_case, camelCase and without underscores (computed once per name). */
+const spellings = (name: string) => {
+  let s = spellingCache.get(name)
+  if (!s) {
+    s = [...new Set([name, name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), name.replace(/_/g, '')])]
+    spellingCache.set(name, s)
+  }
+  return s
+}
 /** Reads `name` in snake_case or camelCase (and a few lower-case spellings). */
 const pick = (o: Record<string, unknown>, ...names: string[]) => {
   for (const n of names) {
-    for (const k of [n, camel(n), n.replace(/_/g, '')]) if (o[k] !== undefined && o[k] !== null) return o[k]
+    for (const k of spellings(n)) if (o[k] !== undefined && o[k] !== null) return o[k]
   }
   return undefined
 }

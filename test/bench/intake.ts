@@ -44,8 +44,12 @@ const treeCpu = (root: number) => {
   }
   let node = 0
   let pg = 0
-  for (const p of procs) if (inTree.has(p.pid)) p.name.startsWith('postgres') ? (pg += p.cpu) : (node += p.cpu)
-  return { node, pg, self: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 }
+  for (const p of procs) {
+    if (!inTree.has(p.pid)) continue
+    if (p.name.startsWith('postgres')) pg += p.cpu
+    else node += p.cpu
+  }
+  return { node, pg, self: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 }
 }
 
 const recentMids: string[] = []

@@ -84,6 +84,10 @@ describe('JSON alert intake', () => {
       [{ link_attribute: 'shoe_size' }, 400, /link_attribute/],
       [`${'['.repeat(40)}${']'.repeat(40)}`.replace(/^\[/, '{"a":[').replace(/\]$/, ']}'), 400, /nested deeper/],
       [{ summary: 'x'.repeat(30_000) }, 413, /larger than/],
+      [{ summary: 'bad\u0000summary' }, 400, /^summary: contains a NUL character/],
+      [{ email: { subject: 'a\u0000' } }, 400, /^email\.subject: contains a NUL/],
+      [{ custom_fields: { list: ['ok', 'x\u0000'] } }, 400, /^custom_fields\.list\[1\]: contains a NUL/],
+      [{ custom_fields: { 'k\u0000': 'v' } }, 400, /^custom_fields: has a key containing a NUL/],
     ]
     for (const [body, status, msg] of cases) {
       const res = await s.post(body)

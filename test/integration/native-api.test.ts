@@ -57,11 +57,12 @@ describe('native API', () => {
       data: { id: number }
     }
     const before = (await t.deps.db.select({ n: sql<number>`count(*)::int` }).from(alerts))[0]!.n
-    const broken = 'message-id,recipient\r\n<a@x>,a@corp.example\r\n<b@x>,not-an-address\r\n"<c@x>"\r\n'
+    const broken =
+      'message-id,recipient\r\n<a@x>,a@corp.example\r\n<b@x>,not-an-address\r\n"<c@x>"\r\n<d\u0000@x>,d@corp.example\r\n<e@x>,e\u0000@corp.example\r\n'
     const bad = await req(admin, `/api/v1/sources/${data.id}/uploads`, 'POST', broken, { 'content-type': 'text/csv' })
     expect(bad.status).toBe(400)
     const err = (await bad.json()) as { error: { details: { rows: { line: number; error: string }[] } } }
-    expect(err.error.details.rows.map((r) => r.line)).toEqual([3, 4])
+    expect(err.error.details.rows.map((r) => r.line)).toEqual([3, 4, 5, 6])
     expect(
       (
         await req(admin, `/api/v1/sources/${data.id}/uploads`, 'POST', '"<a@x>,a@corp.example\n', {

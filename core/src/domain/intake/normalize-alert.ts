@@ -91,15 +91,28 @@ export const MAX_DEPTH = 32
 
 const bad = (field: string, message: string) => new AppError('INVALID_REQUEST', `${field}: ${message}`)
 
-/** Rejects documents nested deeper than MAX_DEPTH (iteratively: no recursion on hostile input). */
+const hasNul = (s: string) => s.includes('\u0000')
+
+/**
+ * Rejects documents nested deeper than MAX_DEPTH, and any string or key holding U+0000, which
+ * PostgreSQL text and jsonb cannot store (it would otherwise fail the whole group-commit batch and
+ * end as a 500), naming where it is. Iterative: no recursion on hostile input.
+ */
 export const assertDepth = (value: unknown) => {
-  const stack: [unknown, number][] = [[value, 1]]
+  const stack: [unknown, number, string][] = [[value, 1, 'body']]
   while (stack.length) {
-    const [v, d] = stack.pop()!
+    const [v, d, at] = stack.pop()!
+    if (typeof v === 'string') {
+      if (hasNul(v)) throw bad(at, 'contains a NUL character (\\u0000), which cannot be stored')
+      continue
+    }
     if (v === null || typeof v !== 'object') continue
     if (d > MAX_DEPTH) throw bad('body', `nested deeper than ${MAX_DEPTH} levels`)
-    for (const child of Object.values(v as object))
-      if (child !== null && typeof child === 'object') stack.push([child, d + 1])
+    for (const [k, child] of Object.entries(v as object)) {
+      const path = at === 'body' ? k : Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`
+      if (hasNul(k)) throw bad(at, 'has a key containing a NUL character (\\u0000), which cannot be stored')
+      if (typeof child === 'string' || (child !== null && typeof child === 'object')) stack.push([child, d + 1, path])
+    }
   }
 }
 

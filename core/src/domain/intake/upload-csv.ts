@@ -12,7 +12,7 @@ import { storeAlerts } from './store-alerts.ts'
 
 export type CsvRowError = { line: number; error: string }
 
-const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/
+const EMAIL = /^[^\s@<>\u0000]+@[^\s@<>\u0000]+$/
 const MAX_ROWS = 50_000
 
 /**
@@ -51,7 +51,7 @@ export const uploadCsv = async (
     }
     const messageId = r.fields[0]!.trim()
     const recipient = r.fields[1]!.trim()
-    if (!messageId || /\s/.test(messageId) || messageId.length > 998)
+    if (!messageId || /[\s\u0000]/.test(messageId) || messageId.length > 998)
       errors.push({ line: r.line, error: 'message-id: missing or malformed' })
     else if (!EMAIL.test(recipient)) errors.push({ line: r.line, error: 'recipient: not an email address' })
     else good.push({ messageId: bracketMessageId(messageId), recipient })
@@ -63,7 +63,7 @@ export const uploadCsv = async (
   const link = { key: `csv:${randomUUID()}`, windowSeconds: null }
   const alert = (m: { messageId: string; recipient: string }): NormalizedAlert => ({
     jsonVersion: '2.0',
-    summary: `CSV upload ${filename}`.slice(0, 300),
+    summary: `CSV upload ${filename.replaceAll('\u0000', '')}`.slice(0, 300),
     description: '',
     classification: 'unknown',
     severity: 'info',

@@ -28,7 +28,7 @@ describe('host settings in the management console', () => {
   const root = tempRoot('cb-host-console-')
   let s: { cookie: string; csrf: string }
   const post = (app: TestApp, session: { cookie: string; csrf: string }, fields: Record<string, string>) =>
-    app.console.request('/system/host', {
+    app.console.request('/host', {
       method: 'POST',
       headers: {
         cookie: session.cookie,
@@ -65,7 +65,7 @@ describe('host settings in the management console', () => {
   })
 
   it('an admin saves on the appliance: stored, audited, applied by the helper, shown back', async () => {
-    const page = await appliance.console.request('/system/host', { headers: { cookie: s.cookie } })
+    const page = await appliance.console.request('/host', { headers: { cookie: s.cookie } })
     expect(page.status).toBe(200)
     const body = await page.text()
     expect(body).toContain('Save and apply')
@@ -125,7 +125,7 @@ describe('host settings in the management console', () => {
   })
 
   it('refuses writes without the CSRF token and from non-admins', async () => {
-    const noCsrf = await appliance.console.request('/system/host', {
+    const noCsrf = await appliance.console.request('/host', {
       method: 'POST',
       headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ ...form, hostname: 'nocsrf' }),
@@ -137,7 +137,7 @@ describe('host settings in the management console', () => {
       PASSWORD,
     )
     expect((await post(appliance, analyst, { ...form, hostname: 'analyst' })).status).toBe(403)
-    expect((await appliance.console.request('/system/host', { headers: { cookie: analyst.cookie } })).status).toBe(403)
+    expect((await appliance.console.request('/host', { headers: { cookie: analyst.cookie } })).status).toBe(403)
     expect((await readStoredHostSettings(appliance.deps.db))?.hostname).toBe('cb2.corp.example')
   })
 
@@ -147,7 +147,7 @@ describe('host settings in the management console', () => {
       (await makeUser(checkout.deps.db, ['Admins'])).user.username,
       PASSWORD,
     )
-    const body = await (await checkout.console.request('/system/host', { headers: { cookie: admin.cookie } })).text()
+    const body = await (await checkout.console.request('/host', { headers: { cookie: admin.cookie } })).text()
     expect(body).toContain('id="host-read-only"')
     expect(body).toContain('CLAWBACK_PRIVILEGED=in-process')
     expect(body).toContain('<fieldset disabled>')

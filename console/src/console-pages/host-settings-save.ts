@@ -7,7 +7,7 @@ import { HOST_FORM_FIELDS, type HostFormValues, hostFormField, hostSettingsInput
 import { hostSettingsPage } from './host-settings-page.ts'
 
 /**
- * POST /system/host — saves (audited) and queues the privileged helper; 422 with the submitted
+ * POST /host — saves (audited) and queues the privileged helper; 422 with the submitted
  * values and the message beside the field; 409 in a checkout, where these settings are read-only.
  */
 export const hostSettingsSave = async (c: Context<AppEnv>) => {

@@ -42,11 +42,11 @@ export const mountConsolePages = (app: Hono<AppEnv>) => {
   )
   app.post('/system/jobs/:queue/:id/retry', admin(), systemJobRetry)
   app.get(
-    '/system/host',
+    '/host',
     admin(),
     view((c) => hostSettingsPage(c)),
   )
-  app.post('/system/host', admin(), hostSettingsSave)
+  app.post('/host', admin(), hostSettingsSave)
   app.get('/ops/:id', admin(), opStatus)
   app.get(
     '/backups',

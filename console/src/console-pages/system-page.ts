@@ -42,7 +42,7 @@ export const systemPage = async (c: Context<AppEnv>, message?: string) => {
 <section class="card"><h2>Recent errors in this process</h2><table id="errors"><tr><th>When</th><th>Message</th><th>Error</th><th>Request</th></tr>
   ${recentErrors().map((e) => html`<tr><td class="nowrap">${e.at}</td><td>${e.message}</td><td class="mono">${e.error ?? ''}</td><td class="mono">${e.requestId ?? ''}</td></tr>`)}
   ${recentErrors().length === 0 ? html`<tr><td colspan="4" class="muted">None since this process started (the journal keeps the full log).</td></tr>` : ''}</table></section>
-<section class="card"><h2>Network</h2><p class="muted">As the host reports it now. ${canEditHostSettings(c.var.deps.config) ? html`Change host name, addresses, NTP and syslog forwarding under <a href="/system/host">Host settings</a>.` : html`In a checkout they belong to the machine and are shown read-only (<a href="/system/host">Host settings</a>).`}</p>
+<section class="card"><h2>Network</h2><p class="muted">As the host reports it now. ${canEditHostSettings(c.var.deps.config) ? html`Change host name, addresses, NTP and syslog forwarding under <a href="/host">Host settings</a>.` : html`In a checkout they belong to the machine and are shown read-only (<a href="/host">Host settings</a>).`}</p>
   <table>${h.network.map((n) => html`<tr><td>${n.iface}</td><td class="mono">${n.address}</td><td>${n.family}</td></tr>`)}</table>
   <h2>Time sources (NTP)</h2><table id="ntp">${tl.ntp.map((n) => html`<tr><td class="mono">${n.servers.join(' ')}</td><td class="muted">${n.source}</td></tr>`)}
   ${tl.ntp.length === 0 ? html`<tr><td class="muted">None configured on this host.</td></tr>` : ''}</table>

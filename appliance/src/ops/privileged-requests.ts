@@ -78,7 +78,12 @@ export const runPrivilegedRequests = async (dataDir: string, handlers: Privilege
       if (!lstatSync(file).isFile()) throw new Error('not a regular file')
       const text = readFileSync(file, 'utf8')
       rmSync(file)
-      request = ZPrivilegedRequest.parse(JSON.parse(text))
+      const parsed = ZPrivilegedRequest.safeParse(JSON.parse(text))
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!
+        throw new Error(`${issue.path.join('.') || 'request'}: ${issue.message}`)
+      }
+      request = parsed.data
     } catch (err) {
       rmSync(file, { force: true })
       outcomes.push({ file: name, outcome: `refused: ${(err as Error).message.split('\n')[0]}` })

@@ -146,12 +146,12 @@ describe('applying host settings (root side)', () => {
         await trackOp(dataDir, r.opId, 'system', () => applyHostSettings(root, r.settings, run))
       },
     })
-    expect(outcomes.map((o) => o.outcome.split(':')[0])).toEqual([
-      'refused',
-      'refused',
-      'refused',
-      'refused',
-      'refused',
+    expect(outcomes.map((o) => o.outcome)).toEqual([
+      'refused: settings.ntp.servers.0: expected a host name or an IP address',
+      'refused: settings: Unrecognized key: "postUp"',
+      'refused: opId: Invalid string: must match pattern /^system-[a-z0-9-]+$/',
+      'refused: settings: Invalid input: expected object, received undefined',
+      'refused: settings.syslog.host: expected a host name or an IP address',
     ])
     expect(filesUnder(root)).toEqual([])
     expect(calls).toEqual([])

@@ -36,6 +36,7 @@ describe('management console pages', () => {
   it('renders every page for an admin', async () => {
     for (const [p, text] of [
       ['/system', 'Job queues'],
+      ['/host', 'Host settings'],
       ['/backups', 'Back up now'],
       ['/secret', 'Current key'],
       ['/upgrade', 'Running release'],

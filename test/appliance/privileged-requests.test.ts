@@ -41,6 +41,9 @@ describe('privileged requests (console → root helper)', () => {
       restart: async () => {
         seen.push('restart')
       },
+      'system-apply': async () => {
+        seen.push('system-apply')
+      },
     })
     expect(seen).toEqual(['upgrade-apply:img-123.img'])
     expect(
@@ -56,6 +59,7 @@ describe('privileged requests (console → root helper)', () => {
           seen.push('again')
         },
         restart: async () => {},
+        'system-apply': async () => {},
       }),
     ).toEqual([])
     expect(seen).toHaveLength(1)

@@ -76,7 +76,7 @@ describe('management console in Chromium', () => {
   it('is only for system.manage', async () => {
     const analyst = (await makeUser(app.deps.db, ['Analysts'])).user.username
     const s = await signInAs(app.console, analyst, PASSWORD)
-    for (const p of ['/backups', '/secret', '/upgrade', '/tls', '/agent', '/system', '/connections']) {
+    for (const p of ['/backups', '/secret', '/upgrade', '/tls', '/agent', '/system', '/host', '/connections']) {
       expect((await app.console.request(p, { headers: { cookie: s.cookie } })).status).toBe(403)
     }
   })
@@ -145,5 +145,15 @@ describe('management console in Chromium', () => {
     await page.waitForSelector('#ops .op[data-state="succeeded"]', { timeout: 90_000 })
     await screenshot(page, 'console-upgrade-applied')
     expect(releaseLayout(root).currentVersion()).toBe('0.2.0')
+  })
+
+  it('host settings: read-only in a checkout, with the reason', async () => {
+    const { page } = await browser.newPage()
+    await browserSignIn(page, server.url, admin, PASSWORD)
+    await page.goto(`${server.url}/host`)
+    expect(await page.textContent('#host-read-only')).toContain('This is a checkout')
+    expect(await page.$eval('#host-settings fieldset', (f) => (f as HTMLFieldSetElement).disabled)).toBe(true)
+    expect(await page.isEditable('input[name=hostname]')).toBe(false)
+    await screenshot(page, 'console-host-settings-read-only')
   })
 })

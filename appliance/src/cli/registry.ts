@@ -2,6 +2,7 @@ import type { Command } from './command.ts'
 import { applianceCommands } from './commands/appliance-commands.ts'
 import { coreCommands } from './commands/core-commands.ts'
 import { sourceCommands } from './commands/source-commands.ts'
+import { systemCommands } from './commands/system-commands.ts'
 
 /** Every clawbackctl command, explicitly listed. Add a module's array here. */
-export const COMMANDS: Command[] = [...coreCommands, ...sourceCommands, ...applianceCommands]
+export const COMMANDS: Command[] = [...coreCommands, ...sourceCommands, ...applianceCommands, ...systemCommands]

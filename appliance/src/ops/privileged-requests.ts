@@ -1,6 +1,7 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
+import { ZHostSettings } from '../system/host-settings.ts'
 import { opsPaths } from './paths.ts'
 import { type OpStatus, writeOp } from './progress.ts'
 
@@ -19,6 +20,13 @@ export const ZPrivilegedRequest = z.discriminatedUnion('kind', [
     requestedBy: z.string().max(200),
   }),
   z.object({ kind: z.literal('restart'), opId: z.string().regex(/^[a-z0-9-]+$/), requestedBy: z.string().max(200) }),
+  // host name, network, NTP, syslog forwarding: written under /etc by root (system/apply-host-settings.ts)
+  z.strictObject({
+    kind: z.literal('system-apply'),
+    opId: z.string().regex(/^system-[a-z0-9-]+$/),
+    settings: ZHostSettings,
+    requestedBy: z.string().max(200),
+  }),
 ])
 export type PrivilegedRequest = z.infer<typeof ZPrivilegedRequest>
 
@@ -29,7 +37,8 @@ export const submitPrivilegedRequest = (dataDir: string, request: PrivilegedRequ
   const r = ZPrivilegedRequest.parse(request)
   const dir = requestsDir(dataDir)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const kind: OpStatus['kind'] = r.kind === 'upgrade-apply' ? 'upgrade' : 'restore'
+  const kind: OpStatus['kind'] =
+    r.kind === 'upgrade-apply' ? 'upgrade' : r.kind === 'system-apply' ? 'system' : 'restore'
   writeOp(dataDir, {
     id: r.opId,
     kind,
@@ -69,7 +78,12 @@ export const runPrivilegedRequests = async (dataDir: string, handlers: Privilege
       if (!lstatSync(file).isFile()) throw new Error('not a regular file')
       const text = readFileSync(file, 'utf8')
       rmSync(file)
-      request = ZPrivilegedRequest.parse(JSON.parse(text))
+      const parsed = ZPrivilegedRequest.safeParse(JSON.parse(text))
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!
+        throw new Error(`${issue.path.join('.') || 'request'}: ${issue.message}`)
+      }
+      request = parsed.data
     } catch (err) {
       rmSync(file, { force: true })
       outcomes.push({ file: name, outcome: `refused: ${(err as Error).message.split('\n')[0]}` })

@@ -4,13 +4,13 @@ import path from 'node:path'
 import { opsPaths } from './paths.ts'
 
 /**
- * Progress of a long operation (backup, restore, upgrade), kept as a small JSON file in the data
+ * Progress of a long operation (backup, restore, upgrade, applying host settings), kept as a small JSON file in the data
  * directory so that it survives the browser closing and is readable by any process; the console
  * polls it with htmx.
  */
 export type OpStatus = {
   id: string
-  kind: 'backup' | 'restore' | 'upgrade'
+  kind: 'backup' | 'restore' | 'upgrade' | 'system'
   state: 'queued' | 'running' | 'succeeded' | 'failed'
   step: string
   percent: number

@@ -24,8 +24,10 @@ const confFiles = (dir: string) =>
 
 /**
  * The host's time sources and syslog forwarding as configured on disk (systemd-timesyncd, chrony,
- * rsyslog), read-only. `root` is the file-system root (tests use a temporary one). On the appliance
- * the first-boot setup writes these files; in a checkout they are the host's own.
+ * rsyslog), whoever wrote them. `root` is the file-system root (tests use a temporary one). On the
+ * appliance Clawback writes its own drop-ins (system/host-files.ts; read back into the settings
+ * model by readHostSettings), which show up here beside any other source; in a checkout these are
+ * the host's own files.
  */
 export const readTimeAndLogging = (root = '/'): TimeAndLogging => {
   const at = (p: string) => path.join(root, p)
@@ -52,11 +54,12 @@ export const readTimeAndLogging = (root = '/'): TimeAndLogging => {
     for (const m of text.matchAll(/action\s*\(\s*type\s*=\s*"omfwd"([^)]*)\)/g)) {
       const target = /target\s*=\s*"([^"]+)"/.exec(m[1]!)?.[1]
       const port = /port\s*=\s*"([^"]+)"/.exec(m[1]!)?.[1]
-      const protocol = /protocol\s*=\s*"([^"]+)"/.exec(m[1]!)?.[1]
+      const protocol = /protocol\s*=\s*"([^"]+)"/i.exec(m[1]!)?.[1]
+      const isTls = /StreamDriver\s*=\s*"gtls"/i.test(m[1]!)
       if (target)
         syslogForwarding.push({
           source: path.relative(root, file),
-          target: `${protocol ?? 'udp'}://${target}${port ? `:${port}` : ''}`,
+          target: `${protocol ?? 'udp'}${isTls ? '+tls' : ''}://${target}${port ? `:${port}` : ''}`,
         })
     }
   }

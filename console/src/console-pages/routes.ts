@@ -13,6 +13,8 @@ import { backupUpload } from './backup-upload.ts'
 import { backupVerify } from './backup-verify.ts'
 import { connectionsPage } from './connections-page.ts'
 import { connectionsSave } from './connections-save.ts'
+import { hostSettingsPage } from './host-settings-page.ts'
+import { hostSettingsSave } from './host-settings-save.ts'
 import { opStatus } from './op-status.ts'
 import { secretExport } from './secret-export.ts'
 import { secretImport } from './secret-import.ts'
@@ -39,6 +41,12 @@ export const mountConsolePages = (app: Hono<AppEnv>) => {
     view((c) => systemPage(c)),
   )
   app.post('/system/jobs/:queue/:id/retry', admin(), systemJobRetry)
+  app.get(
+    '/host',
+    admin(),
+    view((c) => hostSettingsPage(c)),
+  )
+  app.post('/host', admin(), hostSettingsSave)
   app.get('/ops/:id', admin(), opStatus)
   app.get(
     '/backups',

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
+import { canEditHostSettings } from '../../../appliance/src/system/set-host-settings.ts'
 import { systemHealth } from '../../../appliance/src/system/system-health.ts'
 import { readTimeAndLogging } from '../../../appliance/src/system/time-and-logging.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
@@ -12,7 +13,7 @@ const dur = (s: number) =>
 /** GET /system — health, queues and dead letters (retry buttons), version, network (read-only in a checkout). */
 export const systemPage = async (c: Context<AppEnv>, message?: string) => {
   const h = await systemHealth(c.var.deps.db, c.var.actor!, c.var.deps.config.roles, c.var.deps.boss)
-  const tl = readTimeAndLogging()
+  const tl = readTimeAndLogging(c.var.deps.config.root)
   return consolePage(
     c,
     'System',
@@ -41,7 +42,7 @@ export const systemPage = async (c: Context<AppEnv>, message?: string) => {
 <section class="card"><h2>Recent errors in this process</h2><table id="errors"><tr><th>When</th><th>Message</th><th>Error</th><th>Request</th></tr>
   ${recentErrors().map((e) => html`<tr><td class="nowrap">${e.at}</td><td>${e.message}</td><td class="mono">${e.error ?? ''}</td><td class="mono">${e.requestId ?? ''}</td></tr>`)}
   ${recentErrors().length === 0 ? html`<tr><td colspan="4" class="muted">None since this process started (the journal keeps the full log).</td></tr>` : ''}</table></section>
-<section class="card"><h2>Network</h2><p class="muted">Host name, addresses, NTP and syslog forwarding are set by the appliance image (first-boot setup); in a checkout they are shown read-only.</p>
+<section class="card"><h2>Network</h2><p class="muted">As the host reports it now. ${canEditHostSettings(c.var.deps.config) ? html`Change host name, addresses, NTP and syslog forwarding under <a href="/host">Host settings</a>.` : html`In a checkout they belong to the machine and are shown read-only (<a href="/host">Host settings</a>).`}</p>
   <table>${h.network.map((n) => html`<tr><td>${n.iface}</td><td class="mono">${n.address}</td><td>${n.family}</td></tr>`)}</table>
   <h2>Time sources (NTP)</h2><table id="ntp">${tl.ntp.map((n) => html`<tr><td class="mono">${n.servers.join(' ')}</td><td class="muted">${n.source}</td></tr>`)}
   ${tl.ntp.length === 0 ? html`<tr><td class="muted">None configured on this host.</td></tr>` : ''}</table>

@@ -8,6 +8,7 @@ import { type Html, type NavItem, page } from '../views/layout.ts'
 /** Management console navigation (every entry needs system.manage). */
 export const CONSOLE_NAV: NavItem[] = [
   { href: '/system', label: 'System', permission: 'system.manage' },
+  { href: '/host', label: 'Host settings', permission: 'system.manage' },
   { href: '/backups', label: 'Backups', permission: 'system.manage' },
   { href: '/secret', label: 'Master secret', permission: 'system.manage' },
   { href: '/upgrade', label: 'Upgrade', permission: 'system.manage' },

@@ -327,12 +327,13 @@ export const applianceCommands: Command[] = [
 
 /**
  * `privileged run`: what the root oneshot unit executes (systemd/clawback-privileged.service).
- * Upgrades run as root so the release folder can be written; the restart restarts the role units.
+ * Upgrades run as root so the release folder can be written; the restart restarts the role units;
+ * host settings are written under /etc and their services restarted.
  */
 applianceCommands.push({
   path: ['privileged', 'run'],
   usage: 'privileged run   (root only; started by clawback-privileged.path)',
-  summary: 'carry out the console’s queued privileged requests (upgrade apply, restart)',
+  summary: 'carry out the console’s queued privileged requests (upgrade apply, restart, host settings)',
   async run(ctx) {
     const { runPrivilegedRequests } = await import('../../ops/privileged-requests.ts')
     const { trackOp } = await import('../../ops/progress.ts')
@@ -344,7 +345,15 @@ applianceCommands.push({
         ['restart', 'clawback-api.service', 'clawback-worker.service', 'clawback-console.service'],
         { stdio: 'inherit' },
       )
+    const { applyHostSettings, runnerFor } = await import('../../system/apply-host-settings.ts')
     const outcomes = await runPrivilegedRequests(ctx.config.dataDir, {
+      'system-apply': async (r) => {
+        await trackOp(ctx.config.dataDir, r.opId, 'system', async (progress) => {
+          const result = await applyHostSettings(root(ctx), r.settings, runnerFor(root(ctx)), progress)
+          // outside the host's own / (a staging root) the service restarts are reported, not run
+          return { ...result, commandsRun: path.resolve(root(ctx)) === '/', requestedBy: r.requestedBy }
+        })
+      },
       restart: async (r) => {
         await trackOp(ctx.config.dataDir, r.opId, 'restore', async () => {
           restartUnits()

@@ -14,6 +14,8 @@ export type Deps = {
   log: Logger
   /** readiness contributors beyond the database (e.g. "workers up") */
   readiness: Record<string, () => Promise<boolean> | boolean>
+  /** check every declared JSON answer against its schema (test apps; see api/describe.ts) */
+  checkResponses?: boolean
 }
 
 export type AppEnv = {

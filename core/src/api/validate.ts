@@ -2,10 +2,18 @@ import type { ValidationTargets } from 'hono'
 import { validator } from 'hono/validator'
 import type { z } from 'zod'
 import { AppError } from '../errors.ts'
+import { describe } from './describe.ts'
 
-/** Parses request input with a zod schema; the first issue becomes one 400 naming the field (never echoing the value). */
+/**
+ * Parses request input with a zod schema; the first issue becomes one 400 naming the field (never
+ * echoing the value). The schema travels with the middleware: the OpenAPI document describes the
+ * request from exactly the schema that parses it.
+ */
 export const input = <T extends keyof ValidationTargets, S extends z.ZodType>(target: T, schema: S) =>
-  validator(target, (value): z.infer<S> => parseOr400(schema, value, target))
+  describe(
+    validator(target, (value): z.infer<S> => parseOr400(schema, value, target)),
+    { kind: 'request', target, schema },
+  )
 
 export const parseOr400 = <S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> => {
   const parsed = schema.safeParse(value)

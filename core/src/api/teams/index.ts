@@ -2,8 +2,11 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { createTeam } from '../../domain/teams/create-team.ts'
 import { listTeams } from '../../domain/teams/list-teams.ts'
+import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
+import { idParam } from '../params.ts'
+import { data, ZTeam } from '../schemas.ts'
 import { input } from '../validate.ts'
 
 const ZCreateTeam = z.strictObject({
@@ -15,7 +18,7 @@ const ZCreateTeam = z.strictObject({
 
 export const teams = new Hono<AppEnv>()
 
-teams.get('/api/v1/teams', guard({ auth: 'actor' }), async (c) =>
+teams.get('/api/v1/teams', guard({ auth: 'actor' }), output(200, data(z.array(ZTeam))), async (c) =>
   c.json({ data: await listTeams(c.var.deps.db, c.var.actor!) }),
 )
 
@@ -23,5 +26,6 @@ teams.post(
   '/api/v1/teams',
   guard({ auth: 'actor', permission: 'teams.manage' }),
   input('json', ZCreateTeam),
+  output(201, data(ZTeam)),
   async (c) => c.json({ data: await createTeam(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
 )

@@ -8,6 +8,7 @@ import {
   updateInvestigation,
 } from '../../domain/investigations/change-investigation.ts'
 import { createInvestigation } from '../../domain/investigations/create-investigation.ts'
+import { deleteInvestigation } from '../../domain/investigations/delete-investigation.ts'
 import { getInvestigation, listInvestigations } from '../../domain/investigations/get-investigation.ts'
 import { AppError } from '../../errors.ts'
 import { FILE_UPLOAD, output } from '../describe.ts'
@@ -73,6 +74,15 @@ investigationsApi.post(
 investigationsApi.get('/api/v1/investigations/:id', ...read, output(200, data(ZInvestigationDetail)), async (c) =>
   c.json({ data: await getInvestigation(c.var.deps.db, c.var.actor!, invId(c.req.param('id'))) }),
 )
+
+/**
+ * Deletes an investigation opened by mistake; one holding comments or attachments answers 409
+ * (close it instead), because those are evidence (see domain/investigations/delete-investigation.ts).
+ */
+investigationsApi.delete('/api/v1/investigations/:id', ...write, output(200, data(ZDeleted)), async (c) => {
+  const inv = await deleteInvestigation(c.var.deps.db, c.var.actor!, invId(c.req.param('id')))
+  return c.json({ data: { id: inv.id, deleted: true as const } })
+})
 
 const ZUpdate = z.strictObject({
   name: z.string().min(1).max(300).optional(),

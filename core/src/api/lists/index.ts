@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { addMember, deleteMember, updateMember } from '../../domain/lists/change-members.ts'
 import { createList } from '../../domain/lists/create-list.ts'
+import { deleteList } from '../../domain/lists/delete-list.ts'
 import { getList, listLists } from '../../domain/lists/list-lists.ts'
 import { getMember, listMembersOf } from '../../domain/lists/list-members.ts'
 import { LIST_TYPES } from '../../domain/lists/validate-member.ts'
@@ -56,6 +57,12 @@ listsApi.get(
     })
   },
 )
+
+/** Deletes a list and its members; the feed URL answers 404 from then on. The audit record keeps the members. */
+listsApi.delete('/api/v1/lists/:id', write, output(200, data(ZDeleted)), async (c) => {
+  const list = await deleteList(c.var.deps.db, c.var.actor!, listId(c.req.param('id')))
+  return c.json({ data: { id: list.id, deleted: true as const } })
+})
 
 const ZMember = z.strictObject({
   member: z.string().min(1).max(2048),

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { uploadCsv } from '../../domain/intake/upload-csv.ts'
 import { createSource, intakeUrl } from '../../domain/sources/create-source.ts'
+import { deleteSource } from '../../domain/sources/delete-source.ts'
 import { getSource, listSources } from '../../domain/sources/list-sources.ts'
 import { updateSource } from '../../domain/sources/update-source.ts'
 import { AppError } from '../../errors.ts'
@@ -88,6 +89,20 @@ sourcesApi.patch(
       c.req.valid('json'),
     )
     return c.json({ data: { ...source, url: token ? intakeUrl(base(c), token) : undefined } })
+  },
+)
+
+/**
+ * Deletes a source that never received an alert; one with alerts answers 409 (disable it instead),
+ * because its alerts are evidence (see domain/sources/delete-source.ts).
+ */
+sourcesApi.delete(
+  '/api/v1/sources/:id',
+  guard({ auth: 'actor', permission: 'sources.write' }),
+  output(200, data(ZDeleted)),
+  async (c) => {
+    const source = await deleteSource(c.var.deps.db, c.var.actor!, idParam(c.req.param('id'), 'source'))
+    return c.json({ data: { id: source.id, deleted: true as const } })
   },
 )
 

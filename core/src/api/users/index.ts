@@ -4,6 +4,8 @@ import { setMembership } from '../../domain/teams/set-membership.ts'
 import { createUser } from '../../domain/users/create-user.ts'
 import { listUsers } from '../../domain/users/list-users.ts'
 import { resetPassword } from '../../domain/users/reset-password.ts'
+import { setUserDisabled } from '../../domain/users/set-user-disabled.ts'
+import { setUserTeams } from '../../domain/users/set-user-teams.ts'
 import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
@@ -82,6 +84,36 @@ users.put(
     })
     return c.json({ data: { ok: true as const } })
   },
+)
+
+/** Disables a user (sign-in refused, sessions ended at once) or enables them again; audited when it changes. */
+users.patch(
+  '/api/v1/users/:id',
+  guard({ auth: 'actor', permission: 'users.manage' }),
+  input('json', z.strictObject({ isDisabled: z.boolean() })),
+  output(200, data(z.strictObject({ id: z.number().int(), username: z.string(), isDisabled: z.boolean() }))),
+  async (c) => {
+    const u = await setUserDisabled(c.var.deps.db, c.var.actor!, {
+      userId: userId(c.req.param('id')),
+      disabled: c.req.valid('json').isDisabled,
+    })
+    return c.json({ data: { id: u.id, username: u.username, isDisabled: u.isDisabled } })
+  },
+)
+
+/** Makes the user's team memberships exactly `teamIds` (each addition and removal audited). */
+users.put(
+  '/api/v1/users/:id/teams',
+  guard({ auth: 'actor', permission: 'teams.manage' }),
+  input('json', z.strictObject({ teamIds: z.array(z.number().int().positive()).max(100) })),
+  output(200, data(z.strictObject({ added: z.array(z.string()), removed: z.array(z.string()) }))),
+  async (c) =>
+    c.json({
+      data: await setUserTeams(c.var.deps.db, c.var.actor!, {
+        userId: userId(c.req.param('id')),
+        teamIds: c.req.valid('json').teamIds,
+      }),
+    }),
 )
 
 users.put(

@@ -28,5 +28,7 @@ export type AppEnv = {
     session: { idHash: string; csrfToken: string; mustChangePassword: boolean; username: string } | undefined
     /** set by console/ on its pages so errors render as HTML instead of JSON */
     renderError: ((status: number, message: string) => Response | Promise<Response>) | undefined
+    /** the body `lenientJson()` parsed (compatible paths) */
+    lenientBody: unknown
   }
 }

@@ -142,7 +142,7 @@ export const ZInvestigationPage = z.strictObject({
   nextBeforeId: ZId.optional().meta({ description: 'pass as before_id for the next page' }),
 })
 
-/** The compatible incident object (API-COMPAT.md describes every field); the core fields are checked. */
+/** The compatible incident object: its core fields are checked, the many others passed through. */
 export const ZCompatIncident = z
   .object({
     id: ZId,

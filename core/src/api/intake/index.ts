@@ -1,8 +1,10 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { z } from 'zod'
 import { receiveJsonAlert } from '../../domain/intake/receive-json-alert.ts'
 import { AppError } from '../../errors.ts'
 import { metrics } from '../../metrics.ts'
+import { accepts, output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 
@@ -16,6 +18,15 @@ export const intake = new Hono<AppEnv>()
 intake.post(
   '/threat/json_event/events/:token',
   guard({ auth: 'token' }),
+  accepts(
+    'application/json',
+    { type: 'object' },
+    'one alert: json_version 1.0 or 2.0, snake_case or camelCase; the raw body is kept verbatim',
+  ),
+  output(
+    200,
+    z.strictObject({ status: z.literal('accepted'), alert_id: z.number().int(), incident_id: z.number().int() }),
+  ),
   (c, next) =>
     bodyLimit({
       maxSize: c.var.deps.config.maxBodyBytes,

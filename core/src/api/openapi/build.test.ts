@@ -23,12 +23,15 @@ const operations = collectOperations(apiRoutes.routes)
 const BODYLESS = new Set(['POST /api/v1/jobs/:queue/:id/retry', 'PUT /api/v1/teams/:team/members/:username'])
 
 suite('OpenAPI document', () => {
-  it('describes every native operation with its success answer', () => {
+  it('describes every operation (native, compatible, intake, feeds) with a summary and its success answer', () => {
     expect(operations.length).toBeGreaterThan(40)
     for (const op of operations) {
       const label = `${op.method} ${op.path}`
-      const described = opOf(op.method, op.path)
+      const described = opOf(op.method, op.path) as (Op & { summary: string }) | undefined
       expect(described, label).toBeDefined()
+      expect(described!.summary, `${label} has no summary in summaries.ts`).not.toBe(
+        `${op.method} ${op.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`,
+      )
       const success = Object.entries(described!.responses).filter(([status]) => status.startsWith('2'))
       expect(success, `${label} declares no answer: add output() or produces()`).toHaveLength(1)
       expect(Object.values(success[0]![1].content ?? {}), label).toHaveLength(1)

@@ -7,11 +7,14 @@ import { SUMMARIES } from './summaries.ts'
 type RouteLike = { method: string; path: string; handler: unknown }
 type Operation = { method: string; path: string; access?: Access; describes: Description[] }
 
-/** Every guarded native route with what its middlewares describe, in registration order. */
+/** Which paths the document covers: the native API, the compatible paths, intake and feeds. */
+const DOCUMENTED = /^\/(api|threat|feeds)\//
+
+/** Every guarded documented route with what its middlewares describe, in registration order. */
 export const collectOperations = (routes: RouteLike[]): Operation[] => {
   const ops = new Map<string, Operation>()
   for (const r of routes) {
-    if (r.method === 'ALL' || !r.path.startsWith('/api/v1/')) continue
+    if (r.method === 'ALL' || !DOCUMENTED.test(r.path)) continue
     const key = `${r.method} ${r.path}`
     const op = ops.get(key) ?? { method: r.method, path: r.path, describes: [] }
     const h = r.handler as { access?: Access; describes?: Description }
@@ -153,10 +156,10 @@ export const buildOpenApi = (routes: RouteLike[]) => {
   return {
     openapi: '3.1.0',
     info: {
-      title: 'Clawback native API',
+      title: 'Clawback API',
       version: '1',
       description:
-        'Native JSON API. Compatible paths (/api/incidents, /api/lists, /threat/json_event) are described in API-COMPAT.md.',
+        'The native JSON API (/api/v1), the compatible paths (/api/incidents, /api/lists), JSON alert intake (/threat/json_event) and list feeds (/feeds/lists).',
     },
     components: {
       schemas: { Error: jsonSchemaOf(ZError, 'output') },

@@ -1,4 +1,4 @@
-/** One line per native operation for the OpenAPI document (the rest of it is generated). */
+/** One line per documented operation for the OpenAPI document (the rest of it is generated). */
 export const SUMMARIES: Record<string, string> = {
   'GET /api/v1/sources': 'List alert sources',
   'POST /api/v1/sources': 'Create a source (json: answer carries the POST URL with its token; csv)',
@@ -62,4 +62,22 @@ export const SUMMARIES: Record<string, string> = {
   'GET /api/v1/audit/verify': 'Recompute the audit hash chain',
   'GET /api/v1/jobs/failed': 'Failed and dead-lettered jobs',
   'POST /api/v1/jobs/{queue}/{id}/retry': 'Run a failed or dead-lettered job again',
+  'POST /threat/json_event/events/{token}': 'Send one alert to a JSON source (the token is the authorisation)',
+  'GET /api/incidents': 'Compatible incident list (streamed; page_size + cursor to page)',
+  'GET /api/incidents/': 'Compatible incident list (same as /api/incidents)',
+  'POST /api/incidents/close.json': 'Compatible: close several incidents',
+  'GET /api/incidents/{id}': 'Compatible: one incident',
+  'POST /api/incidents/{id}/comments.json': 'Compatible: comment on an incident (answers the history record)',
+  'POST /api/incidents/{id}/users.json': 'Compatible: add targets and attackers',
+  'POST /api/incidents/{id}/close.json': 'Compatible: close an incident',
+  'POST /api/incidents/{id}/description.json': 'Compatible: set or append the description',
+  'POST /api/incidents/{id}/team_and_assignee.json': 'Compatible: set team and assignee',
+  'POST /api/incidents/{id}/incident_fields.json': 'Compatible: set incident fields',
+  'GET /api/lists/{id}/members.json': 'Compatible: unexpired members of a list',
+  'POST /api/lists/{id}/members.json': 'Compatible: add a member',
+  'GET /api/lists/{id}/members/{memberId}': 'Compatible: one member',
+  'PUT /api/lists/{id}/members/{memberId}': 'Compatible: edit a member',
+  'DELETE /api/lists/{id}/members/{memberId}': 'Compatible: remove a member',
+  'GET /feeds/lists/{file}': 'Plain-text feed of a list ({token}.txt; the token is the authorisation)',
+  'GET /api/openapi.json': 'This document',
 }

@@ -36,7 +36,7 @@ export const startTestApp = async (env: Record<string, string> = {}): Promise<Te
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
   const boss = await startBoss(testDb.url, log, { supervise: false, max: 2, jobs: mounts.jobs, roles: config.roles })
   const keyring = loadOrCreateMasterSecret(config.masterSecretFile)
-  const deps: Deps = { config, db: testDb.db, boss, keyring, log, readiness: {} }
+  const deps: Deps = { config, db: testDb.db, boss, keyring, log, readiness: {}, checkResponses: true }
   return {
     deps,
     testDb,

@@ -14,6 +14,8 @@ export type Deps = {
   log: Logger
   /** readiness contributors beyond the database (e.g. "workers up") */
   readiness: Record<string, () => Promise<boolean> | boolean>
+  /** check every declared JSON answer against its schema (test apps; see api/describe.ts) */
+  checkResponses?: boolean
 }
 
 export type AppEnv = {
@@ -26,5 +28,7 @@ export type AppEnv = {
     session: { idHash: string; csrfToken: string; mustChangePassword: boolean; username: string } | undefined
     /** set by console/ on its pages so errors render as HTML instead of JSON */
     renderError: ((status: number, message: string) => Response | Promise<Response>) | undefined
+    /** the body `lenientJson()` parsed (compatible paths) */
+    lenientBody: unknown
   }
 }

@@ -5,6 +5,7 @@ import { compatIncidents } from './compat/incidents.ts'
 import { compatLists } from './compat/lists.ts'
 import type { AppEnv } from './env.ts'
 import { feeds } from './feeds/index.ts'
+import { incidentFieldsApi } from './incident-fields/index.ts'
 import { incidentsApi } from './incidents/index.ts'
 import { intake } from './intake/index.ts'
 import { investigationsApi } from './investigations/index.ts'
@@ -27,6 +28,7 @@ for (const module of [
   feeds,
   sourcesApi,
   incidentsApi,
+  incidentFieldsApi,
   investigationsApi,
   listsApi,
   metricsApi,

@@ -2,8 +2,10 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { createApiKey } from '../../domain/api-keys/create-api-key.ts'
 import { listApiKeys, revokeApiKey } from '../../domain/api-keys/list-api-keys.ts'
+import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
+import { data, ZApiKey, ZTime } from '../schemas.ts'
 import { input } from '../validate.ts'
 
 const ZCreateKey = z.strictObject({
@@ -15,8 +17,11 @@ const ZId = z.object({ id: z.coerce.number().int().positive() })
 
 export const apiKeys = new Hono<AppEnv>()
 
-apiKeys.get('/api/v1/api-keys', guard({ auth: 'actor', permission: 'api_keys.manage' }), async (c) =>
-  c.json({ data: await listApiKeys(c.var.deps.db, c.var.actor!) }),
+apiKeys.get(
+  '/api/v1/api-keys',
+  guard({ auth: 'actor', permission: 'api_keys.manage' }),
+  output(200, data(z.array(ZApiKey))),
+  async (c) => c.json({ data: await listApiKeys(c.var.deps.db, c.var.actor!) }),
 )
 
 /** The key is in this answer and nowhere else, ever. */
@@ -24,6 +29,17 @@ apiKeys.post(
   '/api/v1/api-keys',
   guard({ auth: 'actor', permission: 'api_keys.manage' }),
   input('json', ZCreateKey),
+  output(
+    201,
+    data(
+      z.strictObject({
+        key: z.string().meta({ description: 'the key itself: shown here once, never again' }),
+        id: z.number().int(),
+        name: z.string(),
+        prefix: z.string(),
+      }),
+    ),
+  ),
   async (c) => c.json({ data: await createApiKey(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
 )
 
@@ -31,5 +47,6 @@ apiKeys.delete(
   '/api/v1/api-keys/:id',
   guard({ auth: 'actor', permission: 'api_keys.manage' }),
   input('param', ZId),
+  output(200, data(z.strictObject({ id: z.number().int(), revokedAt: ZTime.nullable() }))),
   async (c) => c.json({ data: await revokeApiKey(c.var.deps.db, c.var.actor!, c.req.valid('param').id) }),
 )

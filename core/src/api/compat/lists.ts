@@ -2,10 +2,11 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { addMember, deleteMember, updateMember } from '../../domain/lists/change-members.ts'
 import { getMember, listMembersOf } from '../../domain/lists/list-members.ts'
+import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { dateParam, idParam } from '../params.ts'
-import { jsonBody, parseOr400 } from '../validate.ts'
+import { lenientJson } from '../validate.ts'
 
 type Member = { id: number; value: string; description: string; expiresAt: Date | null }
 const isoZ = (d: Date | null) => (d ? `${d.toISOString().slice(0, 19)}Z` : null)
@@ -26,8 +27,17 @@ const ZMember = z.object({
 
 const read = guard({ auth: 'actor', permission: 'lists.read' })
 const write = guard({ auth: 'actor', permission: 'lists.write' })
-const memberInput = async (req: { text: () => Promise<string> }) => {
-  const b = parseOr400(ZMember, await jsonBody(req))
+const body = lenientJson(ZMember)
+const ZCompatMember = z.strictObject({
+  id: z.number().int(),
+  host: z.strictObject({ host: z.string() }).optional().meta({ description: 'every list type but user' }),
+  reverse_user: z.strictObject({ username: z.string() }).optional().meta({ description: 'user lists' }),
+  description: z.string(),
+  expiration: z.string().nullable(),
+})
+const oneMember = output(200, ZCompatMember)
+const memberInput = (c: { var: { lenientBody: unknown } }) => {
+  const b = body.of(c)
   return {
     member: b.member,
     description: b.description,
@@ -37,22 +47,22 @@ const memberInput = async (req: { text: () => Promise<string> }) => {
 
 export const compatLists = new Hono<AppEnv>()
 
-compatLists.get('/api/lists/:id/members.json', read, async (c) => {
+compatLists.get('/api/lists/:id/members.json', read, output(200, z.array(ZCompatMember)), async (c) => {
   const { list, members } = await listMembersOf(c.var.deps.db, c.var.actor!, idParam(c.req.param('id'), 'list'))
   return c.json(members.map((m) => compatMember(list.type, m)))
 })
 
-compatLists.post('/api/lists/:id/members.json', write, async (c) => {
+compatLists.post('/api/lists/:id/members.json', write, body, output(201, ZCompatMember), async (c) => {
   const { list, member } = await addMember(
     c.var.deps.db,
     c.var.actor!,
     idParam(c.req.param('id'), 'list'),
-    await memberInput(c.req),
+    memberInput(c),
   )
   return c.json(compatMember(list.type, member), 201)
 })
 
-compatLists.get('/api/lists/:id/members/:memberId', read, async (c) => {
+compatLists.get('/api/lists/:id/members/:memberId', read, oneMember, async (c) => {
   const { list, member } = await getMember(
     c.var.deps.db,
     c.var.actor!,
@@ -62,18 +72,18 @@ compatLists.get('/api/lists/:id/members/:memberId', read, async (c) => {
   return c.json(compatMember(list.type, member))
 })
 
-compatLists.put('/api/lists/:id/members/:memberId', write, async (c) => {
+compatLists.put('/api/lists/:id/members/:memberId', write, body, oneMember, async (c) => {
   const { list, member } = await updateMember(
     c.var.deps.db,
     c.var.actor!,
     idParam(c.req.param('id'), 'list'),
     idParam(c.req.param('memberId'), 'list member'),
-    await memberInput(c.req),
+    memberInput(c),
   )
   return c.json(compatMember(list.type, member))
 })
 
-compatLists.delete('/api/lists/:id/members/:memberId', write, async (c) => {
+compatLists.delete('/api/lists/:id/members/:memberId', write, oneMember, async (c) => {
   const { list, member } = await deleteMember(
     c.var.deps.db,
     c.var.actor!,

@@ -4,8 +4,6 @@ import { z } from 'zod'
 import { getOriginalMessage } from '../../domain/alerts/get-original-message.ts'
 import { addAttachment } from '../../domain/attachments/add-attachment.ts'
 import { getAttachment } from '../../domain/attachments/get-attachment.ts'
-import { createField } from '../../domain/fields/create-field.ts'
-import { listIncidentFields } from '../../domain/fields/list-incident-fields.ts'
 import { addComment } from '../../domain/incidents/add-comment.ts'
 import { addIncidentUsers } from '../../domain/incidents/add-incident-users.ts'
 import { ignoreIncident, reopenIncident } from '../../domain/incidents/change-state.ts'
@@ -18,10 +16,12 @@ import { setIncidentPrivacy } from '../../domain/incidents/set-incident-privacy.
 import { setTeamAndAssignee } from '../../domain/incidents/set-team-and-assignee.ts'
 import { updateIncidentFields } from '../../domain/incidents/update-incident-fields.ts'
 import { AppError } from '../../errors.ts'
+import { FILE_UPLOAD, output, produces } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { visible } from '../middleware/visible.ts'
 import { boolParam, dateParam, idParam } from '../params.ts'
+import { data, ZAttachment, ZCompatIncident, ZIncidentActivity, ZIncidentHistory, ZIncidentPage } from '../schemas.ts'
 import { input } from '../validate.ts'
 
 const read = [guard({ auth: 'actor', permission: 'incidents.read', object: 'incident' }), visible('incident')] as const
@@ -47,42 +47,73 @@ const sortParam = (v: string | undefined): IncidentSort | undefined => {
 
 export const incidentsApi = new Hono<AppEnv>()
 
-/** Native incident list: filters as query parameters, keyset paging (`cursor`), state counts. */
-incidentsApi.get('/api/v1/incidents', guard({ auth: 'actor', permission: 'incidents.read' }), async (c) => {
-  const q = (n: string) => c.req.query(n)
-  const num = (n: string) => (q(n) && /^\d+$/.test(q(n)!) ? Number(q(n)) : undefined)
-  return c.json(
-    await listIncidents(c.var.deps.db, c.var.actor!, {
-      states: list(q('state')),
-      createdFrom: dateParam(q('created_from'), 'created_from'),
-      createdTo: dateParam(q('created_to'), 'created_to'),
-      closedFrom: dateParam(q('closed_from'), 'closed_from'),
-      closedTo: dateParam(q('closed_to'), 'closed_to'),
-      severities: list(q('severity')),
-      sourceId: num('source_id'),
-      teamId: num('team_id'),
-      assigneeId: q('assignee_id') === 'none' ? 'none' : num('assignee_id'),
-      abuseDisposition: q('abuse_disposition'),
-      classification: q('classification'),
-      q: q('q'),
-      sort: sortParam(q('sort')),
-      order: q('order') === 'asc' ? 'asc' : 'desc',
-      limit: num('limit'),
-      cursor: q('cursor'),
-    }),
-  )
+const q = (description: string) => z.string().max(1000).optional().meta({ description })
+const ZListQuery = z.object({
+  state: q('comma-separated states (new, open, assigned, closed, ignored)'),
+  created_from: q('ISO-8601 date or time, inclusive'),
+  created_to: q('ISO-8601 date or time, exclusive'),
+  closed_from: q('ISO-8601 date or time, inclusive'),
+  closed_to: q('ISO-8601 date or time, exclusive'),
+  severity: q('comma-separated severities'),
+  source_id: q('a source id'),
+  team_id: q('a team id'),
+  assignee_id: q('a user id, or "none" for unassigned'),
+  abuse_disposition: q('exact abuse disposition'),
+  classification: q('exact classification'),
+  q: q('free text over summary, attackers and targets'),
+  sort: q(`one of ${INCIDENT_SORTS.join(', ')} (default created)`),
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: q('page size'),
+  cursor: q('nextCursor of the previous page'),
 })
+const num = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : undefined)
 
-incidentsApi.get('/api/v1/incidents/:id', ...read, async (c) =>
-  c.json({
-    data: await getIncident(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), {
-      expand: boolParam(c.req.query('expand_events'), true),
+/** Native incident list: filters as query parameters, keyset paging (`cursor`), state counts. */
+incidentsApi.get(
+  '/api/v1/incidents',
+  guard({ auth: 'actor', permission: 'incidents.read' }),
+  input('query', ZListQuery),
+  output(200, ZIncidentPage),
+  async (c) => {
+    const p = c.req.valid('query')
+    return c.json(
+      await listIncidents(c.var.deps.db, c.var.actor!, {
+        states: list(p.state),
+        createdFrom: dateParam(p.created_from, 'created_from'),
+        createdTo: dateParam(p.created_to, 'created_to'),
+        closedFrom: dateParam(p.closed_from, 'closed_from'),
+        closedTo: dateParam(p.closed_to, 'closed_to'),
+        severities: list(p.severity),
+        sourceId: num(p.source_id),
+        teamId: num(p.team_id),
+        assigneeId: p.assignee_id === 'none' ? 'none' : num(p.assignee_id),
+        abuseDisposition: p.abuse_disposition,
+        classification: p.classification,
+        q: p.q,
+        sort: sortParam(p.sort),
+        order: p.order ?? 'desc',
+        limit: num(p.limit),
+        cursor: p.cursor,
+      }),
+    )
+  },
+)
+
+incidentsApi.get(
+  '/api/v1/incidents/:id',
+  ...read,
+  input('query', z.object({ expand_events: q('false gives event_ids instead of events (default true)') })),
+  output(200, data(ZCompatIncident)),
+  async (c) =>
+    c.json({
+      data: await getIncident(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), {
+        expand: boolParam(c.req.valid('query').expand_events, true),
+      }),
     }),
-  }),
 )
 
 /** History (every change, comments included) and attachments of an incident. */
-incidentsApi.get('/api/v1/incidents/:id/activity', ...read, async (c) =>
+incidentsApi.get('/api/v1/incidents/:id/activity', ...read, output(200, data(ZIncidentActivity)), async (c) =>
   c.json({ data: await getIncidentActivity(c.var.deps.db, c.var.actor!, idParam(c.req.param('id'))) }),
 )
 
@@ -98,87 +129,132 @@ const ZPatch = z.strictObject({
   isPrivate: z.boolean().optional(),
 })
 /** Edits fields, team/assignee, description (overwrite or append) and users in one call (each step its own transaction). */
-incidentsApi.patch('/api/v1/incidents/:id', ...write, input('json', ZPatch), async (c) => {
-  const id = idParam(c.req.param('id'))
-  const b = c.req.valid('json')
-  const { db } = c.var.deps
-  const actor = c.var.actor!
-  if (b.fields) await updateIncidentFields(db, actor, id, b.fields, { allowOverride: b.allowOverride ?? true })
-  if (b.team !== undefined || b.assignee !== undefined)
-    await setTeamAndAssignee(db, actor, id, { team: b.team, assignee: b.assignee })
-  if (b.description !== undefined)
-    await setDescription(db, actor, id, { description: b.description, overwrite: !b.appendDescription })
-  if (b.targets || b.attackers) await addIncidentUsers(db, actor, id, { targets: b.targets, attackers: b.attackers })
-  if (b.isPrivate !== undefined) await setIncidentPrivacy(db, actor, id, b.isPrivate)
-  return c.json({ data: await getIncident(db, actor, id) })
-})
+incidentsApi.patch(
+  '/api/v1/incidents/:id',
+  ...write,
+  input('json', ZPatch),
+  output(200, data(ZCompatIncident)),
+  async (c) => {
+    const id = idParam(c.req.param('id'))
+    const b = c.req.valid('json')
+    const { db } = c.var.deps
+    const actor = c.var.actor!
+    if (b.fields) await updateIncidentFields(db, actor, id, b.fields, { allowOverride: b.allowOverride ?? true })
+    if (b.team !== undefined || b.assignee !== undefined)
+      await setTeamAndAssignee(db, actor, id, { team: b.team, assignee: b.assignee })
+    if (b.description !== undefined)
+      await setDescription(db, actor, id, { description: b.description, overwrite: !b.appendDescription })
+    if (b.targets || b.attackers) await addIncidentUsers(db, actor, id, { targets: b.targets, attackers: b.attackers })
+    if (b.isPrivate !== undefined) await setIncidentPrivacy(db, actor, id, b.isPrivate)
+    return c.json({ data: await getIncident(db, actor, id) })
+  },
+)
 
 const ZNote = z.strictObject({
   summary: z.string().max(100_000).default(''),
   detail: z.string().max(100_000).optional(),
 })
-incidentsApi.post('/api/v1/incidents/:id/comments', ...write, input('json', ZNote), async (c) =>
-  c.json({ data: await addComment(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), c.req.valid('json')) }, 201),
+incidentsApi.post(
+  '/api/v1/incidents/:id/comments',
+  ...write,
+  input('json', ZNote),
+  output(201, data(ZIncidentHistory)),
+  async (c) =>
+    c.json(
+      { data: await addComment(c.var.deps.db, c.var.actor!, idParam(c.req.param('id')), c.req.valid('json')) },
+      201,
+    ),
 )
-incidentsApi.post('/api/v1/incidents/:id/close', ...write, input('json', ZNote), async (c) => {
-  const id = idParam(c.req.param('id'))
-  await closeIncidents(c.var.deps.db, c.var.actor!, [id], c.req.valid('json'))
-  return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
-})
+incidentsApi.post(
+  '/api/v1/incidents/:id/close',
+  ...write,
+  input('json', ZNote),
+  output(200, data(ZCompatIncident)),
+  async (c) => {
+    const id = idParam(c.req.param('id'))
+    await closeIncidents(c.var.deps.db, c.var.actor!, [id], c.req.valid('json'))
+    return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
+  },
+)
 incidentsApi.post(
   '/api/v1/incidents/close',
   guard({ auth: 'actor', permission: 'incidents.write' }),
   input('json', ZNote.extend({ incidentIds: z.array(z.number().int().positive()).min(1).max(10_000) })),
+  output(200, data(z.strictObject({ closed: z.array(z.number().int()), alreadyClosed: z.array(z.number().int()) }))),
   async (c) => {
     const b = c.req.valid('json')
     return c.json({ data: await closeIncidents(c.var.deps.db, c.var.actor!, b.incidentIds, b) })
   },
 )
-incidentsApi.post('/api/v1/incidents/:id/reopen', ...write, input('json', ZNote), async (c) => {
-  const id = idParam(c.req.param('id'))
-  await reopenIncident(c.var.deps.db, c.var.actor!, id, c.req.valid('json').summary)
-  return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
-})
-incidentsApi.post('/api/v1/incidents/:id/ignore', ...write, input('json', ZNote), async (c) => {
-  const id = idParam(c.req.param('id'))
-  await ignoreIncident(c.var.deps.db, c.var.actor!, id, c.req.valid('json').summary)
-  return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
-})
+incidentsApi.post(
+  '/api/v1/incidents/:id/reopen',
+  ...write,
+  input('json', ZNote),
+  output(200, data(ZCompatIncident)),
+  async (c) => {
+    const id = idParam(c.req.param('id'))
+    await reopenIncident(c.var.deps.db, c.var.actor!, id, c.req.valid('json').summary)
+    return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
+  },
+)
+incidentsApi.post(
+  '/api/v1/incidents/:id/ignore',
+  ...write,
+  input('json', ZNote),
+  output(200, data(ZCompatIncident)),
+  async (c) => {
+    const id = idParam(c.req.param('id'))
+    await ignoreIncident(c.var.deps.db, c.var.actor!, id, c.req.valid('json').summary)
+    return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
+  },
+)
 
 /** Attachment upload: multipart `file`, limited by CLAWBACK_MAX_ATTACHMENT_BYTES. */
-incidentsApi.post('/api/v1/incidents/:id/attachments', ...write, async (c) => {
-  const { config, db } = c.var.deps
-  const len = Number(c.req.header('content-length') ?? 0)
-  if (len > config.maxAttachmentBytes + 64 * 1024)
-    throw new AppError('PAYLOAD_TOO_LARGE', `file: larger than ${config.maxAttachmentBytes} bytes`)
-  const form = await c.req.parseBody()
-  const f = form.file
-  if (!(f instanceof File)) throw new AppError('INVALID_REQUEST', 'file: required (multipart form field)')
-  const row = await addAttachment(
-    db,
-    c.var.actor!,
-    { incidentId: idParam(c.req.param('id')) },
-    { filename: f.name, contentType: f.type, bytes: new Uint8Array(await f.arrayBuffer()) },
-    { dataDir: config.dataDir, maxBytes: config.maxAttachmentBytes },
-  )
-  return c.json({ data: row }, 201)
-})
+incidentsApi.post(
+  '/api/v1/incidents/:id/attachments',
+  ...write,
+  FILE_UPLOAD,
+  output(201, data(ZAttachment)),
+  async (c) => {
+    const { config, db } = c.var.deps
+    const len = Number(c.req.header('content-length') ?? 0)
+    if (len > config.maxAttachmentBytes + 64 * 1024)
+      throw new AppError('PAYLOAD_TOO_LARGE', `file: larger than ${config.maxAttachmentBytes} bytes`)
+    const form = await c.req.parseBody()
+    const f = form.file
+    if (!(f instanceof File)) throw new AppError('INVALID_REQUEST', 'file: required (multipart form field)')
+    const row = await addAttachment(
+      db,
+      c.var.actor!,
+      { incidentId: idParam(c.req.param('id')) },
+      { filename: f.name, contentType: f.type, bytes: new Uint8Array(await f.arrayBuffer()) },
+      { dataDir: config.dataDir, maxBytes: config.maxAttachmentBytes },
+    )
+    return c.json({ data: row }, 201)
+  },
+)
 
 /** Attachment download: always `Content-Disposition: attachment`, never rendered inline. */
-incidentsApi.get('/api/v1/attachments/:id', guard({ auth: 'actor' }), async (c) => {
-  const { attachment, blob } = await getAttachment(
-    c.var.deps.db,
-    c.var.actor!,
-    idParam(c.req.param('id'), 'attachment'),
-    c.var.deps.config.dataDir,
-  )
-  return download(blob, attachment.filename, 'application/octet-stream')
-})
+incidentsApi.get(
+  '/api/v1/attachments/:id',
+  guard({ auth: 'actor' }),
+  produces('application/octet-stream', 'the file, always as an attachment'),
+  async (c) => {
+    const { attachment, blob } = await getAttachment(
+      c.var.deps.db,
+      c.var.actor!,
+      idParam(c.req.param('id'), 'attachment'),
+      c.var.deps.config.dataDir,
+    )
+    return download(blob, attachment.filename, 'application/octet-stream')
+  },
+)
 
 /** The original message (raw .eml) of an alert as a download, never rendered. */
 incidentsApi.get(
   '/api/v1/alerts/:id/download_original_msg',
   guard({ auth: 'actor', permission: 'alerts.read' }),
+  produces('message/rfc822', 'the original message as received (.eml)'),
   async (c) => {
     const { blob, filename } = await getOriginalMessage(
       c.var.deps.db,
@@ -202,20 +278,3 @@ const download = (blob: { size: number; stream: () => Readable }, filename: stri
     },
   })
 }
-
-incidentsApi.get('/api/v1/incident-fields', guard({ auth: 'actor', permission: 'incidents.read' }), async (c) =>
-  c.json({ data: await listIncidentFields(c.var.deps.db, c.var.actor!) }),
-)
-incidentsApi.post(
-  '/api/v1/incident-fields',
-  guard({ auth: 'actor', permission: 'fields.manage' }),
-  input(
-    'json',
-    z.strictObject({
-      name: z.string().min(1).max(100),
-      kind: z.enum(['text', 'select']),
-      options: z.array(z.string().max(200)).max(200).optional(),
-    }),
-  ),
-  async (c) => c.json({ data: await createField(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
-)

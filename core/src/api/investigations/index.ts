@@ -8,12 +8,23 @@ import {
   updateInvestigation,
 } from '../../domain/investigations/change-investigation.ts'
 import { createInvestigation } from '../../domain/investigations/create-investigation.ts'
+import { deleteInvestigation } from '../../domain/investigations/delete-investigation.ts'
 import { getInvestigation, listInvestigations } from '../../domain/investigations/get-investigation.ts'
 import { AppError } from '../../errors.ts'
+import { FILE_UPLOAD, output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { visible } from '../middleware/visible.ts'
 import { idParam } from '../params.ts'
+import {
+  data,
+  ZAttachment,
+  ZDeleted,
+  ZInvestigation,
+  ZInvestigationDetail,
+  ZInvestigationHistory,
+  ZInvestigationPage,
+} from '../schemas.ts'
 import { input } from '../validate.ts'
 
 const read = [
@@ -28,18 +39,20 @@ const invId = (raw: string | undefined) => idParam(raw, 'investigation')
 
 export const investigationsApi = new Hono<AppEnv>()
 
+const ZListQuery = z.object({
+  state: z.string().max(20).optional(),
+  before_id: z.coerce.number().int().positive().optional().meta({ description: 'nextBeforeId of the previous page' }),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+})
 investigationsApi.get(
   '/api/v1/investigations',
   guard({ auth: 'actor', permission: 'investigations.read' }),
+  input('query', ZListQuery),
+  output(200, ZInvestigationPage),
   async (c) => {
-    const before = c.req.query('before_id')
-    const limit = c.req.query('limit')
+    const q = c.req.valid('query')
     return c.json(
-      await listInvestigations(c.var.deps.db, c.var.actor!, {
-        state: c.req.query('state'),
-        beforeId: before && /^\d+$/.test(before) ? Number(before) : undefined,
-        limit: limit && /^\d+$/.test(limit) ? Number(limit) : undefined,
-      }),
+      await listInvestigations(c.var.deps.db, c.var.actor!, { state: q.state, beforeId: q.before_id, limit: q.limit }),
     )
   },
 )
@@ -54,64 +67,97 @@ investigationsApi.post(
   '/api/v1/investigations',
   guard({ auth: 'actor', permission: 'investigations.write' }),
   input('json', ZCreate),
+  output(201, data(ZInvestigation)),
   async (c) => c.json({ data: await createInvestigation(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
 )
 
-investigationsApi.get('/api/v1/investigations/:id', ...read, async (c) =>
+investigationsApi.get('/api/v1/investigations/:id', ...read, output(200, data(ZInvestigationDetail)), async (c) =>
   c.json({ data: await getInvestigation(c.var.deps.db, c.var.actor!, invId(c.req.param('id'))) }),
 )
+
+/**
+ * Deletes an investigation opened by mistake; one holding comments or attachments answers 409
+ * (close it instead), because those are evidence (see domain/investigations/delete-investigation.ts).
+ */
+investigationsApi.delete('/api/v1/investigations/:id', ...write, output(200, data(ZDeleted)), async (c) => {
+  const inv = await deleteInvestigation(c.var.deps.db, c.var.actor!, invId(c.req.param('id')))
+  return c.json({ data: { id: inv.id, deleted: true as const } })
+})
 
 const ZUpdate = z.strictObject({
   name: z.string().min(1).max(300).optional(),
   description: z.string().max(100_000).optional(),
   state: z.enum(['open', 'closed']).optional(),
 })
-investigationsApi.patch('/api/v1/investigations/:id', ...write, input('json', ZUpdate), async (c) =>
-  c.json({
-    data: await updateInvestigation(c.var.deps.db, c.var.actor!, invId(c.req.param('id')), c.req.valid('json')),
-  }),
+investigationsApi.patch(
+  '/api/v1/investigations/:id',
+  ...write,
+  input('json', ZUpdate),
+  output(200, data(ZInvestigation)),
+  async (c) =>
+    c.json({
+      data: await updateInvestigation(c.var.deps.db, c.var.actor!, invId(c.req.param('id')), c.req.valid('json')),
+    }),
 )
 
 investigationsApi.post(
   '/api/v1/investigations/:id/incidents',
   ...write,
   input('json', z.strictObject({ incidentId: z.number().int().positive() })),
+  output(200, data(z.strictObject({ linked: z.boolean() }))),
   async (c) =>
     c.json({
       data: await linkIncident(c.var.deps.db, c.var.actor!, invId(c.req.param('id')), c.req.valid('json').incidentId),
     }),
 )
-investigationsApi.delete('/api/v1/investigations/:id/incidents/:incidentId', ...write, async (c) =>
-  c.json({
-    data: await unlinkIncident(
-      c.var.deps.db,
-      c.var.actor!,
-      invId(c.req.param('id')),
-      idParam(c.req.param('incidentId')),
-    ),
-  }),
+investigationsApi.delete(
+  '/api/v1/investigations/:id/incidents/:incidentId',
+  ...write,
+  output(200, data(z.strictObject({ unlinked: z.literal(true) }))),
+  async (c) =>
+    c.json({
+      data: await unlinkIncident(
+        c.var.deps.db,
+        c.var.actor!,
+        invId(c.req.param('id')),
+        idParam(c.req.param('incidentId')),
+      ),
+    }),
 )
 
 const ZNote = z.strictObject({ summary: z.string().min(1).max(100_000), detail: z.string().max(100_000).optional() })
-investigationsApi.post('/api/v1/investigations/:id/comments', ...write, input('json', ZNote), async (c) =>
-  c.json(
-    { data: await addInvestigationComment(c.var.deps.db, c.var.actor!, invId(c.req.param('id')), c.req.valid('json')) },
-    201,
-  ),
+investigationsApi.post(
+  '/api/v1/investigations/:id/comments',
+  ...write,
+  input('json', ZNote),
+  output(201, data(ZInvestigationHistory)),
+  async (c) =>
+    c.json(
+      {
+        data: await addInvestigationComment(c.var.deps.db, c.var.actor!, invId(c.req.param('id')), c.req.valid('json')),
+      },
+      201,
+    ),
 )
 
-investigationsApi.post('/api/v1/investigations/:id/attachments', ...write, async (c) => {
-  const { config, db } = c.var.deps
-  if (Number(c.req.header('content-length') ?? 0) > config.maxAttachmentBytes + 64 * 1024)
-    throw new AppError('PAYLOAD_TOO_LARGE', `file: larger than ${config.maxAttachmentBytes} bytes`)
-  const f = (await c.req.parseBody()).file
-  if (!(f instanceof File)) throw new AppError('INVALID_REQUEST', 'file: required (multipart form field)')
-  const row = await addAttachment(
-    db,
-    c.var.actor!,
-    { investigationId: invId(c.req.param('id')) },
-    { filename: f.name, contentType: f.type, bytes: new Uint8Array(await f.arrayBuffer()) },
-    { dataDir: config.dataDir, maxBytes: config.maxAttachmentBytes },
-  )
-  return c.json({ data: row }, 201)
-})
+investigationsApi.post(
+  '/api/v1/investigations/:id/attachments',
+  ...write,
+  FILE_UPLOAD,
+  output(201, data(ZAttachment)),
+  async (c) => {
+    const { config, db } = c.var.deps
+    if (Number(c.req.header('content-length') ?? 0) > config.maxAttachmentBytes + 64 * 1024)
+      throw new AppError('PAYLOAD_TOO_LARGE', `file: larger than ${config.maxAttachmentBytes} bytes`)
+    const f = (await c.req.parseBody()).file
+    if (!(f instanceof File)) throw new AppError('INVALID_REQUEST', 'file: required (multipart form field)')
+    const row = await addAttachment(
+      db,
+      c.var.actor!,
+      { investigationId: invId(c.req.param('id')) },
+      { filename: f.name, contentType: f.type, bytes: new Uint8Array(await f.arrayBuffer()) },
+      { dataDir: config.dataDir, maxBytes: config.maxAttachmentBytes },
+    )
+    return c.json({ data: row }, 201)
+  },
+)

@@ -4,8 +4,13 @@ import { setMembership } from '../../domain/teams/set-membership.ts'
 import { createUser } from '../../domain/users/create-user.ts'
 import { listUsers } from '../../domain/users/list-users.ts'
 import { resetPassword } from '../../domain/users/reset-password.ts'
+import { setUserDisabled } from '../../domain/users/set-user-disabled.ts'
+import { setUserTeams } from '../../domain/users/set-user-teams.ts'
+import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
+import { idParam } from '../params.ts'
+import { data, ZUser } from '../schemas.ts'
 import { input } from '../validate.ts'
 
 const ZCreateUser = z.strictObject({
@@ -18,28 +23,48 @@ const ZCreateUser = z.strictObject({
 })
 const ZPassword = z.strictObject({ password: z.string().min(1).max(1024), mustChangePassword: z.boolean().optional() })
 const ZUsername = z.object({ username: z.string().min(1).max(128) })
+const ZMembership = data(z.strictObject({ team: z.string(), username: z.string(), member: z.boolean() }))
+const userId = (raw: string | undefined) => idParam(raw, 'user')
 
 export const users = new Hono<AppEnv>()
 
-users.get('/api/v1/me', guard({ auth: 'actor' }), (c) => {
-  const a = c.var.actor!
-  return c.json({
-    kind: a.kind,
-    userId: a.userId,
-    label: a.label,
-    teamIds: a.teamIds,
-    permissions: [...a.permissions].sort(),
-  })
-})
+users.get(
+  '/api/v1/me',
+  guard({ auth: 'actor' }),
+  output(
+    200,
+    z.strictObject({
+      kind: z.string(),
+      userId: z.number().int().nullable(),
+      label: z.string(),
+      teamIds: z.array(z.number().int()),
+      permissions: z.array(z.string()),
+    }),
+  ),
+  (c) => {
+    const a = c.var.actor!
+    return c.json({
+      kind: a.kind,
+      userId: a.userId,
+      label: a.label,
+      teamIds: a.teamIds,
+      permissions: [...a.permissions].sort(),
+    })
+  },
+)
 
-users.get('/api/v1/users', guard({ auth: 'actor', permission: 'users.manage' }), async (c) =>
-  c.json({ data: await listUsers(c.var.deps.db, c.var.actor!) }),
+users.get(
+  '/api/v1/users',
+  guard({ auth: 'actor', permission: 'users.manage' }),
+  output(200, data(z.array(ZUser))),
+  async (c) => c.json({ data: await listUsers(c.var.deps.db, c.var.actor!) }),
 )
 
 users.post(
   '/api/v1/users',
   guard({ auth: 'actor', permission: 'users.manage' }),
   input('json', ZCreateUser),
+  output(201, data(z.strictObject({ id: z.number().int(), username: z.string(), email: z.string().nullable() }))),
   async (c) => {
     const u = await createUser(c.var.deps.db, c.var.actor!, c.req.valid('json'))
     return c.json({ data: { id: u.id, username: u.username, email: u.email } }, 201)
@@ -51,27 +76,64 @@ users.put(
   guard({ auth: 'actor', permission: 'users.manage' }),
   input('param', ZUsername),
   input('json', ZPassword),
+  output(200, data(z.strictObject({ ok: z.literal(true) }))),
   async (c) => {
     await resetPassword(c.var.deps.db, c.var.actor!, {
       username: c.req.valid('param').username,
       ...c.req.valid('json'),
     })
-    return c.json({ data: { ok: true } })
+    return c.json({ data: { ok: true as const } })
   },
 )
 
-users.put('/api/v1/teams/:team/members/:username', guard({ auth: 'actor', permission: 'teams.manage' }), async (c) => {
-  const r = await setMembership(c.var.deps.db, c.var.actor!, {
-    team: c.req.param('team'),
-    username: c.req.param('username'),
-    member: true,
-  })
-  return c.json({ data: { team: r.team.name, username: r.user.username, member: true } })
-})
+/** Disables a user (sign-in refused, sessions ended at once) or enables them again; audited when it changes. */
+users.patch(
+  '/api/v1/users/:id',
+  guard({ auth: 'actor', permission: 'users.manage' }),
+  input('json', z.strictObject({ isDisabled: z.boolean() })),
+  output(200, data(z.strictObject({ id: z.number().int(), username: z.string(), isDisabled: z.boolean() }))),
+  async (c) => {
+    const u = await setUserDisabled(c.var.deps.db, c.var.actor!, {
+      userId: userId(c.req.param('id')),
+      disabled: c.req.valid('json').isDisabled,
+    })
+    return c.json({ data: { id: u.id, username: u.username, isDisabled: u.isDisabled } })
+  },
+)
+
+/** Makes the user's team memberships exactly `teamIds` (each addition and removal audited). */
+users.put(
+  '/api/v1/users/:id/teams',
+  guard({ auth: 'actor', permission: 'teams.manage' }),
+  input('json', z.strictObject({ teamIds: z.array(z.number().int().positive()).max(100) })),
+  output(200, data(z.strictObject({ added: z.array(z.string()), removed: z.array(z.string()) }))),
+  async (c) =>
+    c.json({
+      data: await setUserTeams(c.var.deps.db, c.var.actor!, {
+        userId: userId(c.req.param('id')),
+        teamIds: c.req.valid('json').teamIds,
+      }),
+    }),
+)
+
+users.put(
+  '/api/v1/teams/:team/members/:username',
+  guard({ auth: 'actor', permission: 'teams.manage' }),
+  output(200, ZMembership),
+  async (c) => {
+    const r = await setMembership(c.var.deps.db, c.var.actor!, {
+      team: c.req.param('team'),
+      username: c.req.param('username'),
+      member: true,
+    })
+    return c.json({ data: { team: r.team.name, username: r.user.username, member: true } })
+  },
+)
 
 users.delete(
   '/api/v1/teams/:team/members/:username',
   guard({ auth: 'actor', permission: 'teams.manage' }),
+  output(200, ZMembership),
   async (c) => {
     const r = await setMembership(c.var.deps.db, c.var.actor!, {
       team: c.req.param('team'),

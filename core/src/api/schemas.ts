@@ -1,0 +1,258 @@
+import { z } from 'zod'
+
+/**
+ * The shapes the native API answers with. Routes declare them with `output()` (describe.ts); the
+ * OpenAPI document is generated from them, and when `Deps.checkResponses` is set (every test app)
+ * each JSON answer is checked against its declaration, so a field added, renamed or dropped by the
+ * domain fails the tests instead of drifting from the document. Strict objects: an undocumented
+ * field is a mismatch too.
+ */
+
+/** A timestamp as JSON carries it (Date#toJSON or the SQL `isoZ`). */
+export const ZTime = z.iso.datetime({ offset: true })
+const ZId = z.number().int()
+
+export const ZError = z.strictObject({
+  error: z.strictObject({
+    code: z.string().meta({ description: 'stable error code (INVALID_REQUEST, NOT_FOUND, CONFLICT, ...)' }),
+    message: z.string().meta({ description: 'safe to show; for 400 it starts with the field name' }),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+})
+
+export const data = <S extends z.ZodType>(schema: S) => z.strictObject({ data: schema })
+
+export const ZDeleted = z.strictObject({ id: ZId, deleted: z.literal(true) })
+
+export const ZSource = z.strictObject({
+  id: ZId,
+  name: z.string(),
+  type: z.string(),
+  settings: z.unknown(),
+  linkingRules: z.unknown(),
+  isEnabled: z.boolean(),
+  createdAt: ZTime,
+  updatedAt: ZTime,
+  url: z.string().optional().meta({ description: 'the POST URL with its token (json sources, when asked)' }),
+})
+
+export const ZList = z.strictObject({
+  id: ZId,
+  name: z.string(),
+  type: z.string(),
+  description: z.string(),
+  createdAt: ZTime,
+  updatedAt: ZTime,
+  feedUrl: z.string().optional(),
+})
+
+export const ZListMember = z.strictObject({
+  id: ZId,
+  listId: ZId,
+  value: z.string(),
+  description: z.string(),
+  expiresAt: ZTime.nullable(),
+  originIncidentId: ZId.nullable(),
+  addedBy: ZId.nullable(),
+  createdAt: ZTime,
+  updatedAt: ZTime,
+})
+
+export const ZAttachment = z.strictObject({
+  id: ZId,
+  incidentId: ZId.nullable(),
+  investigationId: ZId.nullable(),
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  sha256: z.string(),
+  uploadedBy: ZId.nullable(),
+  createdAt: ZTime,
+})
+
+export const ZIncidentHistory = z.strictObject({
+  id: ZId,
+  incidentId: ZId,
+  userId: ZId.nullable(),
+  actorLabel: z.string(),
+  historyType: z.string(),
+  field: z.string().nullable(),
+  stateFrom: z.string().nullable(),
+  stateTo: z.string().nullable(),
+  summary: z.string(),
+  detail: z.string(),
+  responseId: ZId.nullable(),
+  createdAt: ZTime,
+})
+
+export const ZInvestigation = z.strictObject({
+  id: ZId,
+  name: z.string(),
+  description: z.string(),
+  state: z.string(),
+  teamId: ZId.nullable(),
+  assigneeId: ZId.nullable(),
+  isPrivate: z.boolean(),
+  createdBy: ZId.nullable(),
+  createdAt: ZTime,
+  updatedAt: ZTime,
+  closedAt: ZTime.nullable(),
+})
+
+export const ZInvestigationHistory = z.strictObject({
+  id: ZId,
+  investigationId: ZId,
+  userId: ZId.nullable(),
+  actorLabel: z.string(),
+  historyType: z.string(),
+  summary: z.string(),
+  detail: z.string(),
+  incidentId: ZId.nullable(),
+  createdAt: ZTime,
+})
+
+export const ZInvestigationDetail = ZInvestigation.extend({
+  incidents: z.array(
+    z.strictObject({
+      id: ZId,
+      state: z.string(),
+      type: z.string(),
+      summary: z.string(),
+      severity: z.string(),
+      linkedAt: ZTime,
+    }),
+  ),
+  history: z.array(ZInvestigationHistory),
+  attachments: z.array(ZAttachment),
+})
+
+export const ZInvestigationPage = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      id: ZId,
+      name: z.string(),
+      state: z.string(),
+      isPrivate: z.boolean(),
+      teamId: ZId.nullable(),
+      createdAt: ZTime,
+      updatedAt: ZTime,
+      incidentCount: z.number().int(),
+    }),
+  ),
+  nextBeforeId: ZId.optional().meta({ description: 'pass as before_id for the next page' }),
+})
+
+/** The compatible incident object: its core fields are checked, the many others passed through. */
+export const ZCompatIncident = z
+  .object({
+    id: ZId,
+    summary: z.string(),
+    state: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .loose()
+
+export const ZIncidentPage = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      id: ZId,
+      state: z.string(),
+      type: z.string(),
+      severity: z.string(),
+      score: z.number(),
+      summary: z.string(),
+      isPrivate: z.boolean(),
+      teamId: ZId.nullable(),
+      team: z.string().nullable(),
+      assigneeId: ZId.nullable(),
+      assignee: z.string().nullable(),
+      source: z.string().nullable(),
+      abuseDisposition: z.string().nullable(),
+      classification: z.string().nullable(),
+      alertCount: z.number().int(),
+      createdAt: ZTime,
+      updatedAt: ZTime,
+      closedAt: ZTime.nullable(),
+    }),
+  ),
+  nextCursor: z.string().optional().meta({ description: 'pass as cursor for the next page' }),
+  counts: z.record(z.string(), z.number().int()),
+})
+
+export const ZIncidentActivity = z.strictObject({
+  history: z.array(ZIncidentHistory),
+  attachments: z.array(ZAttachment),
+})
+
+export const ZField = z.strictObject({
+  id: ZId,
+  name: z.string(),
+  kind: z.string(),
+  options: z.array(z.string()),
+  isBuiltin: z.boolean(),
+  createdAt: ZTime,
+})
+
+export const ZUser = z.strictObject({
+  id: ZId,
+  username: z.string(),
+  email: z.string().nullable(),
+  displayName: z.string().nullable(),
+  isDisabled: z.boolean(),
+  lockedUntil: ZTime.nullable(),
+  lastLoginAt: ZTime.nullable(),
+  createdAt: ZTime,
+  teams: z.array(z.string()),
+})
+
+export const ZTeam = z.strictObject({
+  id: ZId,
+  name: z.string(),
+  description: z.string(),
+  isPrivate: z.boolean(),
+  isBuiltin: z.boolean(),
+  permissions: z.array(z.string()),
+  createdAt: ZTime,
+  members: z.array(z.string()).optional().meta({ description: 'usernames (team list only)' }),
+})
+
+export const ZApiKey = z.strictObject({
+  id: ZId,
+  name: z.string(),
+  prefix: z.string(),
+  createdBy: ZId.nullable(),
+  createdAt: ZTime,
+  lastUsedAt: ZTime.nullable(),
+  expiresAt: ZTime.nullable(),
+  revokedAt: ZTime.nullable(),
+  teams: z.array(z.string()),
+})
+
+export const ZAuditRecord = z.strictObject({
+  id: ZId,
+  at: ZTime,
+  actorUserId: ZId.nullable(),
+  actorLabel: z.string(),
+  action: z.string(),
+  objectType: z.string().nullable(),
+  objectId: z.string().nullable(),
+  before: z.unknown(),
+  after: z.unknown(),
+  ip: z.string().nullable(),
+  requestId: z.string().nullable(),
+  prevHash: z.string(),
+  hash: z.string(),
+})
+
+export const ZFailedJob = z.strictObject({
+  id: z.string(),
+  queue: z.string(),
+  state: z.string(),
+  isDeadLetter: z.boolean(),
+  sourceQueue: z.string().nullable(),
+  retryCount: z.number().int(),
+  error: z.unknown(),
+  createdAt: ZTime,
+  completedAt: ZTime.nullable(),
+})

@@ -71,8 +71,8 @@ const mountSession = (app: Hono<AppEnv>, area?: string) => {
   app.get('/login', guard({ auth: 'public' }), sessionLoginForm(area))
   app.post('/login', guard({ auth: 'public' }), sessionLogin(area))
   app.post('/logout', guard({ auth: 'actor', ui: true }), sessionLogout)
-  app.get('/account/password', guard({ auth: 'actor', ui: true }), accountPasswordForm)
-  app.post('/account/password', guard({ auth: 'actor', ui: true }), accountPassword)
+  app.get('/account/password', guard({ auth: 'actor', ui: true, session: true }), accountPasswordForm)
+  app.post('/account/password', guard({ auth: 'actor', ui: true, session: true }), accountPassword)
 }
 
 /** The pages console/ adds to each web role, and every job of the process (core's and appliance/'s). */

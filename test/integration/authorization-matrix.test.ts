@@ -170,10 +170,16 @@ describe('authorization matrix', () => {
       if (!who) continue
       const res = await call(rc, who, publicOf(rc))
       const label = `${rc.app} ${rc.method} ${rc.path}`
+      if (rc.access.session) {
+        // signed-in users only (tested with sessions in auth.test.ts); an API key gets a clear 403
+        expect(res.status, label).toBe(403)
+        expect(await res.text(), label).toMatch(/signed-in user/)
+        continue
+      }
       expect([401, 403], label).not.toContain(res.status)
-      // API routes: no 500, so every JSON answer matches the shape the OpenAPI document declares (test apps check it)
-      if (rc.path.startsWith('/api/'))
-        expect(res.status, `${label}: ${res.status >= 500 ? await res.text() : ''}`).toBeLessThan(500)
+      // No 500 anywhere; on API routes that also means every JSON answer matches the shape the
+      // OpenAPI document declares (test apps check it)
+      expect(res.status, `${label}: ${res.status >= 500 ? await res.text() : ''}`).toBeLessThan(500)
       if (rc.method === 'GET' && publicOf(rc) !== undefined && (rc.path.match(/:/g) ?? []).length === 1)
         expect(res.status, label).toBe(200)
     }

@@ -23,13 +23,16 @@ const form = (csrf: string, error?: string, notice?: string, forced?: boolean) =
   </form>
 </section>`
 
-export const accountPasswordForm = (c: Context<AppEnv>) =>
-  page(c, 'Change password', form(c.var.session!.csrfToken, undefined, undefined, c.var.session!.mustChangePassword))
+// Both routes are guarded `session: true`: an API key never reaches them.
+export const accountPasswordForm = (c: Context<AppEnv>) => {
+  const session = c.var.session!
+  return page(c, 'Change password', form(session.csrfToken, undefined, undefined, session.mustChangePassword))
+}
 
 /** POST /account/password: the user's own change; other sessions end, this one stays. */
 export const accountPassword = async (c: Context<AppEnv>) => {
-  const body = await c.req.parseBody()
   const session = c.var.session!
+  const body = await c.req.parseBody()
   const { db } = c.var.deps
   const [me] = await db.select().from(users).where(eq(users.id, c.var.actor!.userId!))
   const again = (msg: string) =>

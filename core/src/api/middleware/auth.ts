@@ -64,7 +64,14 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
 export type Access =
   | { auth: 'public' }
   | { auth: 'token' }
-  | { auth: 'actor'; permission?: Permission; object?: 'incident' | 'investigation'; ui?: boolean }
+  | {
+      auth: 'actor'
+      permission?: Permission
+      object?: 'incident' | 'investigation'
+      ui?: boolean
+      /** a signed-in user only (the user's own password): an API key is refused with 403 */
+      session?: boolean
+    }
 
 export type Guard = ReturnType<typeof createMiddleware<AppEnv>> & { access: Access }
 
@@ -89,6 +96,8 @@ export const guard = (access: Access): Guard => {
         if (!sent || !safeEqual(sent, session.csrfToken))
           throw new AppError('CSRF', 'missing or invalid CSRF token; reload the page and try again')
       }
+      if (access.session && !session)
+        throw new AppError('FORBIDDEN', 'only a signed-in user can do this (an API key has no password): sign in')
       if (access.permission && !actor.permissions.has(access.permission))
         throw new AppError('FORBIDDEN', `missing permission ${access.permission}`)
     }

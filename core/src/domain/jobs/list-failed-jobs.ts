@@ -56,6 +56,8 @@ export const listFailedJobs = async (db: Db, actor: Actor, limit = 200): Promise
   }))
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 /**
  * Runs a failed or dead-lettered job again: a failed job is retried in place; a dead-lettered
  * one is sent back to the queue it came from and removed from the dead-letter queue. Audited.
@@ -63,6 +65,8 @@ export const listFailedJobs = async (db: Db, actor: Actor, limit = 200): Promise
  */
 export const retryJob = async (db: Db, boss: PgBoss, actor: Actor, queue: string, id: string) => {
   assertCan(actor, 'system.manage')
+  if (!UUID.test(id) || !(await boss.getQueue(queue)))
+    throw new AppError('NOT_FOUND', `job ${id} not found in ${queue}`)
   const [job] = await boss.findJobs<object>(queue, { id })
   if (!job) throw new AppError('NOT_FOUND', `job ${id} not found in ${queue}`)
   if (queue.endsWith('.dlq')) {

@@ -120,6 +120,35 @@ describe('upgrade images', () => {
     const needsNewer = await img('min', '0.3.0', { minVersion: '0.2.5' })
     expect(() => verifyUpgrade({ file: needsNewer, root })).toThrow(/upgrades from 0.2.5/)
 
+    // An image without a key for the next upgrade would strand the appliance on that release.
+    const keyless = path.join(work, 'src-keyless')
+    makeRelease(keyless, '0.2.0', signer.pub)
+    rmSync(path.join(keyless, 'appliance', 'keys'), { recursive: true })
+    await buildImg({
+      sourceDir: keyless,
+      entries: ['package.json', 'migrations', 'core.js'],
+      version: '0.2.0',
+      minVersion: '0.1.0',
+      notes: 'no key',
+      privateKeyPem: signer.priv,
+      out: path.join(work, 'keyless.img'),
+    })
+    expect(() => verifyUpgrade({ file: path.join(work, 'keyless.img'), root })).toThrow(
+      /ships no appliance\/keys\/img-signing.pub/,
+    )
+    // A key added by the builder (build:img ships one always) is signed and checked like any file.
+    await buildImg({
+      sourceDir: keyless,
+      entries: ['package.json', 'migrations', 'core.js'],
+      version: '0.2.0',
+      minVersion: '0.1.0',
+      notes: 'key added',
+      privateKeyPem: signer.priv,
+      out: path.join(work, 'key-added.img'),
+      extra: { 'appliance/keys/img-signing.pub': Buffer.from(stranger.pub) },
+    })
+    expect(verifyUpgrade({ file: path.join(work, 'key-added.img'), root }).manifest.notes).toBe('key added')
+
     const before = await state()
     await expect(applyUpgrade({ ...base(), file: good, freeBytes: () => 1024 * 1024 })).rejects.toThrow(
       /not enough free space/,

@@ -48,9 +48,12 @@ const appliedMigrations = (url: string) =>
     (await sql<{ name: string }[]>`SELECT name FROM schema_migrations ORDER BY name`).map((r) => r.name),
   )
 
+/** The public key a release ships to verify the NEXT upgrade (release-layout.ts publicKeyFile). */
+const SHIPPED_KEY = 'appliance/keys/img-signing.pub'
+
 /**
  * Verifies an IMG without changing anything (signature against the running release's key, every
- * file's checksum, version order, minimum version, free space). Returns the manifest (release notes
+ * file's checksum, version order, minimum version, a public key for the next upgrade, free space). Returns the manifest (release notes
  * included). @throws AppError INVALID_REQUEST / CONFLICT with a message for the operator.
  */
 export const verifyUpgrade = (input: Pick<UpgradeInput, 'file' | 'root' | 'publicKeyPem' | 'freeBytes'>) => {
@@ -71,6 +74,11 @@ export const verifyUpgrade = (input: Pick<UpgradeInput, 'file' | 'root' | 'publi
       `upgrade image ${manifest.version} upgrades from ${manifest.minVersion} or later; this appliance runs ${current}`,
     )
   }
+  if (!manifest.files.some((f) => f.path === SHIPPED_KEY && f.size > 0))
+    throw new AppError(
+      'INVALID_REQUEST',
+      `upgrade image ${manifest.version} ships no ${SHIPPED_KEY}: once installed, no later upgrade could be verified (rebuild it with npm run build:img)`,
+    )
   const need = payloadBytes * 2 + 64 * 1024 * 1024
   const free = (input.freeBytes ?? statFree)(layout.base)
   if (free < need)

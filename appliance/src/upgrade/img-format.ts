@@ -70,13 +70,26 @@ export const buildImg = async (input: {
   notes: string
   privateKeyPem: string
   out: string
+  /** files added to (or replacing) those of the tree: release path -> content */
+  extra?: Record<string, Buffer>
 }) => {
-  const rels = input.entries.flatMap((e) => listFiles(input.sourceDir, e))
-  const files: ImgFile[] = rels.map((rel) => {
-    const full = path.join(input.sourceDir, rel)
-    const st = statSync(full)
-    return { path: rel.split(path.sep).join('/'), size: st.size, mode: st.mode & 0o777, sha256: hashFile(full) }
-  })
+  const extra = input.extra ?? {}
+  const rels = input.entries
+    .flatMap((e) => listFiles(input.sourceDir, e))
+    .filter((rel) => !(rel.split(path.sep).join('/') in extra))
+  const files: ImgFile[] = [
+    ...rels.map((rel) => {
+      const full = path.join(input.sourceDir, rel)
+      const st = statSync(full)
+      return { path: rel.split(path.sep).join('/'), size: st.size, mode: st.mode & 0o777, sha256: hashFile(full) }
+    }),
+    ...Object.entries(extra).map(([p, content]) => ({
+      path: p,
+      size: content.length,
+      mode: 0o644,
+      sha256: createHash('sha256').update(content).digest('hex'),
+    })),
+  ]
   const manifest: ImgManifest = {
     format: 1,
     version: input.version,
@@ -92,6 +105,11 @@ export const buildImg = async (input: {
   out.write(Buffer.concat([IMG_MAGIC, u32(body.length), body, u32(signature.length), signature]))
   const buf = Buffer.allocUnsafe(1 << 20)
   for (const f of files) {
+    const added = extra[f.path]
+    if (added) {
+      if (!out.write(added)) await new Promise<void>((r) => out.once('drain', () => r()))
+      continue
+    }
     const fd = openSync(path.join(input.sourceDir, f.path), 'r')
     for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
       if (!out.write(Buffer.from(buf.subarray(0, n)))) await new Promise<void>((r) => out.once('drain', () => r()))

@@ -38,8 +38,8 @@ export const startServer = async (): Promise<ChildProcess> => {
   const proc = spawn(
     process.execPath,
     [
-      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
       '--max-semi-space-size=16',
+      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), // later flags win
       'console/src/main.ts',
     ],
     {

@@ -1,26 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runPrivilegedRequests } from '../../appliance/src/ops/privileged-requests.ts'
 import { readOp, trackOp } from '../../appliance/src/ops/progress.ts'
-import { applyHostSettings, type CommandRunner } from '../../appliance/src/system/apply-host-settings.ts'
+import { applyHostSettings } from '../../appliance/src/system/apply-host-settings.ts'
 import { readHostSettings } from '../../appliance/src/system/host-files.ts'
 import type { HostSettings } from '../../appliance/src/system/host-settings.ts'
 import { readStoredHostSettings } from '../../appliance/src/system/set-host-settings.ts'
 import { auditLog } from '../../core/src/db/schema/index.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
+import { recorder, tempRoot } from '../harness/command-recorder.ts'
 import { makeUser, PASSWORD, signInAs } from '../harness/factories.ts'
 import { runNode } from '../harness/process.ts'
-
-const recorder = () => {
-  const calls: string[] = []
-  const run: CommandRunner = async (command, args) => {
-    calls.push([command, ...args].join(' '))
-  }
-  return { calls, run }
-}
-const tempRoot = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix))
 
 describe('host settings in the management console', () => {
   let appliance: TestApp

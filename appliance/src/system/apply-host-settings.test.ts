@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { recorder, tempRoot } from '../../../test/harness/command-recorder.ts'
 import { runPrivilegedRequests } from '../ops/privileged-requests.ts'
 import { trackOp } from '../ops/progress.ts'
-import { applyHostSettings, type CommandRunner } from './apply-host-settings.ts'
+import { applyHostSettings } from './apply-host-settings.ts'
 import { HOST_FILES, readHostSettings } from './host-files.ts'
 import type { HostSettings } from './host-settings.ts'
 import { readTimeAndLogging } from './time-and-logging.ts'
@@ -22,14 +22,6 @@ const STATIC: HostSettings = {
   syslog: { host: 'siem.corp.example', port: 6514, protocol: 'tcp', tls: true },
 }
 
-const recorder = () => {
-  const calls: string[] = []
-  const run: CommandRunner = async (command, args) => {
-    calls.push([command, ...args].join(' '))
-  }
-  return { calls, run }
-}
-const tempRoot = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix))
 /** Every file under `root`, relative, sorted. */
 const filesUnder = (root: string): string[] =>
   readdirSync(root, { recursive: true, withFileTypes: true })

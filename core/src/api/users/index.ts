@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { setMembership } from '../../domain/teams/set-membership.ts'
 import { createUser } from '../../domain/users/create-user.ts'
@@ -116,30 +116,24 @@ users.put(
     }),
 )
 
+/** PUT adds `username` to `team`, DELETE takes them out; both answer the resulting membership. */
+const membership = (member: boolean) => async (c: Context<AppEnv>) => {
+  const r = await setMembership(c.var.deps.db, c.var.actor!, {
+    team: c.req.param('team') ?? '',
+    username: c.req.param('username') ?? '',
+    member,
+  })
+  return c.json({ data: { team: r.team.name, username: r.user.username, member } })
+}
 users.put(
   '/api/v1/teams/:team/members/:username',
   guard({ auth: 'actor', permission: 'teams.manage' }),
   output(200, ZMembership),
-  async (c) => {
-    const r = await setMembership(c.var.deps.db, c.var.actor!, {
-      team: c.req.param('team'),
-      username: c.req.param('username'),
-      member: true,
-    })
-    return c.json({ data: { team: r.team.name, username: r.user.username, member: true } })
-  },
+  membership(true),
 )
-
 users.delete(
   '/api/v1/teams/:team/members/:username',
   guard({ auth: 'actor', permission: 'teams.manage' }),
   output(200, ZMembership),
-  async (c) => {
-    const r = await setMembership(c.var.deps.db, c.var.actor!, {
-      team: c.req.param('team'),
-      username: c.req.param('username'),
-      member: false,
-    })
-    return c.json({ data: { team: r.team.name, username: r.user.username, member: false } })
-  },
+  membership(false),
 )

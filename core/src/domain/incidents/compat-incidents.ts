@@ -12,17 +12,21 @@ import { isoZ } from './compat-sql.ts'
 
 /**
  * Which incidents: `where` over alias `i`; `newest` takes the last `limit` of the (created_at, id)
- * order. `onIncidents` is told the selected ids and cursors as soon as they are known, before the
- * rest of the objects is read (a stream starts its next page with it).
+ * order; `show` presents only the first N selected (a pager selects one more to know there is a
+ * next page). `onIncidents` is told the selected ids and cursors as soon as they are known, before
+ * the rest of the objects is read (a stream starts its next page with it).
  */
 export type CompatSelection = {
   where: SQL
   limit?: number
   newest?: boolean
+  show?: number
   onIncidents?: (incs: { id: string; at: string }[]) => void
 }
-/** One presented incident: `at` is `created_at::text` (keyset cursors), `body` its JSON text. */
-export type CompatIncident = { id: string; at: string; isPrivate: boolean; teamId: string | null; body: string }
+/** A selected incident: `at` is `created_at::text` (keyset cursors). */
+export type CompatIncident = { id: string; at: string; isPrivate: boolean; teamId: string | null }
+/** The presented incidents and their JSON objects in the same order, comma-separated (no brackets). */
+export type CompatPage = { incidents: CompatIncident[]; json: string; hasMore: boolean }
 
 type Row = Record<string, unknown>
 type IncidentRow = { id: string; at: string; is_private: boolean; team_id: string | null } & Record<string, unknown>
@@ -34,7 +38,7 @@ const exec = <T>(c: Pick<postgres.Sql, 'unsafe'>, q: SQL) => {
   return c.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }) as unknown as Promise<T[]>
 }
 
-// JSON is written into an array of parts joined once per incident: JSON.stringify per value and
+// A page's JSON is written into one array of parts joined once: JSON.stringify per value and
 // string concatenation made this GC-bound. Most values need no escaping.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON must escape
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
@@ -113,10 +117,9 @@ const childQueries = (set: SQL, expand: boolean): Record<string, SQL> => ({
     FROM incident_history WHERE incident_id = ${set} AND history_type = 'comment' ORDER BY incident_id, id`,
 })
 
-/** Appends `events` (expanded: objects with their emails; else alert ids) and returns the counts. */
+/** Appends `events` (expanded: objects with their emails; else alert ids). */
 const events = (out: string[], rows: Row[], expand: boolean, sourceName: Map<unknown, string>) => {
   let n = 0
-  let fp = 0
   let last: unknown
   out.push('[')
   for (const r of rows) {
@@ -124,7 +127,6 @@ const events = (out: string[], rows: Row[], expand: boolean, sourceName: Map<unk
       if (n > 0) out.push(expand ? ']},' : ',')
       last = r.id
       n++
-      if (r.fp === true) fp++
       if (!expand) {
         out.push(String(r.id))
         continue
@@ -174,10 +176,9 @@ const events = (out: string[], rows: Row[], expand: boolean, sourceName: Map<unk
     }
   }
   out.push(n > 0 && expand ? ']}]' : ']')
-  return { n, fp }
 }
 
-const present = (incs: IncidentRow[], expand: boolean, c: Record<string, Row[]>): CompatIncident[] => {
+const present = (incs: IncidentRow[], expand: boolean, c: Record<string, Row[]>) => {
   const sourceName = new Map(c.sources!.map((r) => [r.id, r.name as string]))
   const sourceRank = new Map(c.sources!.map((r, k) => [r.id, k]))
   const alerts = byIncident(c.alerts!)
@@ -187,8 +188,9 @@ const present = (incs: IncidentRow[], expand: boolean, c: Record<string, Row[]>)
   const values = byIncident(c.values!)
   const comments = byIncident(c.comments!)
   const none: Row[] = []
-  return incs.map((i) => {
-    const out: string[] = ['{"id":', i.id, ',"type":']
+  const out: string[] = []
+  for (const i of incs) {
+    out.push(out.length ? ',{"id":' : '{"id":', i.id, ',"type":')
     s(out, i.type)
     out.push(',"summary":')
     s(out, i.summary)
@@ -206,10 +208,14 @@ const present = (incs: IncidentRow[], expand: boolean, c: Record<string, Row[]>)
     s(out, i.close_summary)
     out.push(',"close_detail":')
     s(out, i.close_detail)
-    // events go further down; their counts come first
     const al = alerts.get(i.id) ?? none
-    const ev: string[] = []
-    const { n, fp } = events(ev, al, expand, sourceName)
+    let n = 0
+    let fp = 0
+    for (let k = 0; k < al.length; k++) {
+      if (k > 0 && al[k]!.id === al[k - 1]!.id) continue // one row per email
+      n++
+      if (al[k]!.fp === true) fp++
+    }
     out.push(',"event_count":', String(n), ',"false_positive_count":', String(fp), ',"event_sources":')
     const ranks = [...new Set(al.map((a) => sourceRank.get(a.source_id)))].filter((k) => k !== undefined)
     strings(
@@ -247,7 +253,13 @@ const present = (incs: IncidentRow[], expand: boolean, c: Record<string, Row[]>)
       s(out, v ?? (f.name === 'Classification' ? i.type : f.name === 'Severity' ? i.severity : null))
       out.push('}')
     }
-    out.push('],"events":', ...(expand ? ev : ['null']), ',"event_ids":', ...(expand ? ['null'] : ev), ',"comments":[')
+    out.push('],"events":')
+    if (expand) events(out, al, expand, sourceName)
+    else out.push('null')
+    out.push(',"event_ids":')
+    if (expand) out.push('null')
+    else events(out, al, expand, sourceName)
+    out.push(',"comments":[')
     ;(comments.get(i.id) ?? none).forEach((m, k) => {
       out.push(k > 0 ? ',{"user":' : '{"user":')
       s(out, m.actor_label)
@@ -281,8 +293,11 @@ const present = (incs: IncidentRow[], expand: boolean, c: Record<string, Row[]>)
     const count = (status: string) => String(qr.filter((q) => q.status === status).length)
     out.push('],"successful_quarantines":', count('successful'), ',"failed_quarantines":', count('failed'))
     out.push(',"pending_quarantines":', count('pending'), '}')
-    return { id: i.id, at: i.at, isPrivate: i.is_private, teamId: i.team_id, body: out.join('') }
-  })
+  }
+  return {
+    incidents: incs.map((i) => ({ id: i.id, at: i.at, isPrivate: i.is_private, teamId: i.team_id })),
+    json: out.join(''),
+  }
 }
 
 /**
@@ -290,14 +305,31 @@ const present = (incs: IncidentRow[], expand: boolean, c: Record<string, Row[]>)
  * snapshot (a repeatable-read, read-only transaction). Does not check visibility: `where` must
  * (see `visibleSql`), or the caller checks `isPrivate`/`teamId`.
  */
-export const loadCompatIncidents = (db: Db, selection: CompatSelection, expand: boolean): Promise<CompatIncident[]> =>
-  db.$client.begin('isolation level repeatable read read only', async (c) => {
-    const incs = await exec<IncidentRow>(c, incidentsQuery(selection))
-    selection.onIncidents?.(incs)
-    if (incs.length === 0) return []
-    // pipelined on the transaction's connection: one round trip for all of them
+export const loadCompatIncidents = async (db: Db, selection: CompatSelection, expand: boolean): Promise<CompatPage> => {
+  const conn = await db.$client.reserve()
+  try {
+    // Statements run in the order issued and none waits for the previous answer: BEGIN goes out
+    // with the incidents query, COMMIT with the child queries (two round trips a page).
+    const begin = conn.unsafe('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY').execute()
+    const [, selected] = await Promise.all([begin, exec<IncidentRow>(conn, incidentsQuery(selection))])
+    selection.onIncidents?.(selected)
+    const hasMore = selection.show !== undefined && selected.length > selection.show
+    const incs = hasMore ? selected.slice(0, selection.show) : selected
+    if (incs.length === 0) {
+      await conn.unsafe('COMMIT')
+      return { incidents: [], json: '', hasMore }
+    }
     const set = sql`ANY(${`{${incs.map((r) => r.id).join(',')}}`}::bigint[])`
     const queries = Object.entries(childQueries(set, expand))
-    const results = await Promise.all(queries.map(([, q]) => exec<Row>(c, q)))
-    return present(incs, expand, Object.fromEntries(queries.map(([name], k) => [name, results[k]!])))
-  }) as Promise<CompatIncident[]>
+    const results = await Promise.all([...queries.map(([, q]) => exec<Row>(conn, q)), conn.unsafe('COMMIT').execute()])
+    return {
+      ...present(incs, expand, Object.fromEntries(queries.map(([name], k) => [name, results[k] as Row[]]))),
+      hasMore,
+    }
+  } catch (err) {
+    await conn.unsafe('ROLLBACK').catch(() => {})
+    throw err
+  } finally {
+    conn.release()
+  }
+}

@@ -65,12 +65,15 @@ export const presentIncident = async (
   id: number,
   expand = true,
 ): Promise<Record<string, unknown>> => {
-  const [row] = await loadCompatIncidents(db, { where: sql`i.id = ${id}` }, expand)
+  const {
+    incidents: [row],
+    json,
+  } = await loadCompatIncidents(db, { where: sql`i.id = ${id}` }, expand)
   if (!row) throw new AppError('NOT_FOUND', 'incident not found')
   assertVisible(
     actor,
     { isPrivate: row.isPrivate, teamId: row.teamId === null ? null : Number(row.teamId) },
     'incident',
   )
-  return JSON.parse(row.body) as Record<string, unknown>
+  return JSON.parse(json) as Record<string, unknown>
 }

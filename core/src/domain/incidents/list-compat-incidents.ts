@@ -4,7 +4,7 @@ import { textArray } from '../../db/sql-arrays.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
-import { loadCompatIncidents } from './compat-incidents.ts'
+import { type CompatSelection, loadCompatIncidents } from './compat-incidents.ts'
 import { visibleSql } from './compat-sql.ts'
 
 export type CompatFilter = {
@@ -68,21 +68,17 @@ const whereOf = (actor: Actor, f: CompatFilter): SQL => {
 export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
   assertCan(actor, 'incidents.read')
   const where = whereOf(actor, f)
-  const page = (
-    after: Cursor | undefined,
-    limit: number,
-    onIncidents?: (incs: { id: string; at: string }[]) => void,
-  ) => {
+  const page = (after: Cursor | undefined, selection: Omit<CompatSelection, 'where'>) => {
     const keyset = after ? sql` AND (i.created_at, i.id) > (${after.at}::timestamptz, ${after.id})` : sql``
-    return loadCompatIncidents(db, { where: sql`${where}${keyset}`, limit, onIncidents }, f.expand)
+    return loadCompatIncidents(db, { where: sql`${where}${keyset}`, ...selection }, f.expand)
   }
   if (f.recent) {
     const recent = f.recent
     return {
       kind: 'page' as const,
       load: async () => {
-        const rows = await loadCompatIncidents(db, { where, limit: recent, newest: true }, f.expand)
-        return { body: `[${rows.map((r) => r.body).join(',')}]`, nextCursor: undefined as string | undefined }
+        const { json } = await loadCompatIncidents(db, { where, limit: recent, newest: true }, f.expand)
+        return { body: `[${json}]`, nextCursor: undefined as string | undefined }
       },
     }
   }
@@ -91,13 +87,14 @@ export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
     return {
       kind: 'page' as const,
       load: async () => {
-        const rows = await page(f.cursor ? decodeCursor(f.cursor) : undefined, size + 1)
-        const more = rows.length > size
-        const shown = more ? rows.slice(0, size) : rows
-        const last = shown[shown.length - 1]
+        const { incidents, json, hasMore } = await page(f.cursor ? decodeCursor(f.cursor) : undefined, {
+          limit: size + 1,
+          show: size,
+        })
+        const last = incidents[incidents.length - 1]
         return {
-          body: `[${shown.map((r) => r.body).join(',')}]`,
-          nextCursor: more && last ? encodeCursor({ at: last.at, id: Number(last.id) }) : undefined,
+          body: `[${json}]`,
+          nextCursor: hasMore && last ? encodeCursor({ at: last.at, id: Number(last.id) }) : undefined,
         }
       },
     }
@@ -115,9 +112,12 @@ export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
         const cursor = new Promise<Cursor | undefined>((resolve) => {
           next = resolve
         })
-        const rows = page(after, STREAM_PAGE, (incs) => {
-          const last = incs[incs.length - 1]
-          next(incs.length < STREAM_PAGE || !last ? undefined : { at: last.at, id: Number(last.id) })
+        const rows = page(after, {
+          limit: STREAM_PAGE,
+          onIncidents: (incs) => {
+            const last = incs[incs.length - 1]
+            next(incs.length < STREAM_PAGE || !last ? undefined : { at: last.at, id: Number(last.id) })
+          },
         })
         rows.catch(() => next(undefined)) // a client that went away must not leave an unhandled rejection
         return { cursor, rows }
@@ -126,15 +126,11 @@ export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
       while (current) {
         const after: Cursor | undefined = await current.cursor
         const following: ReturnType<typeof startPage> | undefined = after ? startPage(after) : undefined
-        const rows = await current.rows
+        const { json } = await current.rows
         current = following
-        if (rows.length === 0) break
-        let out = ''
-        for (const r of rows) {
-          out += first ? r.body : `,${r.body}`
-          first = false
-        }
-        yield out
+        if (json === '') break
+        yield first ? json : `,${json}`
+        first = false
       }
       yield ']'
     },

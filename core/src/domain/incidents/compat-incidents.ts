@@ -32,10 +32,14 @@ type Row = Record<string, unknown>
 type IncidentRow = { id: string; at: string; is_private: boolean; team_id: string | null } & Record<string, unknown>
 
 const dialect = new PgDialect()
-/** Runs a drizzle `sql` as a named prepared statement: a listing runs the same few statements per page. */
-const exec = <T>(c: Pick<postgres.Sql, 'unsafe'>, q: SQL) => {
+/**
+ * Runs a drizzle `sql`. The child queries are named prepared statements (fixed text, the ids are a
+ * parameter: planned once per connection); the incidents query, whose filter varies, is planned for
+ * its actual values every time (a generic plan could not see how wide the window is).
+ */
+const exec = <T>(c: Pick<postgres.Sql, 'unsafe'>, q: SQL, prepare: boolean) => {
   const { sql: text, params } = dialect.sqlToQuery(q)
-  return c.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }) as unknown as Promise<T[]>
+  return c.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare }) as unknown as Promise<T[]>
 }
 
 // A page's JSON is written into one array of parts joined once: JSON.stringify per value and
@@ -311,7 +315,7 @@ export const loadCompatIncidents = async (db: Db, selection: CompatSelection, ex
     // Statements run in the order issued and none waits for the previous answer: BEGIN goes out
     // with the incidents query, COMMIT with the child queries (two round trips a page).
     const begin = conn.unsafe('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY').execute()
-    const [, selected] = await Promise.all([begin, exec<IncidentRow>(conn, incidentsQuery(selection))])
+    const [, selected] = await Promise.all([begin, exec<IncidentRow>(conn, incidentsQuery(selection), false)])
     selection.onIncidents?.(selected)
     const hasMore = selection.show !== undefined && selected.length > selection.show
     const incs = hasMore ? selected.slice(0, selection.show) : selected
@@ -321,7 +325,10 @@ export const loadCompatIncidents = async (db: Db, selection: CompatSelection, ex
     }
     const set = sql`ANY(${`{${incs.map((r) => r.id).join(',')}}`}::bigint[])`
     const queries = Object.entries(childQueries(set, expand))
-    const results = await Promise.all([...queries.map(([, q]) => exec<Row>(conn, q)), conn.unsafe('COMMIT').execute()])
+    const results = await Promise.all([
+      ...queries.map(([, q]) => exec<Row>(conn, q, true)),
+      conn.unsafe('COMMIT').execute(),
+    ])
     return {
       ...present(incs, expand, Object.fromEntries(queries.map(([name], k) => [name, results[k] as Row[]]))),
       hasMore,

@@ -6,6 +6,7 @@ import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 import { makeApiKey, makeTeam, makeUser } from '../harness/factories.ts'
 import { alertBody, makeJsonSource } from '../harness/intake.ts'
+import { makeRichIncident } from '../harness/rich-incident.ts'
 
 let t: TestApp
 let key: string
@@ -288,6 +289,200 @@ describe('compatible incident API', () => {
     expect(listed).toEqual([])
     expect((await as(member, `/api/incidents/${id}.json`)).status).toBe(200)
     expect(((await (await as(member, '/api/incidents?message_id=<private@x>')).json()) as unknown[]).length).toBe(1)
+    // streamed, paged and most-recent lists alike
+    const listedIds = async (k: string, q: string) =>
+      ((await (await as(k, `/api/incidents?${q}`)).json()) as { id: number }[]).map((i) => i.id)
+    for (const q of ['created_after=2020-01-01', 'created_after=2020-01-01&page_size=1000', 'limit=1000']) {
+      expect(await listedIds(admin, q)).not.toContain(id)
+      expect(await listedIds(member, q)).toContain(id)
+    }
+  })
+
+  it('presents every part of an incident exactly, the same in the list (streamed and paged) and alone', async () => {
+    const team = await makeTeam(t.deps.db)
+    const { user } = await makeUser(t.deps.db, ['Analysts'])
+    const id = await makeRichIncident(t.deps.db, { teamId: Number(team.id), assigneeId: Number(user.id) })
+    const one = (await (await call(`/api/incidents/${id}.json`)).json()) as { events: { id: number }[] }
+    const [e1, e2] = one.events.map((e) => e.id)
+    const w = '2021-03-30T11:42:24Z'
+    const streamed = (await (
+      await call(`/api/incidents?created_after=${w}&created_before=2021-03-30T11:42:25Z`)
+    ).json()) as unknown[]
+    const paged = (await (
+      await call(`/api/incidents?created_after=${w}&created_before=2021-03-30T11:42:25Z&limit=5`)
+    ).json()) as unknown[]
+    expect(streamed).toEqual([one])
+    expect(paged).toEqual([one])
+    const awkward = 'quote " backslash \\ newline \n tab \t ctrl \u0001 emoji \u{1F600} accent é'
+    const email = {
+      subject: awkward,
+      messageId: '<m1@x>',
+      messageDeliveryTime: '2021-03-30T11:42:24Z',
+      abuseCopy: true,
+      headers: { n: 1.5, Received: ['a', 'b'], 'X-Mailer': 'x' },
+      urls: ['http://u.example/"q', 'http://v.example/'],
+      attachments: [{ md5: 'm', name: 'inv.pdf', size: 1000, sha256: 's', contentType: 'application/pdf' }],
+    }
+    const q = { messageId: '<m1@x>', isRead: 'false', wasUndone: 'false', details: '' }
+    expect(JSON.stringify(one)).toBe(
+      JSON.stringify({
+        id,
+        type: 'Malware',
+        summary: awkward,
+        description: 'desc',
+        score: 4000,
+        state: 'Closed',
+        created_at: '2021-03-30T11:42:24Z',
+        updated_at: '2021-03-30T11:49:48Z',
+        closed_at: '2021-03-30T11:49:48Z',
+        close_summary: 'sum',
+        close_detail: awkward,
+        event_count: 2,
+        false_positive_count: 1,
+        event_sources: ['Alpha-src', 'zeta-src'],
+        users: ['Alice', 'bob', 'jdoe'],
+        assignee: user.username,
+        team: team.name,
+        hosts: {
+          attacker: ['198.51.100.7', 'A.example', 'b.example'],
+          forensics: ['f.example'],
+          cnc: ['c.example'],
+          url: ['http://u.example/'],
+        },
+        incident_field_values: [
+          { name: 'Classification', value: 'Malware' },
+          { name: 'Attack Vector', value: null },
+          { name: 'Severity', value: 'Low' },
+          { name: 'Abuse Disposition', value: null },
+          { name: 'Sub Disposition', value: null },
+          { name: 'Custom Note', value: awkward },
+        ],
+        events: [
+          {
+            id: e1,
+            category: 'malware',
+            alertType: 'malware',
+            severity: 'Critical',
+            source: 'zeta-src',
+            state: 'Linked',
+            attackDirection: 'outbound',
+            received: '2021-03-30T11:42:24Z',
+            falsePositive: true,
+            threatname: 'Bad.Thing',
+            description: 'alert summary',
+            attackers: [
+              { location: '198.51.100.7' },
+              { location: 'http://evil.example/"x' },
+              { location: 'mallory' },
+              { location: '' },
+              { location: 'h' },
+            ],
+            emails: [
+              {
+                sender: { email: 'bad@evil.example', vap: false },
+                recipient: { email: 'b@corp.example', vap: false },
+                ...email,
+              },
+              {
+                sender: { email: 'bad@evil.example', vap: false },
+                recipient: { email: 'a@corp.example', vap: false },
+                ...email,
+              },
+              {
+                sender: { email: '', vap: false },
+                recipient: { email: '', vap: false },
+                subject: '',
+                messageId: '',
+                messageDeliveryTime: '2021-03-30T11:40:00Z',
+                abuseCopy: false,
+                headers: {},
+                urls: [],
+                attachments: [],
+              },
+            ],
+          },
+          {
+            id: e2,
+            category: 'phish',
+            alertType: 'phish',
+            severity: 'Minor',
+            source: 'Alpha-src',
+            state: 'Linked',
+            attackDirection: 'inbound',
+            received: '2021-03-30T11:43:00Z',
+            falsePositive: false,
+            threatname: 'N',
+            description: awkward,
+            attackers: [],
+            emails: [],
+          },
+        ],
+        event_ids: null,
+        comments: [
+          { user: 'jdoe', comment: 'first\ndetail', commented_on: '2021-03-30T11:50:00Z' },
+          { user: 'alice', comment: awkward, commented_on: '2021-03-30T11:51:00Z' },
+          { user: 'bob', comment: '', commented_on: '2021-03-30T11:52:00Z' },
+        ],
+        quarantine_results: [
+          {
+            alertSource: 'msgraph',
+            startTime: '2021-03-30T11:45:00Z',
+            endTime: '2021-03-30T11:45:01Z',
+            status: 'successful',
+            recipientType: 'Original Recipient',
+            recipient: 'a@corp.example',
+            ...q,
+            isRead: 'true',
+            details: 'moved',
+          },
+          {
+            alertSource: '',
+            startTime: '2021-03-30T11:44:30Z',
+            endTime: null,
+            status: 'failed',
+            recipientType: 'Distribution List',
+            recipient: 'dl@corp.example',
+            ...q,
+            details: awkward,
+          },
+          {
+            alertSource: 'gmail',
+            startTime: '2021-03-30T11:44:40Z',
+            endTime: null,
+            status: 'pending',
+            recipientType: 'Forwarded',
+            recipient: 'f@corp.example',
+            ...q,
+          },
+          {
+            alertSource: 'ews',
+            startTime: '2021-03-30T11:46:00Z',
+            endTime: '2021-03-30T11:47:00Z',
+            status: 'successful',
+            recipientType: 'Search',
+            recipient: 's@corp.example',
+            ...q,
+            wasUndone: 'true',
+          },
+          {
+            alertSource: 'imap',
+            startTime: '2021-03-30T11:44:55Z',
+            endTime: null,
+            status: 'pending',
+            recipientType: 'Original Recipient',
+            recipient: 'w@corp.example',
+            ...q,
+          },
+        ],
+        successful_quarantines: 1,
+        failed_quarantines: 1,
+        pending_quarantines: 1,
+      }),
+    )
+    const flat = (await (
+      await call(`/api/incidents?created_after=${w}&created_before=2021-03-30T11:42:25Z&expand_events=false`)
+    ).json()) as unknown[]
+    expect(flat[0]).toEqual({ ...one, events: null, event_ids: [e1, e2] })
   })
 })
 

@@ -4,7 +4,7 @@ import { incidentHistory, incidents } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan, assertVisible } from '../../policy/index.ts'
-import { compatIncidentJson, compatJoins } from './compat-sql.ts'
+import { loadCompatIncidents } from './compat-incidents.ts'
 
 export type IncidentRow = typeof incidents.$inferSelect
 export type HistoryInput = {
@@ -60,19 +60,20 @@ export const withIncident = async <T>(
 
 /** The incident in the compatible shape (also the native API's), or NOT_FOUND when invisible. */
 export const presentIncident = async (
-  db: DbOrTx,
+  db: Db,
   actor: Actor,
   id: number,
   expand = true,
 ): Promise<Record<string, unknown>> => {
-  const [row] = await db.execute<{ is_private: boolean; team_id: string | null; body: Record<string, unknown> }>(
-    sql`SELECT i.is_private, i.team_id, ${compatIncidentJson(expand)} AS body FROM incidents i ${compatJoins(expand)} WHERE i.id = ${id}`,
-  )
+  const {
+    incidents: [row],
+    json,
+  } = await loadCompatIncidents(db, { where: sql`i.id = ${id}` }, expand)
   if (!row) throw new AppError('NOT_FOUND', 'incident not found')
   assertVisible(
     actor,
-    { isPrivate: row.is_private, teamId: row.team_id === null ? null : Number(row.team_id) },
+    { isPrivate: row.isPrivate, teamId: row.teamId === null ? null : Number(row.teamId) },
     'incident',
   )
-  return row.body
+  return JSON.parse(json) as Record<string, unknown>
 }

@@ -4,7 +4,8 @@ import { textArray } from '../../db/sql-arrays.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
-import { compatIncidentJson, compatJoins, visibleSql } from './compat-sql.ts'
+import { type CompatSelection, loadCompatIncidents } from './compat-incidents.ts'
+import { visibleSql } from './compat-sql.ts'
 
 export type CompatFilter = {
   states?: string[]
@@ -67,22 +68,17 @@ const whereOf = (actor: Actor, f: CompatFilter): SQL => {
 export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
   assertCan(actor, 'incidents.read')
   const where = whereOf(actor, f)
-  const json = compatIncidentJson(f.expand)
-  const joins = compatJoins(f.expand)
-  const page = async (after: Cursor | undefined, limit: number) => {
+  const page = (after: Cursor | undefined, selection: Omit<CompatSelection, 'where'>) => {
     const keyset = after ? sql` AND (i.created_at, i.id) > (${after.at}::timestamptz, ${after.id})` : sql``
-    return db.execute<{ id: string; at: string; body: string }>(
-      sql`SELECT p.id, p.created_at::text AS at, ${json}::text AS body FROM (SELECT i.id, i.created_at FROM incidents i WHERE ${where}${keyset} ORDER BY i.created_at, i.id LIMIT ${limit}) p JOIN incidents i ON i.id = p.id ${joins} ORDER BY p.created_at, p.id`,
-    )
+    return loadCompatIncidents(db, { where: sql`${where}${keyset}`, ...selection }, f.expand)
   }
   if (f.recent) {
+    const recent = f.recent
     return {
       kind: 'page' as const,
       load: async () => {
-        const rows = await db.execute<{ body: string }>(
-          sql`SELECT ${json}::text AS body FROM (SELECT i.id, i.created_at FROM incidents i WHERE ${where} ORDER BY i.created_at DESC, i.id DESC LIMIT ${f.recent}) p JOIN incidents i ON i.id = p.id ${joins} ORDER BY p.created_at, p.id`,
-        )
-        return { body: `[${rows.map((r) => r.body).join(',')}]`, nextCursor: undefined as string | undefined }
+        const { json } = await loadCompatIncidents(db, { where, limit: recent, newest: true }, f.expand)
+        return { body: `[${json}]`, nextCursor: undefined as string | undefined }
       },
     }
   }
@@ -91,13 +87,14 @@ export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
     return {
       kind: 'page' as const,
       load: async () => {
-        const rows = await page(f.cursor ? decodeCursor(f.cursor) : undefined, size + 1)
-        const more = rows.length > size
-        const shown = more ? rows.slice(0, size) : rows
-        const last = shown[shown.length - 1]
+        const { incidents, json, hasMore } = await page(f.cursor ? decodeCursor(f.cursor) : undefined, {
+          limit: size + 1,
+          show: size,
+        })
+        const last = incidents[incidents.length - 1]
         return {
-          body: `[${shown.map((r) => r.body).join(',')}]`,
-          nextCursor: more && last ? encodeCursor({ at: last.at, id: Number(last.id) }) : undefined,
+          body: `[${json}]`,
+          nextCursor: hasMore && last ? encodeCursor({ at: last.at, id: Number(last.id) }) : undefined,
         }
       },
     }
@@ -108,25 +105,32 @@ export const listCompatIncidents = (db: Db, actor: Actor, f: CompatFilter) => {
     async *chunks() {
       let first = true
       yield '['
-      // The next page is fetched while this one is written out (PostgreSQL and Node overlap).
-      type Row = { id: string; at: string; body: string }
-      const fetchPage = (after: Cursor | undefined): Promise<Row[]> => {
-        const p = page(after, STREAM_PAGE) as Promise<Row[]>
-        p.catch(() => {}) // a client that went away must not leave an unhandled rejection
-        return p
+      // A page's PostgreSQL work starts as soon as the previous page's incidents (and so its
+      // keyset cursor) are known, so PostgreSQL reads page N+1 while Node presents and writes page N.
+      const startPage = (after: Cursor | undefined) => {
+        let next!: (c: Cursor | undefined) => void
+        const cursor = new Promise<Cursor | undefined>((resolve) => {
+          next = resolve
+        })
+        const rows = page(after, {
+          limit: STREAM_PAGE,
+          onIncidents: (incs) => {
+            const last = incs[incs.length - 1]
+            next(incs.length < STREAM_PAGE || !last ? undefined : { at: last.at, id: Number(last.id) })
+          },
+        })
+        rows.catch(() => next(undefined)) // a client that went away must not leave an unhandled rejection
+        return { cursor, rows }
       }
-      let pending = fetchPage(start)
-      for (;;) {
-        const rows = await pending
-        if (rows.length === 0) break
-        const last = rows[rows.length - 1]!
-        pending = rows.length < STREAM_PAGE ? Promise.resolve([]) : fetchPage({ at: last.at, id: Number(last.id) })
-        let out = ''
-        for (const r of rows) {
-          out += first ? r.body : `,${r.body}`
-          first = false
-        }
-        yield out
+      let current: ReturnType<typeof startPage> | undefined = startPage(start)
+      while (current) {
+        const after: Cursor | undefined = await current.cursor
+        const following: ReturnType<typeof startPage> | undefined = after ? startPage(after) : undefined
+        const { json } = await current.rows
+        current = following
+        if (json === '') break
+        yield first ? json : `,${json}`
+        first = false
       }
       yield ']'
     },

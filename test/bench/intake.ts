@@ -215,6 +215,7 @@ const main = async () => {
         custom_fields: JSON.stringify(b.custom_fields),
       }
     })
+    const rc0 = treeCpu(server.pid!)
     const r0 = performance.now()
     let next = 0
     const worker = async () => {
@@ -226,10 +227,14 @@ const main = async () => {
     }
     await Promise.all(Array.from({ length: 4 }, worker))
     const rawRate = rows.length / ((performance.now() - r0) / 1000)
+    const rc1 = treeCpu(server.pid!)
     await sql.unsafe('DROP TABLE bench_raw_alerts')
     await sql.end()
     console.log(
       `raw PostgreSQL insert of the same rows: ${rows.length} rows at ${rawRate.toFixed(0)} rows/s; intake/raw ratio ${(rate / rawRate).toFixed(2)}`,
+    )
+    console.log(
+      `raw insert cpu per row (µs): PostgreSQL ${(((rc1.pg - rc0.pg) / rows.length) * 1e6).toFixed(0)}, client ${(((rc1.self - rc0.self) / rows.length) * 1e6).toFixed(0)}`,
     )
   } finally {
     await stopServer(server)

@@ -39,7 +39,31 @@ const echoJob = defineJob({
   },
 })
 
+let backlogDone = 0
+const backlogJob = defineJob({
+  name: 'test.backlog',
+  payload: z.object({ n: z.number() }),
+  queue: { retryLimit: 0 },
+  async run() {
+    backlogDone++
+    return {}
+  },
+})
+
 describe('jobs', () => {
+  it('drain a backlog without waiting for the next poll between full batches', async () => {
+    const { boss, db, log, keyring } = t.deps
+    await ensureQueues(boss, [backlogJob])
+    await db.transaction(async (tx) => {
+      for (let n = 0; n < 60; n++) await enqueue(boss, tx, backlogJob, { n })
+    })
+    const started = Date.now()
+    await startWorkers(boss, { db, log, keyring, dataDir: t.dataDir }, 4, [backlogJob])
+    await waitFor(async () => (backlogDone === 60 ? true : undefined))
+    // Polling once a second, 4 at a time, 60 jobs would take at least 14 s.
+    expect(Date.now() - started).toBeLessThan(7_000)
+  })
+
   it('are enqueued with the write that caused them: a rolled-back transaction leaves no job', async () => {
     const { boss, db } = t.deps
     await ensureQueues(boss, [echoJob])

@@ -34,3 +34,60 @@ it('group commit: when a batch fails in the database, its other alerts are store
   const stored = await t.deps.db.select({ id: alerts.id }).from(alerts).where(inArray(alerts.id, ids))
   expect(stored.map((r) => r.id).sort()).toEqual([...ids].sort())
 })
+
+it('a batch waits for an uncommitted batch holding the same link key, then joins its incident (no duplicate)', async () => {
+  const { source } = await makeJsonSource(t)
+  const key = `mid:<held-${Date.now()}@x>`
+  let nextId = 2_000_000_000 + Math.floor(Math.random() * 1_000_000)
+  const batch = () =>
+    JSON.stringify([
+      {
+        alert_id: nextId++,
+        link_key: key,
+        link_win: null,
+        inc: { type: 'Phishing', severity: 'High', score: 4000, summary: 's', source_id: source.id },
+        alert: {
+          source_id: source.id,
+          raw: '{}',
+          raw_content_type: 'application/json',
+          classification: 'phish',
+          severity: 'major',
+          summary: 's',
+          description: '',
+          attackers: [],
+          targets: [],
+          cnc_hosts: [],
+          forensics_hosts: [],
+          detector: {},
+          threat_info: {},
+          custom_fields: {},
+        },
+        emails: [],
+        hosts: [],
+        users: [],
+      },
+    ])
+  const a = await t.deps.db.$client.reserve()
+  try {
+    await a`BEGIN`
+    const [first] = await a<{ incident_id: string }[]>`SELECT incident_id FROM intake_store_alerts(${batch()}::jsonb)`
+    // B runs in its own transaction while A is still open: it must wait on A's link-key lock.
+    const b = t.deps.db.$client<{ incident_id: string; is_new: boolean }[]>`
+      SELECT incident_id, is_new FROM intake_store_alerts(${batch()}::jsonb)`.execute()
+    let waiting = false
+    for (let i = 0; i < 100 && !waiting; i++) {
+      const [w] = await t.deps.db.$client<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'`
+      waiting = w!.n > 0
+      if (!waiting) await new Promise((r) => setTimeout(r, 20))
+    }
+    expect(waiting).toBe(true)
+    await a`COMMIT`
+    const [second] = await b
+    expect(second!.incident_id).toBe(first!.incident_id)
+    expect(second!.is_new).toBe(false)
+  } finally {
+    await a`ROLLBACK`.catch(() => {})
+    a.release()
+  }
+})

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { HOST_FILES, type HostFile, readHostFile, renderHostFiles } from './host-files.ts'
@@ -25,9 +25,18 @@ export const execRunner: CommandRunner = async (command, args) => {
  */
 export const runnerFor = (root: string): CommandRunner => (path.resolve(root) === '/' ? execRunner : async () => {})
 
-/** Write to a temporary file in the same directory, then rename: readers never see half a file. */
-const writeAtomic = (file: string, text: string) => {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 })
+/** Files directly in /etc: the helper's sandbox may write these files, not the directory. */
+const IN_PLACE: ReadonlySet<HostFile> = new Set(['hostname', 'hosts'])
+
+/**
+ * Writes one file. Files in Clawback's own drop-in directories go to a temporary file renamed over
+ * the old one (readers never see half a file). /etc/hostname and /etc/hosts are rewritten in place
+ * with one write: renaming into /etc would need all of /etc writable in the helper's sandbox
+ * (systemd/clawback-privileged.service lists only these two files and the drop-in directories).
+ */
+const writeHostFile = (f: HostFile, file: string, text: string) => {
+  if (!existsSync(path.dirname(file))) mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 })
+  if (IN_PLACE.has(f)) return writeFileSync(file, text, { mode: 0o644 })
   const tmp = `${file}.clawback-tmp`
   writeFileSync(tmp, text, { mode: 0o644 })
   renameSync(tmp, file)
@@ -54,7 +63,7 @@ export const applyHostSettings = async (
     const file = path.join(root, HOST_FILES[f])
     const text = wanted[f]
     if (text === undefined) rmSync(file, { force: true })
-    else writeAtomic(file, text)
+    else writeHostFile(f, file, text)
   }
   const commands: [string, ...string[]][] = []
   if (changed.includes('hostname')) commands.push(['hostnamectl', 'set-hostname', settings.hostname])

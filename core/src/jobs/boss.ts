@@ -26,7 +26,13 @@ export const startBoss = async (
     // The instance registry (heartbeats) is how every node's roles show on the system page.
     instanceName: options.roles ? [...options.roles].join(',') : undefined,
   })
-  boss.on('error', (err) => log.error({ err }, 'job queue error'))
+  boss.on('error', (err) => {
+    // 57P01: PostgreSQL is shutting down (ours, at the end of a graceful stop, can close an idle
+    // pooled connection before pg-boss's pool has let go of it). Worth a warning, not an error.
+    if ((err as { code?: string }).code === '57P01')
+      log.warn({ err: err.message }, 'job queue connection closed by a PostgreSQL shutdown')
+    else log.error({ err }, 'job queue error')
+  })
   await boss.start()
   await ensureQueues(boss, options.jobs ?? ALL_JOBS)
   return boss

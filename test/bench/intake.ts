@@ -194,8 +194,30 @@ const main = async () => {
       `targets: >= 5000 alerts/s -> ${rate >= 5000 ? 'MET' : `MISSED by ${(5000 - rate).toFixed(0)}/s`}; p99 <= 50 ms -> ${pct(latencies, 99) <= 50 ? 'MET' : 'MISSED'}`,
     )
 
-    // Raw PostgreSQL: the same rows inserted directly, batches of 400 over 4 connections, same server.
     const sql = postgres(benchDbUrl(), { max: 4, onnotice: () => {} })
+    // How far matching (the alert.match jobs, run by this process's worker) trails intake: wait for
+    // its backlog to drain before the raw insert, which then has PostgreSQL to itself.
+    if (!/^api$/.test(process.env.CLAWBACK_ROLES ?? '')) {
+      const backlog = async () =>
+        Number(
+          (
+            await sql<{ n: string }[]>`SELECT count(*) AS n FROM pgboss.job
+              WHERE name = 'alert.match' AND state IN ('created', 'retry', 'active')`
+          )[0]!.n,
+        )
+      const d0 = performance.now()
+      const left = await backlog()
+      let n = left
+      while (n > 0 && performance.now() - d0 < 600_000) {
+        await new Promise((r) => setTimeout(r, 500))
+        n = await backlog()
+      }
+      console.log(
+        `alert.match backlog when the load stopped: ${left} jobs; ${n === 0 ? `drained ${((performance.now() - d0) / 1000).toFixed(1)} s later` : `${n} still queued after 600 s`}`,
+      )
+    }
+
+    // Raw PostgreSQL: the same rows inserted directly, batches of 400 over 4 connections, same server.
     await sql.unsafe(
       'DROP TABLE IF EXISTS bench_raw_alerts; CREATE UNLOGGED TABLE IF NOT EXISTS bench_dummy (x int); DROP TABLE bench_dummy',
     )

@@ -91,7 +91,8 @@ export const MAX_DEPTH = 32
 
 const bad = (field: string, message: string) => new AppError('INVALID_REQUEST', `${field}: ${message}`)
 
-const hasNul = (s: string) => s.includes('\u0000')
+/** PostgreSQL text and jsonb cannot hold U+0000. */
+export const hasNul = (s: string) => s.includes('\u0000')
 
 /**
  * Rejects documents nested deeper than MAX_DEPTH, and any string or key holding U+0000, which

@@ -6,13 +6,13 @@ import type { PgBoss } from '../../jobs/boss.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
 import { getSource } from '../sources/list-sources.ts'
-import { bracketMessageId, type NormalizedAlert } from './normalize-alert.ts'
+import { bracketMessageId, hasNul, type NormalizedAlert } from './normalize-alert.ts'
 import { parseCsv } from './parse-csv.ts'
 import { storeAlerts } from './store-alerts.ts'
 
 export type CsvRowError = { line: number; error: string }
 
-const EMAIL = /^[^\s@<>\u0000]+@[^\s@<>\u0000]+$/
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/
 const MAX_ROWS = 50_000
 
 /**
@@ -51,9 +51,10 @@ export const uploadCsv = async (
     }
     const messageId = r.fields[0]!.trim()
     const recipient = r.fields[1]!.trim()
-    if (!messageId || /[\s\u0000]/.test(messageId) || messageId.length > 998)
+    if (!messageId || /\s/.test(messageId) || hasNul(messageId) || messageId.length > 998)
       errors.push({ line: r.line, error: 'message-id: missing or malformed' })
-    else if (!EMAIL.test(recipient)) errors.push({ line: r.line, error: 'recipient: not an email address' })
+    else if (!EMAIL.test(recipient) || hasNul(recipient))
+      errors.push({ line: r.line, error: 'recipient: not an email address' })
     else good.push({ messageId: bracketMessageId(messageId), recipient })
   }
   if (errors.length)

@@ -108,10 +108,15 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
   }))
   const conn = await db.$client.reserve()
   try {
-    // Queries run in the order they are executed; none waits for the previous answer.
-    const begin = conn.unsafe('BEGIN').execute()
-    const store = conn<{ alert_id: string; incident_id: string; is_new: boolean }[]>`
-      SELECT alert_id, incident_id, is_new FROM intake_store_alerts(${JSON.stringify(batch)}::jsonb)`.execute()
+    // Queries run in the order they are executed; none waits for the previous answer. Their
+    // outcomes are collected at once: pg-boss may do I/O before issuing its INSERT (a queue-cache
+    // miss), and a failure arriving meanwhile must not be an unhandled rejection.
+    type Row = { alert_id: string; incident_id: string; is_new: boolean }
+    const json = JSON.stringify(batch)
+    const stored = Promise.allSettled([
+      conn.unsafe('BEGIN').execute(),
+      conn<Row[]>`SELECT alert_id, incident_id, is_new FROM intake_store_alerts(${json}::jsonb)`.execute(),
+    ])
     let issued!: () => void
     const jobIssued = new Promise<void>((resolve) => {
       issued = resolve
@@ -129,21 +134,19 @@ export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): 
         },
       },
     )
-    // pg-boss issues its INSERT after a few microtasks (queue cache); COMMIT goes after it. Should
-    // pg-boss fail before issuing it, the transaction is rolled back instead.
+    // COMMIT goes after pg-boss's INSERT; should pg-boss fail before issuing it, ROLLBACK instead.
     const sendFailed = await Promise.race([jobIssued, job]).then(
       () => false,
       () => true,
     )
-    const commit = conn.unsafe(sendFailed ? 'ROLLBACK' : 'COMMIT').execute()
-    const settled = await Promise.allSettled([begin, store, job, commit])
-    const failed = settled.find((r) => r.status === 'rejected')
+    const ended = Promise.allSettled([job, conn.unsafe(sendFailed ? 'ROLLBACK' : 'COMMIT').execute()])
+    const [begin, store] = await stored
+    const failed = [begin, store, ...(await ended)].find((r) => r.status === 'rejected')
     if (failed) {
       await conn.unsafe('ROLLBACK').catch(() => {})
       throw (failed as PromiseRejectedResult).reason
     }
-    const rows = (settled[1] as PromiseFulfilledResult<{ alert_id: string; incident_id: string; is_new: boolean }[]>)
-      .value
+    const rows = (store as PromiseFulfilledResult<Row[]>).value
     return rows.map((r) => ({
       alertId: Number(r.alert_id),
       incidentId: Number(r.incident_id),

@@ -99,7 +99,7 @@ export const hasNul = (s: string) => s.includes('\u0000')
  * PostgreSQL text and jsonb cannot store (it would otherwise fail the whole group-commit batch and
  * end as a 500), naming where it is. Iterative: no recursion on hostile input.
  */
-export const assertDepth = (value: unknown) => {
+const assertStorable = (value: unknown) => {
   const stack: [unknown, number, string][] = [[value, 1, 'body']]
   while (stack.length) {
     const [v, d, at] = stack.pop()!
@@ -294,7 +294,7 @@ const oneOf = <T extends string>(
 export const normalizeAlert = (body: unknown): NormalizedAlert => {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw bad('body', 'expected a JSON object (one alert)')
-  assertDepth(body)
+  assertStorable(body)
   const o = body as Record<string, unknown>
   const version = pick(o, 'json_version')
   if (version !== undefined && typeof version !== 'string' && typeof version !== 'number')

@@ -3,7 +3,7 @@ import type { Server } from 'node:http'
 import type { Deps } from '../../core/src/api/env.ts'
 import { readAgentSettings } from './agent/agent-settings.ts'
 import { startCollectionEndpoint } from './agent/collection-endpoint.ts'
-import { readSetting } from './settings/system-settings.ts'
+import { readSetting } from '../../core/src/settings/settings-store.ts'
 import { registerTlsServer, reloadTls, tlsServerOptions, WEB_TLS_KEY, ZWebTls } from './tls/tls-context.ts'
 import { tlsFiles } from './tls/tls-files.ts'
 

@@ -6,7 +6,8 @@ import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
 import { AppError } from '../../../core/src/errors.ts'
 import type { Actor } from '../../../core/src/policy/actor.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
-import { readSetting, writeSetting } from './system-settings.ts'
+import { PROXY_KEY, ZProxy } from '../../../core/src/settings/proxy.ts'
+import { readSetting, writeSetting } from '../../../core/src/settings/settings-store.ts'
 
 /** Outbound mail for notifications. The password is a credential, never in settings. */
 export const ZSmtp = z.object({
@@ -16,11 +17,8 @@ export const ZSmtp = z.object({
   username: z.string().max(200).default(''),
   from: z.string().max(320).default(''),
 })
-/** Outbound HTTP proxy for connectors and feeds. */
-export const ZProxy = z.object({ url: z.string().max(2000).default(''), noProxy: z.string().max(2000).default('') })
 
 export const SMTP_KEY = 'smtp'
-export const PROXY_KEY = 'proxy'
 const SMTP_PASSWORD = { ownerKind: 'system', ownerId: 'smtp', name: 'password' }
 export const VIRUSTOTAL_KEY = { ownerKind: 'system', ownerId: 'virustotal', name: 'api_key' }
 

@@ -8,7 +8,7 @@ import type { Actor } from '../../../core/src/policy/actor.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
 import { submitPrivilegedRequest } from '../ops/privileged-requests.ts'
 import { newOpId } from '../ops/progress.ts'
-import { writeSetting } from '../settings/system-settings.ts'
+import { writeSetting } from '../../../core/src/settings/settings-store.ts'
 import { readHostSettings } from './host-files.ts'
 import { DEFAULT_HOST_SETTINGS, type HostSettings, parseHostSettings, ZHostSettings } from './host-settings.ts'
 

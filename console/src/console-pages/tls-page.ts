@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
-import { readSetting } from '../../../appliance/src/settings/system-settings.ts'
+import { readSetting } from '../../../core/src/settings/settings-store.ts'
 import { WEB_TLS_KEY, ZWebTls } from '../../../appliance/src/tls/tls-context.ts'
 import { describeCertificate } from '../../../appliance/src/tls/tls-files.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'

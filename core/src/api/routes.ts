@@ -3,6 +3,7 @@ import { apiKeys } from './api-keys/index.ts'
 import { audit } from './audit/index.ts'
 import { compatIncidents } from './compat/incidents.ts'
 import { compatLists } from './compat/lists.ts'
+import { connectorsApi } from './connectors/index.ts'
 import type { AppEnv } from './env.ts'
 import { feeds } from './feeds/index.ts'
 import { incidentFieldsApi } from './incident-fields/index.ts'
@@ -27,6 +28,7 @@ for (const module of [
   compatLists,
   feeds,
   sourcesApi,
+  connectorsApi,
   incidentsApi,
   incidentFieldsApi,
   investigationsApi,

@@ -256,3 +256,26 @@ export const ZFailedJob = z.strictObject({
   createdAt: ZTime,
   completedAt: ZTime.nullable(),
 })
+
+export const ZConnector = z.strictObject({
+  id: ZId,
+  kind: z.string(),
+  name: z.string(),
+  settings: z.record(z.string(), z.unknown()),
+  secretsSet: z.array(z.string()).meta({ description: 'names of the secrets stored (values are never returned)' }),
+  isEnabled: z.boolean(),
+  isOnPremises: z.boolean(),
+  lastTest: z.strictObject({ at: ZTime, isOk: z.boolean(), message: z.string() }).nullable(),
+  createdAt: ZTime,
+  updatedAt: ZTime,
+})
+
+export const ZConnectorKind = z.strictObject({
+  kind: z.string(),
+  title: z.string(),
+  description: z.string(),
+  capabilities: z.array(z.string()),
+  settings: z.record(z.string(), z.unknown()).meta({ description: 'JSON Schema of the settings object' }),
+  secrets: z.array(z.strictObject({ name: z.string(), label: z.string(), isRequired: z.boolean() })),
+  docs: z.string(),
+})

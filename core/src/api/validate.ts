@@ -3,8 +3,11 @@ import { createMiddleware } from 'hono/factory'
 import { validator } from 'hono/validator'
 import type { z } from 'zod'
 import { AppError } from '../errors.ts'
+import { parseOr400 } from '../validation/parse-input.ts'
 import { describe } from './describe.ts'
 import type { AppEnv } from './env.ts'
+
+export { parseOr400 }
 
 /**
  * Parses request input with a zod schema; the first issue becomes one 400 naming the field (never
@@ -16,16 +19,6 @@ export const input = <T extends keyof ValidationTargets, S extends z.ZodType>(ta
     validator(target, (value): z.infer<S> => parseOr400(schema, value, target)),
     { kind: 'request', target, schema },
   )
-
-export const parseOr400 = <S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> => {
-  const parsed = schema.safeParse(value)
-  if (!parsed.success) {
-    const [issue] = parsed.error.issues
-    const at = issue && issue.path.length > 0 ? issue.path.join('.') : where
-    throw new AppError('INVALID_REQUEST', `${at}: ${issue?.message ?? 'invalid'}`)
-  }
-  return parsed.data
-}
 
 /**
  * `input('json', schema)` for compatible paths, whose clients may send JSON without a JSON content

@@ -34,15 +34,16 @@ const targetOf = (args: unknown[]): ConnectOptions => {
 const originalConnect = net.Socket.prototype.connect
 net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
   const target = targetOf(args)
-  if (!target.path && !isLoopbackHost(target.host ?? 'localhost')) refuse(`a connection to ${target.host}:${target.port}`)
+  if (!target.path && !isLoopbackHost(target.host ?? 'localhost'))
+    refuse(`a connection to ${target.host}:${target.port}`)
   return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args)
 } as typeof net.Socket.prototype.connect
 
 const originalLookup = dns.lookup
-dns.lookup = function (hostname: string, ...rest: unknown[]) {
+dns.lookup = ((hostname: string, ...rest: unknown[]) => {
   if (!net.isIP(hostname) && !isLoopbackHost(hostname)) refuse(`a DNS look-up of ${hostname}`)
   return (originalLookup as (...a: unknown[]) => unknown).call(dns, hostname, ...rest)
-} as typeof dns.lookup
+}) as typeof dns.lookup
 const originalPromiseLookup = dns.promises.lookup
 dns.promises.lookup = (async (hostname: string, ...rest: unknown[]) => {
   if (!net.isIP(hostname) && !isLoopbackHost(hostname)) refuse(`a DNS look-up of ${hostname}`)

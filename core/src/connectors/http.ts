@@ -1,4 +1,4 @@
-import { type LookupAddress, lookup as dnsLookup } from 'node:dns'
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { isIP, type LookupFunction } from 'node:net'
 import { Agent, type Dispatcher, ProxyAgent, request } from 'undici'
 import { type EgressPolicy, egressRefusal } from './egress.ts'
@@ -54,7 +54,8 @@ export const guardedLookup =
         const why = egressRefusal(a.address, policy)
         if (why) return callback(new EgressRefused(`egress policy: ${hostname} resolves to ${why}`), '', 0)
       }
-      if ((options as { all?: boolean }).all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses)
+      if ((options as { all?: boolean }).all)
+        return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses)
       const first = addresses[0]!
       callback(null, first.address, first.family)
     })
@@ -75,7 +76,8 @@ export const resolveUnderPolicy = (policy: EgressPolicy, host: string) =>
     }
     guardedLookup(policy)(host, {}, (err, address, family) => {
       if (err instanceof EgressRefused) return reject(new ConnectorError('rejected', err.message))
-      if (err) return reject(new ConnectorError('unavailable', `${host}: ${(err as { code?: string }).code ?? err.message}`))
+      if (err)
+        return reject(new ConnectorError('unavailable', `${host}: ${(err as { code?: string }).code ?? err.message}`))
       resolve({ address: address as string, family: family ?? 4 })
     })
   })
@@ -85,7 +87,10 @@ const bypassesProxy = (host: string, noProxy: string) =>
     .split(',')
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean)
-    .some((suffix) => suffix === '*' || host === suffix.replace(/^\./, '') || host.endsWith(`.${suffix.replace(/^\./, '')}`))
+    .some(
+      (suffix) =>
+        suffix === '*' || host === suffix.replace(/^\./, '') || host.endsWith(`.${suffix.replace(/^\./, '')}`),
+    )
 
 const causeChain = (err: unknown): unknown[] => {
   const out: unknown[] = []
@@ -148,7 +153,8 @@ export const createHttpClient = (options: HttpClientOptions): HttpClient & { clo
         }
         const buf = Buffer.concat(chunks)
         const flat: Record<string, string> = {}
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v
         return {
           status: res.statusCode,
           headers: flat,

@@ -17,7 +17,11 @@ export const registerConnector = <C extends z.ZodType>(
 /** The manifest of a kind. @throws AppError INVALID_REQUEST for an unknown kind */
 export const manifestOf = (kind: string): Manifest => {
   const entry = kinds.get(kind)
-  if (!entry) throw new AppError('INVALID_REQUEST', `kind: unknown connector kind; expected one of ${[...kinds.keys()].join(', ')}`)
+  if (!entry)
+    throw new AppError(
+      'INVALID_REQUEST',
+      `kind: unknown connector kind; expected one of ${[...kinds.keys()].join(', ')}`,
+    )
   return entry.manifest
 }
 

@@ -1,5 +1,12 @@
 /** One line per documented operation for the OpenAPI document (the rest of it is generated). */
 export const SUMMARIES: Record<string, string> = {
+  'GET /api/v1/connector-kinds': 'Connector kinds: settings JSON Schema, secret names, capabilities',
+  'GET /api/v1/connectors': 'List connector instances (secret values are never returned)',
+  'POST /api/v1/connectors': 'Create a connector of a kind: settings, secrets (encrypted), on-premises flag',
+  'GET /api/v1/connectors/{id}': 'One connector with its last test result',
+  'PATCH /api/v1/connectors/{id}': 'Edit a connector; an empty secret keeps the stored value',
+  'DELETE /api/v1/connectors/{id}': 'Delete a connector and its secrets',
+  'POST /api/v1/connectors/{id}/test': 'Test the connection now (the outcome is stored as the last test)',
   'GET /api/v1/sources': 'List alert sources',
   'POST /api/v1/sources': 'Create a source (json: answer carries the POST URL with its token; csv)',
   'GET /api/v1/sources/{id}': 'One source; with_url=true adds its POST URL (sources.write)',

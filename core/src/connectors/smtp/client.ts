@@ -46,7 +46,11 @@ export class SmtpConnector implements Connector, NotifyEmail {
     })
     const abort = () => transport.close()
     ctx.signal.addEventListener('abort', abort, { once: true })
-    return { transport, done: () => (ctx.signal.removeEventListener('abort', abort), transport.close()) }
+    const done = () => {
+      ctx.signal.removeEventListener('abort', abort)
+      transport.close()
+    }
+    return { transport, done }
   }
 
   /**
@@ -87,7 +91,9 @@ export class SmtpConnector implements Connector, NotifyEmail {
     const { transport, done } = await this.#transport(ctx)
     try {
       await transport.verify()
-      return { message: `${this.#settings.host}:${this.#settings.port} accepted the connection${this.#settings.username ? ' and the login' : ''}` }
+      return {
+        message: `${this.#settings.host}:${this.#settings.port} accepted the connection${this.#settings.username ? ' and the login' : ''}`,
+      }
     } catch (err) {
       throw toConnectorError(err as SmtpError)
     } finally {

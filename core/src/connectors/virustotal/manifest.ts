@@ -3,7 +3,10 @@ import type { Manifest } from '../types.ts'
 
 export const ZVirusTotalSettings = z.strictObject({
   /** the API's origin; only changed for a private mirror or a test peer */
-  baseUrl: z.url({ protocol: /^https?$/ }).max(2000).default('https://www.virustotal.com'),
+  baseUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .default('https://www.virustotal.com'),
 })
 
 export const manifest = {

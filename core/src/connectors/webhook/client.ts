@@ -40,7 +40,11 @@ export class WebhookConnector implements Connector, WebhookPost {
   }
 
   async test(ctx: CallContext) {
-    const { status } = await this.postJson({ type: 'ping', sentAt: new Date().toISOString() }, { deliveryId: `ping-${Date.now()}` }, ctx)
+    const { status } = await this.postJson(
+      { type: 'ping', sentAt: new Date().toISOString() },
+      { deliveryId: `ping-${Date.now()}` },
+      ctx,
+    )
     return { message: `the endpoint answered HTTP ${status} to a signed ping` }
   }
 }

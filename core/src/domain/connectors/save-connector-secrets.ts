@@ -1,8 +1,8 @@
-import { AppError } from '../../errors.ts'
 import type { Manifest } from '../../connectors/types.ts'
 import { putCredential } from '../../crypto/credentials.ts'
 import type { Keyring } from '../../crypto/master-secret.ts'
 import type { DbOrTx } from '../../db/client.ts'
+import { AppError } from '../../errors.ts'
 
 /**
  * Stores the given secrets of a connector, encrypted; an empty string keeps the stored value.

@@ -21,7 +21,13 @@ export const updateConnector = async (
   keyring: Keyring,
   actor: Actor,
   id: number,
-  input: { name?: string; settings?: unknown; secrets?: Record<string, string>; isEnabled?: boolean; isOnPremises?: boolean },
+  input: {
+    name?: string
+    settings?: unknown
+    secrets?: Record<string, string>
+    isEnabled?: boolean
+    isOnPremises?: boolean
+  },
 ) => {
   assertCan(actor, 'system.manage')
   return db.transaction(async (tx) => {
@@ -31,7 +37,8 @@ export const updateConnector = async (
     const settings =
       input.settings === undefined ? undefined : parseOr400(manifest.settings, input.settings, 'settings', 'settings')
     const name = input.name?.trim()
-    if (name !== undefined && (!name || name.length > 200)) throw new AppError('INVALID_REQUEST', 'name: 1 to 200 characters')
+    if (name !== undefined && (!name || name.length > 200))
+      throw new AppError('INVALID_REQUEST', 'name: 1 to 200 characters')
     if (name && name !== before.name) {
       const [taken] = await tx.select({ id: connectors.id }).from(connectors).where(eq(connectors.name, name))
       if (taken) throw new AppError('CONFLICT', `a connector named ${name} already exists`)
@@ -55,8 +62,19 @@ export const updateConnector = async (
       action: 'connector.update',
       objectType: 'connector',
       objectId: id,
-      before: { name: before.name, settings: before.settings, isEnabled: before.isEnabled, isOnPremises: before.isOnPremises },
-      after: { name: row!.name, settings: row!.settings, isEnabled: row!.isEnabled, isOnPremises: row!.isOnPremises, secretsChanged },
+      before: {
+        name: before.name,
+        settings: before.settings,
+        isEnabled: before.isEnabled,
+        isOnPremises: before.isOnPremises,
+      },
+      after: {
+        name: row!.name,
+        settings: row!.settings,
+        isEnabled: row!.isEnabled,
+        isOnPremises: row!.isOnPremises,
+        secretsChanged,
+      },
     })
     return presentConnector(row!, await storedSecretNames(tx, id))
   })

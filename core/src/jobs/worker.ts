@@ -1,8 +1,10 @@
+import { sql } from 'drizzle-orm'
 import type { PgBoss } from 'pg-boss'
 import { z } from 'zod'
 import { ConnectorError } from '../connectors/errors.ts'
 import { AppError } from '../errors.ts'
 import { ALL_JOBS } from './all-jobs.ts'
+import { BOSS_SCHEMA } from './boss.ts'
 import type { AnyJobDef, JobContext } from './define-job.ts'
 
 const PERMANENT = new Set(['auth', 'rejected', 'not_found'])
@@ -20,6 +22,17 @@ const toJobError = (err: unknown) => ({
   message: err instanceof Error ? err.message.slice(0, 2000) : String(err).slice(0, 2000),
   ...(err instanceof ConnectorError && err.retryAfterMs ? { retryAfterMs: err.retryAfterMs } : {}),
 })
+
+/**
+ * A vendor said "not before" (429/503 Retry-After): pg-boss computes the next attempt's start from
+ * the job row's retry_delay when the job is failed, so the delay is raised on the row first (never
+ * lowered, and without backoff on top of the vendor's own figure).
+ */
+const deferRetry = (db: JobContext['db'], name: string, id: string, ms: number) =>
+  db.execute(
+    sql`UPDATE ${sql.raw(`${BOSS_SCHEMA}.job`)} SET retry_delay = GREATEST(retry_delay, ${Math.ceil(ms / 1000)}), retry_backoff = false
+        WHERE name = ${name} AND id = ${id}::uuid`,
+  )
 
 /** Registers a worker per job and the cron schedules. Returns once polling has started. */
 export const startWorkers = async (
@@ -49,6 +62,8 @@ export const startWorkers = async (
           } catch (err) {
             const status = settle(err)
             log.warn({ err, status }, 'job failed')
+            if (status === 'failed' && err instanceof ConnectorError && err.retryAfterMs)
+              await deferRetry(deps.db, job.name, j.id, err.retryAfterMs)
             return { id: j.id, status, output: toJobError(err) }
           }
         }),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readBackupSchedule } from '../../appliance/src/backup/backup-schedule.ts'
 import { createBackup } from '../../appliance/src/backup/create-backup.ts'
 import { getCredential } from '../../core/src/crypto/credentials.ts'
+import { connectors } from '../../core/src/db/schema/index.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { readProxySettings } from '../../core/src/settings/proxy.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
@@ -114,9 +115,7 @@ describe('management console pages', () => {
       expect(text).toContain('value="not-an-address"')
       res = await post('/connections/new?kind=smtp', { ...fields, 's.from': 'clawback@corp.example.test' })
       expect(res.status).toBe(303)
-      const [k] = (await (await app.api.request('/api/v1/connectors', { headers: { cookie: s.cookie } })).json())
-        .data ?? [{}]
-      const id = k?.id ?? Number(/\/connections\/(\d+)"/.exec(await (await get('/connections')).text())![1])
+      const [{ id }] = (await app.deps.db.select({ id: connectors.id }).from(connectors)) as [{ id: number }]
       expect(
         await getCredential(app.deps.db, app.deps.keyring, { ownerKind: 'connector', ownerId: id, name: 'password' }),
       ).toBe('relay-pw-9')

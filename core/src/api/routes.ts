@@ -12,8 +12,10 @@ import { intake } from './intake/index.ts'
 import { investigationsApi } from './investigations/index.ts'
 import { jobs } from './jobs/index.ts'
 import { listsApi } from './lists/index.ts'
+import { matchConditionsApi } from './match-conditions/index.ts'
 import { httpMetrics, metricsApi } from './metrics/index.ts'
 import { openapiApi } from './openapi/index.ts'
+import { responsesApi } from './responses/index.ts'
 import { sourcesApi } from './sources/index.ts'
 import { teams } from './teams/index.ts'
 import { users } from './users/index.ts'
@@ -29,6 +31,8 @@ for (const module of [
   feeds,
   sourcesApi,
   connectorsApi,
+  matchConditionsApi,
+  responsesApi,
   incidentsApi,
   incidentFieldsApi,
   investigationsApi,

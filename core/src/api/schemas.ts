@@ -279,3 +279,56 @@ export const ZConnectorKind = z.strictObject({
   secrets: z.array(z.strictObject({ name: z.string(), label: z.string(), isRequired: z.boolean() })),
   docs: z.string(),
 })
+
+const ZResponseSpecOut = z.strictObject({
+  type: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  requiresApproval: z.boolean(),
+})
+export const ZMatchCondition = z.strictObject({
+  id: ZId,
+  sourceId: ZId.nullable(),
+  position: z.number().int(),
+  name: z.string(),
+  description: z.string(),
+  condition: z
+    .unknown()
+    .meta({ description: 'condition tree: {all:[..]}, {any:[..]}, {not:..}, {field, op, value}, {}' }),
+  responses: z.array(ZResponseSpecOut),
+  isAutomatic: z.boolean(),
+  isEnabled: z.boolean(),
+  continueAfterMatch: z.boolean(),
+  createdAt: ZTime,
+  updatedAt: ZTime,
+})
+export const ZDryRun = z.strictObject({
+  alertsEvaluated: z.number().int(),
+  isTruncated: z.boolean(),
+  alertsMatched: z.number().int(),
+  incidentsMatched: z.number().int(),
+  incidents: z.array(
+    z.strictObject({
+      incidentId: ZId,
+      summary: z.string(),
+      alerts: z.number().int(),
+      responses: z.array(z.strictObject({ type: z.string(), targets: z.array(z.string()) })),
+    }),
+  ),
+})
+export const ZResponseRun = z.strictObject({
+  id: ZId,
+  type: z.string(),
+  title: z.string(),
+  target: z.string(),
+  status: z
+    .string()
+    .meta({ description: 'offered, awaiting_approval, queued, running, succeeded, partial, failed, rejected, undone' }),
+  matchConditionId: ZId.nullable(),
+  attempts: z.number().int(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  error: z.string().nullable(),
+  canUndo: z.boolean(),
+  createdAt: ZTime,
+  finishedAt: ZTime.nullable(),
+  undoneAt: ZTime.nullable(),
+})

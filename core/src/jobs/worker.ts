@@ -37,7 +37,7 @@ const deferRetry = (db: JobContext['db'], name: string, id: string, ms: number) 
 /** Registers a worker per job and the cron schedules. Returns once polling has started. */
 export const startWorkers = async (
   boss: PgBoss,
-  deps: Omit<JobContext, 'signal' | 'log'> & { log: JobContext['log'] },
+  deps: Omit<JobContext, 'signal' | 'log' | 'boss'> & { log: JobContext['log'] },
   concurrency: number,
   jobs: AnyJobDef[] = ALL_JOBS,
 ) => {
@@ -57,7 +57,7 @@ export const startWorkers = async (
         batch.map(async (j) => {
           const log = deps.log.child({ job: job.name, jobId: j.id })
           try {
-            const output = await job.run(job.payload.parse(j.data), { ...deps, log, signal: j.signal })
+            const output = await job.run(job.payload.parse(j.data), { ...deps, boss, log, signal: j.signal })
             return { id: j.id, status: 'completed' as const, output: (output ?? {}) as object }
           } catch (err) {
             const status = settle(err)
@@ -70,5 +70,14 @@ export const startWorkers = async (
       ),
     )
     if (job.cron) await boss.schedule(job.name, job.cron, {})
+    if (job.notifyChannel) {
+      const name = job.name
+      // singleton per second: a burst of changes becomes one job, never a queue of identical ones
+      await deps.db.$client.listen(job.notifyChannel, () => {
+        boss
+          .send(name, {}, { singletonKey: name, singletonSeconds: 1 })
+          .catch((err) => deps.log.warn({ err, job: name }, 'could not send'))
+      })
+    }
   }
 }

@@ -5,7 +5,15 @@ import { notFound } from '../../errors.ts'
 
 /** What responses draw their targets and placeholders from: one incident and everything its alerts carry. */
 export type IncidentFacts = {
-  incident: { id: number; summary: string; severity: string; state: string; score: number; isPrivate: boolean; teamId: number | null }
+  incident: {
+    id: number
+    summary: string
+    severity: string
+    state: string
+    score: number
+    isPrivate: boolean
+    teamId: number | null
+  }
   senders: string[]
   senderDomains: string[]
   recipients: string[]
@@ -37,7 +45,15 @@ export const readIncidentFacts = async (db: DbOrTx, incidentId: number): Promise
     .from(alerts)
     .where(eq(alerts.incidentId, incidentId))
   const emails = alertRows.length
-    ? await db.select().from(alertEmails).where(inArray(alertEmails.alertId, alertRows.map((a) => a.id)))
+    ? await db
+        .select()
+        .from(alertEmails)
+        .where(
+          inArray(
+            alertEmails.alertId,
+            alertRows.map((a) => a.id),
+          ),
+        )
     : []
   const hosts = await db.select().from(incidentHosts).where(eq(incidentHosts.incidentId, incidentId))
   const senders = uniq(emails.map((e) => e.sender.toLowerCase()))
@@ -60,10 +76,18 @@ export const readIncidentFacts = async (db: DbOrTx, incidentId: number): Promise
     urls,
     urlDomains: uniq(urls.map(urlHost)),
     attachmentHashes: uniq(
-      emails.flatMap((e) => (Array.isArray(e.attachments) ? e.attachments : []).map((a) => String((a as { sha256?: string }).sha256 ?? '').toLowerCase())),
+      emails.flatMap((e) =>
+        (Array.isArray(e.attachments) ? e.attachments : []).map((a) =>
+          String((a as { sha256?: string }).sha256 ?? '').toLowerCase(),
+        ),
+      ),
     ),
     attackerHosts: uniq([
-      ...alertRows.flatMap((a) => (Array.isArray(a.attackers) ? a.attackers : []).map((x) => (x as { ip?: string; host?: string })?.ip ?? (x as { host?: string })?.host)),
+      ...alertRows.flatMap((a) =>
+        (Array.isArray(a.attackers) ? a.attackers : []).map(
+          (x) => (x as { ip?: string; host?: string })?.ip ?? (x as { host?: string })?.host,
+        ),
+      ),
       ...hosts.filter((h) => h.kind === 'attacker').map((h) => h.host),
     ]),
     hosts: hosts.map((h) => ({ kind: h.kind, host: h.host })),

@@ -13,9 +13,16 @@ const ZParams = z
     connectorId: z.number().int().positive().meta({ description: 'an smtp connector' }),
     templateId: z.number().int().positive(),
     toRecipients: z.boolean().default(true).meta({ description: "the incident's affected recipients" }),
-    extraAddresses: z.array(z.email().max(320)).max(100).default([]).meta({ description: 'people or distribution lists' }),
+    extraAddresses: z
+      .array(z.email().max(320))
+      .max(100)
+      .default([])
+      .meta({ description: 'people or distribution lists' }),
   })
-  .refine((p) => p.toRecipients || p.extraAddresses.length > 0, { message: 'no one to send to', path: ['extraAddresses'] })
+  .refine((p) => p.toRecipients || p.extraAddresses.length > 0, {
+    message: 'no one to send to',
+    path: ['extraAddresses'],
+  })
 
 /**
  * One e-mail from a template to the affected recipients and/or extra addresses. The Message-ID is
@@ -28,10 +35,16 @@ export const emailNotify: ResponseType<z.infer<typeof ZParams>> = {
   params: ZParams,
   targets: () => [''],
   async run(p, _target, ctx) {
-    const [template] = await ctx.db.select().from(notificationTemplates).where(eq(notificationTemplates.id, p.templateId))
+    const [template] = await ctx.db
+      .select()
+      .from(notificationTemplates)
+      .where(eq(notificationTemplates.id, p.templateId))
     if (!template) throw new AppError('NOT_FOUND', `notification template ${p.templateId} not found`)
-    const to = [...new Set([...(p.toRecipients ? ctx.facts.recipients : []), ...p.extraAddresses.map((a) => a.toLowerCase())])]
-    if (to.length === 0) return { status: 'succeeded', details: { sent: false, reason: 'the incident has no recipients' } }
+    const to = [
+      ...new Set([...(p.toRecipients ? ctx.facts.recipients : []), ...p.extraAddresses.map((a) => a.toLowerCase())]),
+    ]
+    if (to.length === 0)
+      return { status: 'succeeded', details: { sent: false, reason: 'the incident has no recipients' } }
     const counts = await ctx.db
       .select({ status: quarantineRecords.status, n: sql<number>`count(*)::int` })
       .from(quarantineRecords)
@@ -45,7 +58,9 @@ export const emailNotify: ResponseType<z.infer<typeof ZParams>> = {
       const receipt = await opened.connector.sendMail(
         {
           to,
-          subject: renderTemplate(template.subject, ctx.facts, quarantine).replace(/[\r\n]+/g, ' ').slice(0, 998),
+          subject: renderTemplate(template.subject, ctx.facts, quarantine)
+            .replace(/[\r\n]+/g, ' ')
+            .slice(0, 998),
           text: renderTemplate(template.body, ctx.facts, quarantine),
           messageId: `<response-run-${ctx.runId}@clawback.invalid>`,
           headers: { 'X-Clawback-Incident': String(ctx.incidentId) },

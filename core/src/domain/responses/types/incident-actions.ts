@@ -4,7 +4,10 @@ import { setTeamAndAssignee } from '../../incidents/set-team-and-assignee.ts'
 import { updateIncidentFields } from '../../incidents/update-incident-fields.ts'
 import type { ResponseType } from '../response-type.ts'
 
-const ZClose = z.strictObject({ summary: z.string().max(2000).default('Closed by a match condition'), detail: z.string().max(10_000).default('') })
+const ZClose = z.strictObject({
+  summary: z.string().max(2000).default('Closed by a match condition'),
+  detail: z.string().max(10_000).default(''),
+})
 /** Closes the incident (no-op when already closed). */
 export const incidentClose: ResponseType<z.infer<typeof ZClose>> = {
   type: 'incident.close',
@@ -32,7 +35,11 @@ export const incidentAssign: ResponseType<z.infer<typeof ZAssign>> = {
   },
 }
 
-const ZFields = z.strictObject({ fields: z.record(z.string().min(1).max(200), z.string().max(2000)).refine((f) => Object.keys(f).length > 0, 'at least one field') })
+const ZFields = z.strictObject({
+  fields: z
+    .record(z.string().min(1).max(200), z.string().max(2000))
+    .refine((f) => Object.keys(f).length > 0, 'at least one field'),
+})
 /** Sets incident fields (dispositions included: kept in the field history, and re-evaluates conditions). */
 export const incidentSetFields: ResponseType<z.infer<typeof ZFields>> = {
   type: 'incident.set_fields',

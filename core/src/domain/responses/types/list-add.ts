@@ -6,7 +6,15 @@ import type { IncidentFacts } from '../incident-facts.ts'
 import type { ResponseType } from '../response-type.ts'
 
 /** Which of the incident's facts become list members. */
-export const VALUE_SOURCES = ['senders', 'senderDomains', 'recipients', 'urls', 'urlDomains', 'attachmentHashes', 'attackerHosts'] as const
+export const VALUE_SOURCES = [
+  'senders',
+  'senderDomains',
+  'recipients',
+  'urls',
+  'urlDomains',
+  'attachmentHashes',
+  'attackerHosts',
+] as const
 const ZParams = z.strictObject({
   listId: z.number().int().positive(),
   valueFrom: z.enum(VALUE_SOURCES),
@@ -15,7 +23,12 @@ const ZParams = z.strictObject({
 })
 
 const memberOf = async (ctx: { db: import('../../../db/client.ts').Db }, listId: number, value: string) =>
-  (await ctx.db.select().from(listMembers).where(and(eq(listMembers.listId, listId), eq(listMembers.value, value))))[0]
+  (
+    await ctx.db
+      .select()
+      .from(listMembers)
+      .where(and(eq(listMembers.listId, listId), eq(listMembers.value, value)))
+  )[0]
 
 /** Adds each value to the list (with expiry); undo removes it again — unless it was on the list before. */
 export const listAdd: ResponseType<z.infer<typeof ZParams>> = {
@@ -32,11 +45,18 @@ export const listAdd: ResponseType<z.infer<typeof ZParams>> = {
       expiration: before ? undefined : expiration,
       originIncidentId: ctx.incidentId,
     })
-    return { status: 'succeeded', details: { listId: p.listId, value: member.value, wasPresent: !!before, expiresAt: member.expiresAt ?? null } }
+    return {
+      status: 'succeeded',
+      details: { listId: p.listId, value: member.value, wasPresent: !!before, expiresAt: member.expiresAt ?? null },
+    }
   },
   async undo(p, target, ctx) {
     const row = await memberOf(ctx, p.listId, target)
-    if (!row) return { status: 'succeeded', details: { listId: p.listId, value: target, removed: false, note: 'not on the list any more' } }
+    if (!row)
+      return {
+        status: 'succeeded',
+        details: { listId: p.listId, value: target, removed: false, note: 'not on the list any more' },
+      }
     await deleteMember(ctx.db, ctx.actor, p.listId, row.id)
     return { status: 'succeeded', details: { listId: p.listId, value: target, removed: true } }
   },
@@ -54,7 +74,11 @@ export const listRemove: ResponseType<z.infer<typeof ZParams>> = {
     return { status: 'succeeded', details: { listId: p.listId, value: target, removed: !!row } }
   },
   async undo(p, target, ctx) {
-    await addMember(ctx.db, ctx.actor, p.listId, { member: target, description: p.description, originIncidentId: ctx.incidentId })
+    await addMember(ctx.db, ctx.actor, p.listId, {
+      member: target,
+      description: p.description,
+      originIncidentId: ctx.incidentId,
+    })
     return { status: 'succeeded', details: { listId: p.listId, value: target, restored: true } }
   },
 }

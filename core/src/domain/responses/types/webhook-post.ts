@@ -4,7 +4,10 @@ import { supports } from '../../../connectors/types.ts'
 import { openConnector } from '../../connectors/open-connector.ts'
 import type { ResponseType } from '../response-type.ts'
 
-const ZParams = z.strictObject({ connectorId: z.number().int().positive(), event: z.string().max(100).default('incident.response') })
+const ZParams = z.strictObject({
+  connectorId: z.number().int().positive(),
+  event: z.string().max(100).default('incident.response'),
+})
 
 /**
  * POSTs the incident's facts to a webhook connector, signed (HMAC-SHA256 + timestamp) with

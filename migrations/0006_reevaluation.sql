@@ -8,7 +8,7 @@ CREATE TABLE incident_reevaluations (
 --> statement-breakpoint
 CREATE FUNCTION request_incident_reevaluation() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  target bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.incident_id ELSE NEW.incident_id END;
+  target bigint;
 BEGIN
   -- A restore loads rows that were already evaluated (and loads this table itself).
   IF current_setting('clawback.restoring', true) = 'on' THEN
@@ -16,6 +16,10 @@ BEGIN
   END IF;
   IF TG_TABLE_NAME = 'incidents' THEN
     target := NEW.id;
+  ELSIF TG_OP = 'DELETE' THEN
+    target := OLD.incident_id;
+  ELSE
+    target := NEW.incident_id;
   END IF;
   -- EXISTS: a cascaded delete of an incident removes its field values after the incident.
   INSERT INTO incident_reevaluations (incident_id)

@@ -36,6 +36,7 @@ import { listCreate } from './handlers/list-create.ts'
 import { listIndex } from './handlers/list-index.ts'
 import { listMemberAdd, listMemberDelete } from './handlers/list-member.ts'
 import { listShow } from './handlers/list-show.ts'
+import { responseRunAct } from './handlers/response-run-act.ts'
 import { sourceCreate } from './handlers/source-create.ts'
 import { sourceList } from './handlers/source-list.ts'
 import { sourceShow } from './handlers/source-show.ts'
@@ -73,6 +74,7 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.post('/incidents/:id/fields', guard({ ...write, object: 'incident' }), incidentFields)
   app.post('/incidents/:id/users', guard({ ...write, object: 'incident' }), incidentUsers)
   app.post('/incidents/:id/attachments', guard({ ...write, object: 'incident' }), attachmentAdd('incident'))
+  app.post('/response-runs/:id/:act', guard({ ...ui, permission: 'responses.run' }), responseRunAct)
   app.get('/attachments/:id', guard(ui), attachmentDownload)
   app.get('/alerts/:id/original', guard({ ...ui, permission: 'alerts.read' }), alertOriginal)
 

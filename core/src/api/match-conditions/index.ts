@@ -4,7 +4,7 @@ import { createMatchCondition } from '../../domain/matching/create-match-conditi
 import { deleteMatchCondition } from '../../domain/matching/delete-match-condition.ts'
 import { dryRunMatchCondition } from '../../domain/matching/dry-run-match-condition.ts'
 import { listMatchConditions } from '../../domain/matching/list-match-conditions.ts'
-import { ZMatchConditionInput } from '../../domain/matching/match-condition-input.ts'
+import { ZMatchConditionInput, ZMatchConditionPatch } from '../../domain/matching/match-condition-input.ts'
 import { updateMatchCondition } from '../../domain/matching/update-match-condition.ts'
 import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
@@ -30,12 +30,12 @@ matchConditionsApi.get(
 matchConditionsApi.post(
   '/api/v1/sources/:id/match-conditions',
   write,
-  input('json', ZMatchConditionInput.partial()),
+  input('json', ZMatchConditionInput),
   output(201, data(ZMatchCondition)),
   async (c) =>
     c.json(
       {
-        data: await createMatchCondition(c.var.deps.db, c.var.actor!, sourceId(c.req.param('id')), await c.req.json()),
+        data: await createMatchCondition(c.var.deps.db, c.var.actor!, sourceId(c.req.param('id')), c.req.valid('json')),
       },
       201,
     ),
@@ -61,7 +61,7 @@ matchConditionsApi.post(
   '/api/v1/sources/:id/match-conditions/dry-run',
   read,
   input('query', z.object({ days: z.coerce.number().int().min(1).max(90).default(7) })),
-  input('json', ZMatchConditionInput.partial()),
+  input('json', ZMatchConditionInput),
   output(200, data(ZDryRun)),
   async (c) =>
     c.json({
@@ -69,7 +69,7 @@ matchConditionsApi.post(
         c.var.deps.db,
         c.var.actor!,
         sourceId(c.req.param('id')),
-        await c.req.json(),
+        c.req.valid('json'),
         c.req.valid('query').days,
       ),
     }),
@@ -77,11 +77,16 @@ matchConditionsApi.post(
 matchConditionsApi.patch(
   '/api/v1/match-conditions/:id',
   write,
-  input('json', ZMatchConditionInput.partial()),
+  input('json', ZMatchConditionPatch),
   output(200, data(ZMatchCondition)),
   async (c) =>
     c.json({
-      data: await updateMatchCondition(c.var.deps.db, c.var.actor!, conditionId(c.req.param('id')), await c.req.json()),
+      data: await updateMatchCondition(
+        c.var.deps.db,
+        c.var.actor!,
+        conditionId(c.req.param('id')),
+        c.req.valid('json'),
+      ),
     }),
 )
 matchConditionsApi.delete('/api/v1/match-conditions/:id', write, output(200, data(ZDeleted)), async (c) =>

@@ -23,6 +23,10 @@ const operations = collectOperations(apiRoutes.routes)
 const BODYLESS = new Set([
   'POST /api/v1/jobs/:queue/:id/retry',
   'POST /api/v1/connectors/:id/test',
+  'POST /api/v1/response-runs/:id/press',
+  'POST /api/v1/response-runs/:id/approve',
+  'POST /api/v1/response-runs/:id/reject',
+  'POST /api/v1/response-runs/:id/undo',
   'PUT /api/v1/teams/:team/members/:username',
 ])
 

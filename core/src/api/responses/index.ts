@@ -5,6 +5,7 @@ import { actOnResponseRun, requestResponseRun } from '../../domain/responses/req
 import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
+import { visible } from '../middleware/visible.ts'
 import { idParam } from '../params.ts'
 import { data, ZResponseRun } from '../schemas.ts'
 import { input } from '../validate.ts'
@@ -18,6 +19,7 @@ export const responsesApi = new Hono<AppEnv>()
 responsesApi.get(
   '/api/v1/incidents/:id/responses',
   guard({ auth: 'actor', permission: 'incidents.read', object: 'incident' }),
+  visible('incident'),
   output(200, data(z.array(ZResponseRun))),
   async (c) => c.json({ data: await listResponseRuns(c.var.deps.db, c.var.actor!, incidentId(c.req.param('id'))) }),
 )
@@ -25,6 +27,7 @@ responsesApi.get(
 responsesApi.post(
   '/api/v1/incidents/:id/responses',
   guard({ auth: 'actor', permission: 'responses.run', object: 'incident' }),
+  visible('incident'),
   input(
     'json',
     z.strictObject({

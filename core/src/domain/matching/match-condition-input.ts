@@ -11,22 +11,27 @@ export const ZResponseSpec = z.strictObject({
 })
 export type ResponseSpec = z.infer<typeof ZResponseSpec>
 
-export const ZMatchConditionInput = z.strictObject({
+const fields = {
   name: z.string().trim().min(1).max(200),
-  description: z.string().max(10_000).default(''),
+  description: z.string().max(10_000),
   condition: ZCondition,
-  responses: z.array(ZResponseSpec).max(20).default([]),
-  isAutomatic: z
-    .boolean()
-    .default(false)
-    .meta({ description: 'run the responses at once; otherwise offer them as buttons' }),
-  isEnabled: z.boolean().default(false),
-  continueAfterMatch: z
-    .boolean()
-    .default(false)
-    .meta({ description: 'evaluate later conditions too (default: first match wins)' }),
-  position: z.number().int().min(0).max(100_000).optional(),
+  responses: z.array(ZResponseSpec).max(20),
+  isAutomatic: z.boolean().meta({ description: 'run the responses at once; otherwise offer them as buttons' }),
+  isEnabled: z.boolean(),
+  continueAfterMatch: z.boolean().meta({ description: 'evaluate later conditions too (default: first match wins)' }),
+  position: z.number().int().min(0).max(100_000),
+}
+export const ZMatchConditionInput = z.strictObject({
+  ...fields,
+  description: fields.description.default(''),
+  responses: fields.responses.default([]),
+  isAutomatic: fields.isAutomatic.default(false),
+  isEnabled: fields.isEnabled.default(false),
+  continueAfterMatch: fields.continueAfterMatch.default(false),
+  position: fields.position.optional(),
 })
+/** A change: any subset of the fields, nothing defaulted (an omitted field keeps its value). */
+export const ZMatchConditionPatch = z.strictObject(fields).partial()
 export type MatchConditionInput = z.infer<typeof ZMatchConditionInput>
 
 /**

@@ -166,7 +166,7 @@ describe('API keys', () => {
   })
 
   it('shows a new key once through the API', async () => {
-    const admin = await makeApiKey(t.deps.db, ['Admins'])
+    const admin = await makeApiKey(t.deps.db, ['Admins', 'Analysts'])
     const res = await t.api.request('/api/v1/api-keys', {
       method: 'POST',
       headers: { authorization: admin, 'content-type': 'application/json' },

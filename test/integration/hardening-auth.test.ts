@@ -1,7 +1,9 @@
+import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { auditLog, users } from '../../core/src/db/schema/index.ts'
 import { createApiKey } from '../../core/src/domain/api-keys/create-api-key.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
-import { makeApiKey, makeTeam, makeUser } from '../harness/factories.ts'
+import { makeApiKey, makeTeam, makeUser, PASSWORD } from '../harness/factories.ts'
 
 /** Issue 13, items 1–6 (authorization and sessions): each test names the item it keeps fixed. */
 let t: TestApp
@@ -62,5 +64,76 @@ describe('issue 13: API keys', () => {
     const on = await api(`/api/v1/users/${user.id}`, other, { method: 'PATCH', body: { isDisabled: false } })
     expect(on.status).toBe(200)
     expect((await api('/api/v1/me', key)).status).toBe(200)
+  })
+})
+
+/** A sign-in form post with a valid pre-session CSRF pair (one pair serves any number of posts). */
+const loginForm = async () => {
+  const page = await t.api.request('/login')
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!
+  const cookie = page.headers.get('set-cookie')!.split(';')[0]!
+  return (username: string, password: string) =>
+    t.api.request('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({ username, password, _csrf: csrf }),
+    })
+}
+
+const auditCount = async (userId: number) => {
+  const rows = await t.deps.db
+    .select({ action: auditLog.action })
+    .from(auditLog)
+    .where(and(eq(auditLog.objectType, 'user'), eq(auditLog.objectId, String(userId))))
+  const counts: Record<string, number> = {}
+  for (const r of rows) counts[r.action] = (counts[r.action] ?? 0) + 1
+  return counts
+}
+
+describe('issue 13: sign-in', () => {
+  it('hardening 5: 30 parallel sign-ins evaluate no more than the lockout limit (5) of them', async () => {
+    const { user } = await makeUser(t.deps.db, ['Analysts'])
+    const post = await loginForm()
+    const answers = await Promise.all(Array.from({ length: 30 }, () => post(user.username, 'wrong password!!')))
+    expect(answers.map((r) => r.status)).toEqual(Array(30).fill(401))
+    const counts = await auditCount(user.id)
+    // evaluated attempts are audited as login_failed (and the one that locks as lockout)
+    expect((counts['auth.login_failed'] ?? 0) + (counts['auth.lockout'] ?? 0)).toBe(5)
+    expect(counts['auth.lockout']).toBe(1)
+    expect(counts['auth.login_refused_locked']).toBe(25)
+    const [row] = await t.deps.db.select().from(users).where(eq(users.id, user.id))
+    expect(row!.failedLogins).toBe(5)
+    expect(row!.lockedUntil!.getTime()).toBeGreaterThan(Date.now() + 14 * 60_000)
+    // the right password now is refused too, and refused without a session
+    const right = await post(user.username, PASSWORD)
+    expect(right.status).toBe(401)
+    expect(right.headers.getSetCookie().some((c) => c.startsWith('clawback_session='))).toBe(false)
+  })
+
+  it('hardening 5: the sign-in that reaches the limit with the right password still gets in', async () => {
+    const { user } = await makeUser(t.deps.db, ['Analysts'])
+    const post = await loginForm()
+    for (let i = 0; i < 4; i++) expect((await post(user.username, 'wrong password!!')).status).toBe(401)
+    expect((await post(user.username, PASSWORD)).status).toBe(303)
+    const [row] = await t.deps.db.select().from(users).where(eq(users.id, user.id))
+    expect(row).toMatchObject({ failedLogins: 0, lockedUntil: null })
+  })
+
+  it('hardening 6: a locked account answers exactly like an unknown user, and the refusal is audited', async () => {
+    const { user } = await makeUser(t.deps.db, ['Analysts'])
+    const post = await loginForm()
+    for (let i = 0; i < 5; i++) await post(user.username, 'wrong password!!')
+    // the same username text in both, so the re-rendered forms can be compared byte for byte
+    const ghost = `g${user.username.slice(1)}`
+    const locked = await post(user.username, PASSWORD)
+    const unknown = await post(ghost, PASSWORD)
+    expect(locked.status).toBe(401)
+    expect(unknown.status).toBe(401)
+    const normal = (body: string, name: string) =>
+      body.replaceAll(name, 'NAME').replace(/name="_csrf" value="[^"]+"/, 'name="_csrf" value="X"')
+    expect(normal(await locked.text(), user.username)).toBe(normal(await unknown.text(), ghost))
+    const counts = await auditCount(user.id)
+    expect(counts['auth.lockout']).toBe(1)
+    expect(counts['auth.login_refused_locked']).toBe(1)
   })
 })

@@ -1,7 +1,9 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auditLog, users } from '../../core/src/db/schema/index.ts'
+import { auditLog, teams, users } from '../../core/src/db/schema/index.ts'
 import { createApiKey } from '../../core/src/domain/api-keys/create-api-key.ts'
+import { createUser } from '../../core/src/domain/users/create-user.ts'
+import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 import { makeApiKey, makeTeam, makeUser, PASSWORD } from '../harness/factories.ts'
 
@@ -135,5 +137,95 @@ describe('issue 13: sign-in', () => {
     const counts = await auditCount(user.id)
     expect(counts['auth.lockout']).toBe(1)
     expect(counts['auth.login_refused_locked']).toBe(1)
+  })
+})
+
+/** Signs in a user who must change the password; answers the cookie and the page's CSRF token. */
+const mustChangeSession = async () => {
+  const username = `pw${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+  await createUser(t.deps.db, SYSTEM, { username, password: PASSWORD, teams: ['Admins'], mustChangePassword: true })
+  const res = await (await loginForm())(username, PASSWORD)
+  expect(res.status).toBe(303)
+  expect(res.headers.get('location')).toBe('/account/password')
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith('clawback_session='))!
+  const form = await t.api.request('/account/password', { headers: { cookie } })
+  expect(form.status).toBe(200)
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!
+  return { username, cookie, csrf }
+}
+
+describe('issue 13: forced password change', () => {
+  it('hardening 4: until the password is changed, every page, console page and API call is refused', async () => {
+    const s = await mustChangeSession()
+    const headers = { cookie: s.cookie }
+    for (const path of ['/', '/incidents', '/investigations', '/admin/audit', '/admin/api-keys', '/dashboard']) {
+      const res = await t.api.request(path, { headers })
+      expect(res.status, path).toBe(303)
+      expect(res.headers.get('location'), path).toBe('/account/password')
+    }
+    for (const path of ['/', '/backups', '/system']) {
+      const res = await t.console.request(path, { headers })
+      expect(res.status, `console ${path}`).toBe(303)
+      expect(res.headers.get('location'), `console ${path}`).toBe('/account/password')
+    }
+    // an htmx fragment request is sent to the page as a whole (not swapped into the fragment)
+    const frag = await t.api.request('/incidents/counts', { headers: { ...headers, 'hx-request': 'true' } })
+    expect(frag.headers.get('hx-redirect')).toBe('/account/password')
+    // a form post does nothing and goes to the password page too
+    const post = await t.api.request('/admin/teams', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: s.csrf, name: 'made-before-change', permissions: 'incidents.read' }),
+    })
+    expect(post.status).toBe(303)
+    expect(post.headers.get('location')).toBe('/account/password')
+    for (const [method, path] of [
+      ['GET', '/api/v1/me'],
+      ['GET', '/api/v1/incidents'],
+      ['GET', '/api/v1/audit'],
+      ['POST', '/api/v1/teams'],
+    ] as const) {
+      const res = await t.api.request(path, {
+        method,
+        headers: { ...headers, 'content-type': 'application/json', 'x-csrf-token': s.csrf },
+        body: method === 'POST' ? JSON.stringify({ name: 'made-before-change-api', permissions: [] }) : undefined,
+      })
+      expect(res.status, path).toBe(403)
+      expect(await res.json(), path).toMatchObject({ error: { code: 'PASSWORD_CHANGE_REQUIRED' } })
+    }
+    const names = (await t.deps.db.select({ name: teams.name }).from(teams)).map((r) => r.name)
+    expect(names).not.toContain('made-before-change')
+    expect(names).not.toContain('made-before-change-api')
+
+    // the change itself is allowed, and afterwards everything works
+    const changed = await t.api.request('/account/password', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        _csrf: s.csrf,
+        current: PASSWORD,
+        password: 'a brand new long password',
+        confirm: 'a brand new long password',
+      }),
+    })
+    expect(changed.status).toBe(303)
+    expect((await t.api.request('/incidents', { headers })).status).toBe(200)
+    expect((await t.api.request('/api/v1/me', { headers })).status).toBe(200)
+    expect((await t.console.request('/backups', { headers })).status).toBe(200)
+  })
+
+  it('hardening 4: a session that must change its password can still sign out', async () => {
+    const s = await mustChangeSession()
+    const out = await t.api.request('/logout', {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrf },
+    })
+    expect(out.status).toBe(303)
+    expect(out.headers.get('location')).toBe('/login')
+    expect((await t.api.request('/account/password', { headers: { cookie: s.cookie } })).status).toBe(303)
+    expect((await t.api.request('/api/v1/me', { headers: { cookie: s.cookie } })).status).toBe(401)
   })
 })

@@ -1,7 +1,12 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auditLog, teams, users } from '../../core/src/db/schema/index.ts'
+import { auditLog, incidents, teams, users } from '../../core/src/db/schema/index.ts'
 import { createApiKey } from '../../core/src/domain/api-keys/create-api-key.ts'
+import { addAttachment } from '../../core/src/domain/attachments/add-attachment.ts'
+import { closeIncidents } from '../../core/src/domain/incidents/close-incidents.ts'
+import { linkIncident } from '../../core/src/domain/investigations/change-investigation.ts'
+import { createInvestigation } from '../../core/src/domain/investigations/create-investigation.ts'
+import { deleteInvestigation } from '../../core/src/domain/investigations/delete-investigation.ts'
 import { createUser } from '../../core/src/domain/users/create-user.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
@@ -13,6 +18,8 @@ beforeAll(async () => {
   t = await startTestApp({ CLAWBACK_LOCKOUT_ATTEMPTS: '5', CLAWBACK_LOCKOUT_MINUTES: '15' })
 })
 afterAll(() => t.close())
+
+type AuditRecord = { action: string; objectType: string | null; objectId: string | null }
 
 const api = (path: string, key: string, init: { method?: string; body?: unknown } = {}) =>
   t.api.request(path, {
@@ -227,5 +234,67 @@ describe('issue 13: forced password change', () => {
     expect(out.headers.get('location')).toBe('/login')
     expect((await t.api.request('/account/password', { headers: { cookie: s.cookie } })).status).toBe(303)
     expect((await t.api.request('/api/v1/me', { headers: { cookie: s.cookie } })).status).toBe(401)
+  })
+})
+
+describe('issue 13: audit views', () => {
+  it("hardening 1: the audit log shows records about a private team's incidents and investigations only to its members", async () => {
+    const { db } = t.deps
+    const secret = await makeTeam(db, { isPrivate: true })
+    const { actor: member } = await makeUser(db, [secret.name])
+    const [inc] = await db
+      .insert(incidents)
+      .values({ summary: 'x', isPrivate: true, teamId: secret.id })
+      .returning({ id: incidents.id })
+    const incidentId = inc!.id
+    // real actions by a member, each leaving private details in its audit record
+    await closeIncidents(db, member, [incidentId], { summary: 'close-secret-summary' })
+    await addAttachment(
+      db,
+      member,
+      { incidentId },
+      { filename: 'attach-secret.txt', bytes: new TextEncoder().encode('x') },
+      { dataDir: t.dataDir, maxBytes: 1000 },
+    )
+    const inv = await createInvestigation(db, member, { name: 'inv-secret-name', teamId: secret.id, isPrivate: true })
+    const gone = await createInvestigation(db, member, {
+      name: 'inv-deleted-secret',
+      teamId: secret.id,
+      isPrivate: true,
+    })
+    await deleteInvestigation(db, member, gone.id)
+    const open = await createInvestigation(db, member, { name: 'public-inv' })
+    await linkIncident(db, member, open.id, incidentId)
+    const markers = ['close-secret-summary', 'attach-secret.txt', 'inv-secret-name', 'inv-deleted-secret']
+
+    const adminKey = await makeApiKey(db, ['Admins'])
+    const memberKey = await makeApiKey(db, [secret.name])
+    const records = async (key: string) =>
+      ((await (await api('/api/v1/audit?limit=1000', key)).json()) as { data: AuditRecord[] }).data
+    const admin = await records(adminKey)
+    const text = JSON.stringify(admin)
+    for (const m of markers) expect(text, m).not.toContain(m)
+    const about = (r: AuditRecord, type: string, id: number) => r.objectType === type && r.objectId === String(id)
+    expect(admin.filter((r) => about(r, 'incident', incidentId))).toEqual([])
+    expect(admin.filter((r) => about(r, 'investigation', inv.id) || about(r, 'investigation', gone.id))).toEqual([])
+    // the public investigation's link record names the private incident: hidden as well
+    expect(admin.filter((r) => r.action === 'investigation.link')).toEqual([])
+    expect(admin.some((r) => about(r, 'investigation', open.id))).toBe(true) // its creation is public
+    const page = await (await t.api.request('/admin/audit', { headers: { authorization: adminKey } })).text()
+    for (const m of markers) expect(page, m).not.toContain(m)
+    // asking by object does not get round it
+    const direct = await api(`/api/v1/audit?objectType=incident&objectId=${incidentId}`, adminKey)
+    expect(((await direct.json()) as { data: unknown[] }).data).toEqual([])
+
+    const mine = JSON.stringify(await records(memberKey))
+    for (const m of markers) expect(mine, m).toContain(m)
+    const memberPage = await (await t.api.request('/admin/audit', { headers: { authorization: memberKey } })).text()
+    expect(memberPage).toContain('close-secret-summary')
+    // the chain and its verification stay complete
+    const verify = (await (await api('/api/v1/audit/verify', adminKey)).json()) as {
+      data: { ok: boolean; records: number }
+    }
+    const [{ n }] = (await db.execute(sql`SELECT count(*)::int AS n FROM audit_log`)) as unknown as [{ n: number }]
+    expect(verify.data).toEqual({ ok: true, records: n })
   })
 })

@@ -298,3 +298,59 @@ describe('issue 13: audit views', () => {
     expect(verify.data).toEqual({ ok: true, records: n })
   })
 })
+
+describe('issue 13: leaks of existence', () => {
+  it("hardening 6: a public investigation's incidentCount and timeline do not reveal private incidents", async () => {
+    const { db } = t.deps
+    const secret = await makeTeam(db, { isPrivate: true })
+    const { actor: member } = await makeUser(db, [secret.name])
+    const rows = await db
+      .insert(incidents)
+      .values([{ summary: 'hidden', isPrivate: true, teamId: secret.id }, { summary: 'shown' }])
+      .returning({ id: incidents.id })
+    const [hidden, shown] = [rows[0]!.id, rows[1]!.id]
+    const inv = await createInvestigation(db, member, { name: `public-${hidden}` })
+    await linkIncident(db, member, inv.id, hidden)
+    await linkIncident(db, member, inv.id, shown)
+
+    type Detail = { data: { incidents: { id: number }[]; history: { incidentId: number | null }[] } }
+    type Page = { items: { id: number; incidentCount: number }[] }
+    const outsider = await makeApiKey(db, ['Admins'])
+    const insider = await makeApiKey(db, [secret.name])
+    const count = async (key: string) =>
+      ((await (await api('/api/v1/investigations?limit=500', key)).json()) as Page).items.find((i) => i.id === inv.id)!
+        .incidentCount
+    const detail = async (key: string) =>
+      ((await (await api(`/api/v1/investigations/${inv.id}`, key)).json()) as Detail).data
+    expect(await count(outsider)).toBe(1)
+    expect(await count(insider)).toBe(2)
+    const seen = await detail(outsider)
+    expect(seen.incidents.map((i) => i.id)).toEqual([shown])
+    expect(seen.history.map((h) => h.incidentId)).not.toContain(hidden)
+    expect(seen.history.map((h) => h.incidentId)).toContain(shown)
+    expect((await detail(insider)).history.map((h) => h.incidentId)).toContain(hidden)
+    // the page shows the same: no private incident's id in the timeline or the count
+    const page = await (
+      await t.api.request(`/investigations/${inv.id}`, { headers: { authorization: outsider } })
+    ).text()
+    expect(page).not.toMatch(new RegExp(`/incidents/${hidden}\\b`))
+    const list = await (await t.api.request('/investigations', { headers: { authorization: outsider } })).text()
+    expect(list).toMatch(new RegExp(`public-${hidden}</a>.*?<td class="right">1</td>`, 's'))
+  })
+
+  it("hardening 6: GET /api/v1/teams lists a private team's members only to members and teams.manage", async () => {
+    const { db } = t.deps
+    const secret = await makeTeam(db, { isPrivate: true, permissions: ['incidents.read'] })
+    const open = await makeTeam(db, { permissions: ['incidents.read'] })
+    const { user } = await makeUser(db, [secret.name, open.name])
+    const members = async (key: string, name: string) =>
+      ((await (await api('/api/v1/teams', key)).json()) as { data: { name: string; members?: string[] }[] }).data.find(
+        (x) => x.name === name,
+      )!.members
+    const analyst = await makeApiKey(db, ['Analysts'])
+    expect(await members(analyst, secret.name)).toEqual([])
+    expect(await members(analyst, open.name)).toEqual([user.username])
+    expect(await members(await makeApiKey(db, [secret.name]), secret.name)).toEqual([user.username])
+    expect(await members(await makeApiKey(db, ['Admins']), secret.name)).toEqual([user.username])
+  })
+})

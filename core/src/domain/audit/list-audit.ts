@@ -2,7 +2,7 @@ import { and, desc, eq, gte, ilike, lt, not, type SQL, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.ts'
 import { auditLog } from '../../db/schema/index.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { assertCan } from '../../policy/index.ts'
+import { assertCan, visibleAt } from '../../policy/index.ts'
 
 export type AuditFilter = {
   action?: string
@@ -28,7 +28,7 @@ const asId = (text: SQL) => sql`(CASE WHEN ${text} ~ '^[0-9]{1,18}$' THEN (${tex
 const aboutInvisible = (actor: Actor): SQL => {
   const teams = sql`${`{${actor.teamIds.join(',')}}`}::bigint[]`
   const hidden = (table: 'incidents' | 'investigations', id: SQL) =>
-    sql`EXISTS (SELECT 1 FROM ${sql.raw(table)} o WHERE o.id = ${id} AND o.is_private AND (o.team_id IS NULL OR NOT o.team_id = ANY(${teams})))`
+    sql`EXISTS (SELECT 1 FROM ${sql.raw(table)} o WHERE o.id = ${id} AND NOT ${visibleAt(actor, 'o')})`
   const objectId = asId(sql`${auditLog.objectId}`)
   const deletedPrivate = sql`NOT EXISTS (SELECT 1 FROM investigations o WHERE o.id = ${objectId})
     AND EXISTS (SELECT 1 FROM audit_log d WHERE d.object_type = 'investigation' AND d.object_id = ${auditLog.objectId}

@@ -48,7 +48,7 @@ const procStat = (pid: number) => {
   // the command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'
   const text = readFileSync(file, 'utf8')
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ')
-  return { state: rest[0], startTime: rest[19] }
+  return { command: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')), state: rest[0], startTime: rest[19] }
 }
 
 /** This process as the owner file records it: the pid and its start time (a pid alone can be reused). */
@@ -74,7 +74,10 @@ const runningPostmaster = (pgDir: string): { pid: number; port: number } | undef
   const lines = readFileSync(pidFile, 'utf8').split('\n')
   const pid = Number(lines[0])
   const port = Number(lines[3])
-  return isAlive(pid) && port > 0 ? { pid, port } : undefined
+  if (!isAlive(pid) || !(port > 0)) return undefined
+  // a stale file whose pid now belongs to another program must never be adopted (and signalled)
+  const command = procStat(pid)?.command
+  return command === undefined || command === 'postgres' ? { pid, port } : undefined
 }
 
 /** Stops a postmaster we did not spawn (fast shutdown, SIGINT) and waits until it has exited. */

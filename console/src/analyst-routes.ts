@@ -22,6 +22,8 @@ import { incidentComment } from './handlers/incident-comment.ts'
 import { incidentCounts } from './handlers/incident-counts.ts'
 import { incidentDescription } from './handlers/incident-description.ts'
 import { incidentFields } from './handlers/incident-fields.ts'
+import { incidentHostAdd } from './handlers/incident-host-add.ts'
+import { incidentHostRemove } from './handlers/incident-host-remove.ts'
 import { incidentList } from './handlers/incident-list.ts'
 import { incidentShow } from './handlers/incident-show.ts'
 import { incidentState } from './handlers/incident-state.ts'
@@ -73,6 +75,8 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.post('/incidents/:id/comments', guard({ ...write, object: 'incident' }), incidentComment)
   app.post('/incidents/:id/fields', guard({ ...write, object: 'incident' }), incidentFields)
   app.post('/incidents/:id/users', guard({ ...write, object: 'incident' }), incidentUsers)
+  app.post('/incidents/:id/hosts', guard({ ...write, object: 'incident' }), incidentHostAdd)
+  app.post('/incidents/:id/hosts/remove', guard({ ...write, object: 'incident' }), incidentHostRemove)
   app.post('/incidents/:id/attachments', guard({ ...write, object: 'incident' }), attachmentAdd('incident'))
   app.post('/response-runs/:id/:act', guard({ ...ui, permission: 'responses.run' }), responseRunAct)
   app.get('/attachments/:id', guard(ui), attachmentDownload)

@@ -5,7 +5,17 @@ export type TableInfo = { schema: string; name: string; columns: string[]; rows?
 
 /** pg-boss tables worth keeping (jobs, queues, schedules); its stats, instance and version rows are regenerated. */
 const BOSS_TABLES = new Set(['queue', 'job', 'schedule', 'subscription', 'job_dependency'])
-const SKIP = new Set(['public.schema_migrations'])
+/** Not carried: schema_migrations is rebuilt by the restore; incident_state_counts is derived from incidents (REBUILD). */
+const SKIP = new Set(['public.schema_migrations', 'public.incident_state_counts'])
+
+/** Recomputes the tables a backup does not carry but derives, after a restore has loaded the others. */
+export const REBUILD_DERIVED = `DO $$ BEGIN
+  IF to_regclass('public.incident_state_counts') IS NOT NULL THEN
+    DELETE FROM incident_state_counts;
+    INSERT INTO incident_state_counts (scope, state, n)
+      SELECT incident_count_scope(is_private, team_id), state, count(*) FROM incidents GROUP BY 1, 2;
+  END IF;
+END $$`
 
 export const qualified = (t: { schema: string; name: string }) => `"${t.schema}"."${t.name}"`
 export const columnList = (t: TableInfo) => t.columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(', ')

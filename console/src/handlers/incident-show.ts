@@ -12,6 +12,7 @@ import { csrfField, type FormErrors, fieldError, formError, idParam, when } from
 import { alertSection } from '../views/incident-alerts.ts'
 import { severityBadge, stateBadge } from '../views/incident-bits.ts'
 import { responsesSection } from '../views/incident-responses.ts'
+import { hostsSection } from '../views/incident-hosts.ts'
 import { page } from '../views/layout.ts'
 
 const HISTORY_LABEL: Record<string, string> = {
@@ -22,6 +23,8 @@ const HISTORY_LABEL: Record<string, string> = {
   assignment: 'assigned',
   users_added: 'added users',
   response: 'response',
+  hosts_added: 'added hosts',
+  hosts_removed: 'removed hosts',
 }
 
 const timeline = (d: IncidentDetail) =>
@@ -44,7 +47,6 @@ export const incidentPage = async (c: Context<AppEnv>, id: number, errors: FormE
   const [teams, assignees] = canWrite ? await Promise.all([listTeams(db, actor), listAssignees(db, actor)]) : [[], []]
   const isOpen = d.state !== 'closed' && d.state !== 'ignored'
   const comments = d.history.filter((h) => h.historyType === 'comment').reverse()
-  const hostKinds = [...new Set(d.hosts.map((h) => h.kind))]
   const userKinds = [...new Set(d.users.map((u) => u.kind))]
   return page(
     c,
@@ -122,10 +124,10 @@ ${formError(errors)}${fieldError(errors, 'state')}
         : html`<p class="empty">No changes yet.</p>`
     }
   </section>
-  <section class="card"><h2>Hosts and users</h2>
-    ${hostKinds.map((k) => html`<h3>${k} hosts</h3><ul class="plain mono">${d.hosts.filter((h) => h.kind === k).map((h) => html`<li>${h.host}</li>`)}</ul>`)}
+  <section class="card"><h2>Hosts</h2>${hostsSection(c, d.id, d.hosts, canWrite, errors)}</section>
+  <section class="card"><h2>Users</h2>
     ${userKinds.map((k) => html`<h3>${k}</h3><ul class="plain mono">${d.users.filter((u) => u.kind === k).map((u) => html`<li>${u.username}</li>`)}</ul>`)}
-    ${hostKinds.length + userKinds.length === 0 ? html`<p class="empty">None recorded.</p>` : ''}
+    ${userKinds.length === 0 ? html`<p class="empty">None recorded.</p>` : ''}
     ${canWrite ? html`<form method="post" action="/incidents/${d.id}/users" class="row">${csrfField(c)}<select name="kind" aria-label="Kind of user"><option value="targets">target</option><option value="attackers">attacker</option></select><input name="username" placeholder="user or e-mail" aria-label="User to add" required maxlength="320"><button>Add</button></form>${fieldError(errors, 'username')}` : ''}
   </section>
   <section class="card"><h2>Quarantine results <span class="count">${d.quarantine.length}</span></h2>

@@ -214,7 +214,9 @@ export const ZTeam = z.strictObject({
   isBuiltin: z.boolean(),
   permissions: z.array(z.string()),
   createdAt: ZTime,
-  members: z.array(z.string()).optional().meta({ description: 'usernames (team list only)' }),
+  members: z.array(z.string()).optional().meta({
+    description: "usernames (team list only; a private team's are listed only to its members and to teams.manage)",
+  }),
 })
 
 export const ZApiKey = z.strictObject({

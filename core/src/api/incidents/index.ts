@@ -5,12 +5,14 @@ import { getOriginalMessage } from '../../domain/alerts/get-original-message.ts'
 import { addAttachment } from '../../domain/attachments/add-attachment.ts'
 import { getAttachment } from '../../domain/attachments/get-attachment.ts'
 import { addComment } from '../../domain/incidents/add-comment.ts'
+import { addIncidentHosts, HOST_KINDS } from '../../domain/incidents/add-incident-hosts.ts'
 import { addIncidentUsers } from '../../domain/incidents/add-incident-users.ts'
 import { ignoreIncident, reopenIncident } from '../../domain/incidents/change-state.ts'
 import { closeIncidents } from '../../domain/incidents/close-incidents.ts'
 import { getIncident } from '../../domain/incidents/get-incident.ts'
 import { getIncidentActivity } from '../../domain/incidents/get-incident-activity.ts'
 import { INCIDENT_SORTS, type IncidentSort, listIncidents } from '../../domain/incidents/list-incidents.ts'
+import { removeIncidentHosts } from '../../domain/incidents/remove-incident-hosts.ts'
 import { setDescription } from '../../domain/incidents/set-description.ts'
 import { setIncidentPrivacy } from '../../domain/incidents/set-incident-privacy.ts'
 import { setTeamAndAssignee } from '../../domain/incidents/set-team-and-assignee.ts'
@@ -208,6 +210,32 @@ incidentsApi.post(
     return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
   },
 )
+
+const ZHost = z.strictObject({
+  kind: z.enum(HOST_KINDS).meta({ description: 'attacker, cnc, forensics or url' }),
+  host: z.string().trim().min(1).max(2048).meta({ description: 'host name, IP address or URL' }),
+})
+const ZHosts = data(z.strictObject({ hosts: z.array(z.strictObject({ kind: z.string(), host: z.string() })) }))
+
+/** Adds hosts (kept once each); answers the incident's hosts. Audited and in the incident's history. */
+incidentsApi.post(
+  '/api/v1/incidents/:id/hosts',
+  ...write,
+  input('json', z.strictObject({ hosts: z.array(ZHost).min(1).max(1000) })),
+  output(200, ZHosts),
+  async (c) => {
+    const id = idParam(c.req.param('id'))
+    const hosts = await addIncidentHosts(c.var.deps.db, c.var.actor!, id, c.req.valid('json').hosts)
+    return c.json({ data: { hosts } })
+  },
+)
+
+/** Removes one host (`kind` and `host` in the query; absent ones are ignored); answers the incident's hosts. */
+incidentsApi.delete('/api/v1/incidents/:id/hosts', ...write, input('query', ZHost), output(200, ZHosts), async (c) => {
+  const id = idParam(c.req.param('id'))
+  const hosts = await removeIncidentHosts(c.var.deps.db, c.var.actor!, id, [c.req.valid('query')])
+  return c.json({ data: { hosts } })
+})
 
 /** Attachment upload: multipart `file`, limited by CLAWBACK_MAX_ATTACHMENT_BYTES. */
 incidentsApi.post(

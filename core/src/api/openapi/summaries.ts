@@ -35,6 +35,8 @@ export const SUMMARIES: Record<string, string> = {
   'GET /api/v1/incidents/{id}/activity': 'History (every change, comments included) and attachments of an incident',
   'PATCH /api/v1/incidents/{id}': 'Edit fields, team/assignee, description, users, private flag',
   'POST /api/v1/incidents/{id}/comments': 'Comment on an incident',
+  'POST /api/v1/incidents/{id}/hosts': 'Add attacker, cnc, forensics or url hosts to an incident (audited)',
+  'DELETE /api/v1/incidents/{id}/hosts': 'Remove a host from an incident (audited)',
   'POST /api/v1/incidents/{id}/close': 'Close an incident',
   'POST /api/v1/incidents/close': 'Close several incidents',
   'POST /api/v1/incidents/{id}/reopen': 'Reopen a closed or ignored incident',

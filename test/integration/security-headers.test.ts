@@ -41,6 +41,11 @@ describe('security headers on both web ports', () => {
       expect(res.headers.get('content-type'), path).toMatch(/^text\/html/)
       expect(headersOf(res), path).toEqual(reference)
     }
+    // ...and the console's pages still work under that policy: no inline script, handler or style.
+    for (const path of ['/backups', '/upgrade', '/secret', '/agent']) {
+      const body = await (await app.console.request(path, { headers: { cookie: console.cookie } })).text()
+      expect(body, path).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>|\son[a-z]+=|\sstyle="/i)
+    }
     // The analyst UI keeps them on its own signed-in pages and its HTML error pages.
     for (const path of ['/', '/no-such-page']) {
       const res = await app.api.request(path, { headers: { cookie: analyst.cookie } })

@@ -58,7 +58,7 @@ export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
   await next()
   // Answered before the body ended (a 404, a 401, a cut): close rather than read the rest.
   const incoming = incomingOf(c)
-  if (incoming && !incoming.readableEnded) closeAfter(c)
+  if (incoming && !incoming.complete) closeAfter(c)
   if (!isCut) return
   // A handler may have turned the failed read into its own answer (a 422 page naming the file);
   // anything else (a parser's "malformed body") is the 413 it really is.

@@ -52,7 +52,8 @@ const htmlErrors = (options: { area?: string; nav?: NavItem[] }) =>
   })
 
 /**
- * Defence in depth for the analyst pages: scripts and styles only from Clawback itself, no
+ * Defence in depth for the pages of both web ports (analyst UI and management console, whose
+ * restore/rotate forms must not be clickjacked): scripts and styles only from Clawback itself, no
  * plugins, no framing. Escaping is still what keeps untrusted text inert; this catches mistakes.
  */
 const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
@@ -82,14 +83,15 @@ const mountSession = (app: Hono<AppEnv>, area?: string) => {
 export const mounts = {
   jobs: [...ALL_JOBS, ...APPLIANCE_JOBS],
   api: (app: Hono<AppEnv>) => {
+    app.use('*', securityHeaders) // outermost: also covers the HTML error pages htmlErrors makes
     app.use('*', htmlErrors({}))
-    app.use('*', securityHeaders)
     mountAssets(app)
     mountSession(app)
     app.get('/', guard({ auth: 'actor', ui: true }), home)
     mountAnalystRoutes(app)
   },
   console: (app: Hono<AppEnv>) => {
+    app.use('*', securityHeaders)
     app.use('*', htmlErrors({ area: 'Management console', nav: CONSOLE_NAV }))
     mountAssets(app)
     mountSession(app, 'management console')

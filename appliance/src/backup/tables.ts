@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import type postgres from 'postgres'
 
 /** One table a backup carries: its columns (generated ones excluded) in attnum order. */
@@ -59,3 +60,14 @@ export const listTables = async (sql: postgres.Sql | postgres.TransactionSql): P
     return { schema: r.schema, name: r.name, columns: cols.filter((c) => c.oid === o).map((c) => c.name) }
   })
 }
+
+/**
+ * Call once a `COPY ... TO STDOUT` stream of postgres.js has ended (or failed): makes sure the
+ * connection reads again. postgres.js pauses the socket when a CopyData fills the stream's buffer
+ * and resumes it only from the stream's `_read`; when CopyDone is in the same socket read (a row
+ * larger than the buffer, e.g. an alert with 50,000 recipients), the stream ends with the socket
+ * still paused and the next statement of the transaction waits forever, "idle in transaction"
+ * (porsager/postgres#1016, not in a release yet). The stream's own `_read` resumes its socket;
+ * on a flowing socket it does nothing.
+ */
+export const unpauseConnection = (stream: Readable) => stream._read(0)

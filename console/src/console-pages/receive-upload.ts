@@ -3,14 +3,13 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Context } from 'hono'
-import { html, raw } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 
 export type Upload = { file: string; originalName: string; size: number; isStreamed: boolean }
 
 /**
- * Receives an uploaded file into `dest` without holding it in memory when the page's script sends
- * it raw (`application/octet-stream`, name in `X-File-Name`, CSRF in `X-CSRF-Token`); a plain
+ * Receives an uploaded file into `dest` without holding it in memory when the page's script
+ * (`assets/app.js`, `form[data-stream-upload]`) sends it raw (`application/octet-stream`, name in `X-File-Name`, CSRF in `X-CSRF-Token`); a plain
  * multipart form (no JavaScript) still works, buffered by the form parser.
  */
 export const receiveUpload = async (c: Context<AppEnv>, dest: string): Promise<Upload | undefined> => {
@@ -36,19 +35,3 @@ export const receiveUpload = async (c: Context<AppEnv>, dest: string): Promise<U
     rmSync(partial, { force: true })
   }
 }
-
-/** Turns `form[data-stream-upload]` submits into raw streamed uploads, then follows the redirect. */
-export const streamUploadScript = html`<script>${raw(`
-document.querySelectorAll('form[data-stream-upload]').forEach(function (form) {
-  form.addEventListener('submit', function (e) {
-    var input = form.querySelector('input[type=file]')
-    var f = input && input.files[0]
-    if (!f || !window.fetch) return
-    e.preventDefault()
-    var status = form.querySelector('.upload-status')
-    if (status) status.textContent = 'Uploading ' + f.name + ' (' + Math.round(f.size / 1048576) + ' MiB)…'
-    fetch(form.action, { method: 'POST', body: f, headers: { 'Content-Type': 'application/octet-stream', 'X-File-Name': encodeURIComponent(f.name), 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content } })
-      .then(function (res) { window.location.href = res.url })
-      .catch(function (err) { if (status) status.textContent = 'Upload failed: ' + err })
-  })
-})`)}</script>`

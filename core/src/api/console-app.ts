@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { onError } from './app.ts'
+import { limitBody } from './body-limit.ts'
 import type { AppEnv, Deps } from './env.ts'
 import { health } from './health.ts'
 import { authenticate } from './middleware/auth.ts'
@@ -10,6 +11,7 @@ export const buildConsoleApp = (deps: Deps, mount?: (app: Hono<AppEnv>) => void)
   const app = new Hono<AppEnv>()
   app.use('*', requestContext(deps))
   app.use('*', authenticate)
+  app.use('*', limitBody)
   app.route('/', health)
   mount?.(app)
   app.notFound((c) =>

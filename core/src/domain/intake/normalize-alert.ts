@@ -88,6 +88,11 @@ export const LINK_ATTRIBUTES = [
 ] as const
 
 export const MAX_DEPTH = 32
+/**
+ * Most recipients one alert's e-mail may list. A real message reaches at most a few thousand
+ * mailboxes; beyond this a single row grows to megabytes (every read, match and backup of it pays).
+ */
+export const MAX_RECIPIENTS = 10_000
 
 const bad = (field: string, message: string) => new AppError('INVALID_REQUEST', `${field}: ${message}`)
 
@@ -239,6 +244,11 @@ const isoOrNull = (v: unknown, field: string) => {
   return d.toISOString()
 }
 
+const capped = <T>(list: T[], max: number, field: string) => {
+  if (list.length > max) throw bad(field, `more than ${max} entries`)
+  return list
+}
+
 const email = (v: unknown, field: string): NormalizedEmail => {
   const o = objectOf(v, field)!
   const recips = pick(o, 'recipient', 'recipients', 'to')
@@ -249,7 +259,7 @@ const email = (v: unknown, field: string): NormalizedEmail => {
   return {
     messageId: mid ? bracketMessageId(mid) : null,
     sender: str(pick(o, 'sender', 'from', 'header_from'), `${field}.sender`, 1000) ?? '',
-    recipients: strList(recips, `${field}.recipient`),
+    recipients: capped(strList(recips, `${field}.recipient`), MAX_RECIPIENTS, `${field}.recipient`),
     subject: str(pick(o, 'subject'), `${field}.subject`) ?? '',
     deliveredAt: isoOrNull(
       pick(o, 'message_delivery_time', 'delivery_time', 'received', 'date'),

@@ -11,8 +11,8 @@ import { listTeams } from '../../../core/src/domain/teams/list-teams.ts'
 import { csrfField, type FormErrors, fieldError, formError, idParam, when } from '../forms.ts'
 import { alertSection } from '../views/incident-alerts.ts'
 import { severityBadge, stateBadge } from '../views/incident-bits.ts'
-import { responsesSection } from '../views/incident-responses.ts'
 import { hostsSection } from '../views/incident-hosts.ts'
+import { responsesSection } from '../views/incident-responses.ts'
 import { page } from '../views/layout.ts'
 
 const HISTORY_LABEL: Record<string, string> = {

@@ -9,6 +9,8 @@ import {
 } from '../../core/src/db/schema/index.ts'
 import { createApiKey } from '../../core/src/domain/api-keys/create-api-key.ts'
 import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
+import { enqueue } from '../../core/src/jobs/boss.ts'
+import { responseRunJob } from '../../core/src/jobs/response-run.ts'
 import { startWorkers } from '../../core/src/jobs/worker.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
@@ -195,6 +197,18 @@ describe('response engine', () => {
       async () => (await t.deps.db.select().from(listMembers).where(eq(listMembers.listId, ids.list))).length === 0,
     )
     await waitFor(async () => (await runsOf(incidentId)).find((r) => r.id === listRun.id)?.status === 'undone')
+    // the same job delivered again (a worker that died after the run finished, before pg-boss
+    // marked the job done): the run is finished, so no second mail, no second webhook
+    await t.deps.db.transaction((tx) => enqueue(t.deps.boss, tx, responseRunJob, { runId: notify.id, action: 'run' as const }))
+    await t.deps.db.transaction((tx) =>
+      enqueue(t.deps.boss, tx, responseRunJob, {
+        runId: runs.find((r) => r.responseType === 'webhook.post')!.id,
+        action: 'run',
+      }),
+    )
+    await new Promise((r) => setTimeout(r, 1_500))
+    expect(smtp.messages).toHaveLength(1)
+    expect(hook.deliveries).toHaveLength(1)
     // a second alert of the same incident (same message-id) creates no second run for the same target
     expect((await src.post(alertBody({}, { message_id: mid }))).status).toBe(200)
     await new Promise((r) => setTimeout(r, 1_500))

@@ -203,7 +203,7 @@ describe('response engine', () => {
     await t.deps.db.transaction((tx) =>
       enqueue(t.deps.boss, tx, responseRunJob, {
         runId: runs.find((r) => r.responseType === 'webhook.post')!.id,
-        action: 'run',
+        action: 'run' as const,
       }),
     )
     await new Promise((r) => setTimeout(r, 1_500))

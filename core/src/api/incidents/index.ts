@@ -5,16 +5,12 @@ import { getOriginalMessage } from '../../domain/alerts/get-original-message.ts'
 import { addAttachment } from '../../domain/attachments/add-attachment.ts'
 import { getAttachment } from '../../domain/attachments/get-attachment.ts'
 import { addComment } from '../../domain/incidents/add-comment.ts'
-import { addIncidentUsers } from '../../domain/incidents/add-incident-users.ts'
 import { ignoreIncident, reopenIncident } from '../../domain/incidents/change-state.ts'
 import { closeIncidents } from '../../domain/incidents/close-incidents.ts'
 import { getIncident } from '../../domain/incidents/get-incident.ts'
 import { getIncidentActivity } from '../../domain/incidents/get-incident-activity.ts'
 import { INCIDENT_SORTS, type IncidentSort, listIncidents } from '../../domain/incidents/list-incidents.ts'
-import { setDescription } from '../../domain/incidents/set-description.ts'
-import { setIncidentPrivacy } from '../../domain/incidents/set-incident-privacy.ts'
-import { setTeamAndAssignee } from '../../domain/incidents/set-team-and-assignee.ts'
-import { updateIncidentFields } from '../../domain/incidents/update-incident-fields.ts'
+import { patchIncident } from '../../domain/incidents/patch-incident.ts'
 import { AppError } from '../../errors.ts'
 import { FILE_UPLOAD, output, produces } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
@@ -131,7 +127,7 @@ const ZPatch = z.strictObject({
   attackers: z.array(text(320)).max(1000).optional(),
   isPrivate: z.boolean().optional(),
 })
-/** Edits fields, team/assignee, description (overwrite or append) and users in one call (each step its own transaction). */
+/** Edits fields, team/assignee, description (overwrite or append), users and privacy in one call: all or nothing (one transaction). */
 incidentsApi.patch(
   '/api/v1/incidents/:id',
   ...write,
@@ -139,17 +135,8 @@ incidentsApi.patch(
   output(200, data(ZCompatIncident)),
   async (c) => {
     const id = idParam(c.req.param('id'))
-    const b = c.req.valid('json')
-    const { db } = c.var.deps
-    const actor = c.var.actor!
-    if (b.fields) await updateIncidentFields(db, actor, id, b.fields, { allowOverride: b.allowOverride ?? true })
-    if (b.team !== undefined || b.assignee !== undefined)
-      await setTeamAndAssignee(db, actor, id, { team: b.team, assignee: b.assignee })
-    if (b.description !== undefined)
-      await setDescription(db, actor, id, { description: b.description, overwrite: !b.appendDescription })
-    if (b.targets || b.attackers) await addIncidentUsers(db, actor, id, { targets: b.targets, attackers: b.attackers })
-    if (b.isPrivate !== undefined) await setIncidentPrivacy(db, actor, id, b.isPrivate)
-    return c.json({ data: await getIncident(db, actor, id) })
+    await patchIncident(c.var.deps.db, c.var.actor!, id, c.req.valid('json'))
+    return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
   },
 )
 

@@ -27,7 +27,8 @@ export const textProblem = (s: string): string | undefined => {
 
 /**
  * The first string or key in a parsed JSON value that cannot be stored, or nesting deeper than
- * `maxDepth`, as `{ at, message }` (`at` is the dotted path from `root`, array members `[i]`).
+ * `maxDepth`, or a `__proto__` key, as `{ at, message }` (`at` is the dotted path from `root`,
+ * array members `[i]`).
  * Iterative: no recursion on hostile input.
  */
 export const findUnstorable = (
@@ -50,6 +51,8 @@ export const findUnstorable = (
       const path = at === '' ? k : isArray ? `${at}[${k}]` : `${at}.${k}`
       const keyProblem = textProblem(k)
       if (keyProblem) return { at: at || root, message: `has a key that ${keyProblem}` }
+      // JSON.parse keeps an own "__proto__" key that object copies (zod included) then drop silently.
+      if (k === '__proto__') return { at: path, message: fieldNameProblem(k)! }
       if (typeof child === 'string' || (child !== null && typeof child === 'object')) stack.push([child, d + 1, path])
     }
   }
@@ -98,3 +101,12 @@ export const isPgTimestamp = (s: string): boolean => {
     t.getUTCSeconds() === se
   )
 }
+
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * Why a custom field name cannot be used, or undefined: `__proto__`, `constructor` and `prototype`
+ * would set or shadow an object's prototype wherever the name becomes a key (silently dropped).
+ */
+export const fieldNameProblem = (name: string): string | undefined =>
+  RESERVED_NAMES.has(name.trim()) ? `"${name.trim()}" is a reserved name; choose another` : undefined

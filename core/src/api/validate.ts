@@ -3,7 +3,7 @@ import { createMiddleware } from 'hono/factory'
 import { validator } from 'hono/validator'
 import { z } from 'zod'
 import { AppError } from '../errors.ts'
-import { findUnstorable, MAX_ID, readDate, textProblem } from '../storable.ts'
+import { fieldNameProblem, findUnstorable, MAX_ID, readDate, textProblem } from '../storable.ts'
 import { describe } from './describe.ts'
 import type { AppEnv } from './env.ts'
 
@@ -73,6 +73,15 @@ export const text = (max: number) =>
     .max(max)
     .superRefine((s, ctx) => {
       const problem = textProblem(s)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    })
+
+/** An incident field name (also as a record key): `text(100)`, not empty, not a reserved name (`__proto__`, ...). */
+export const fieldName = () =>
+  text(100)
+    .min(1)
+    .superRefine((s, ctx) => {
+      const problem = fieldNameProblem(s)
       if (problem) ctx.addIssue({ code: 'custom', message: problem })
     })
 

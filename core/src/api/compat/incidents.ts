@@ -15,7 +15,7 @@ import { guard } from '../middleware/auth.ts'
 import { visible } from '../middleware/visible.ts'
 import { boolParam, dateParam, idParam } from '../params.ts'
 import { ZCompatIncident } from '../schemas.ts'
-import { idQuery, input, lenientJson, text } from '../validate.ts'
+import { fieldName, idQuery, input, lenientJson, text } from '../validate.ts'
 
 const write = [
   guard({ auth: 'actor', permission: 'incidents.write', object: 'incident' }),
@@ -37,7 +37,7 @@ const ZTeam = z.object({
   team: text(200).nullable().optional(),
   assignee: text(200).nullable().optional(),
 })
-const ZFields = z.object({ fields: z.record(text(100), text(10_000).nullable()) })
+const ZFields = z.object({ fields: z.record(fieldName(), text(10_000).nullable()) })
 const comment = lenientJson(ZComment)
 const close = lenientJson(ZClose)
 const bulkClose = lenientJson(ZBulkClose)

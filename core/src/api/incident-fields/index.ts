@@ -10,7 +10,7 @@ import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { idParam } from '../params.ts'
 import { data, ZDeleted, ZField } from '../schemas.ts'
-import { input, text } from '../validate.ts'
+import { fieldName, input, text } from '../validate.ts'
 
 const manage = guard({ auth: 'actor', permission: 'fields.manage' })
 const fieldId = (raw: string | undefined) => idParam(raw, 'field')
@@ -29,7 +29,7 @@ incidentFieldsApi.get(
 incidentFieldsApi.post(
   '/api/v1/incident-fields',
   manage,
-  input('json', z.strictObject({ name: text(100).min(1), kind: z.enum(FIELD_KINDS), options: ZOptions.optional() })),
+  input('json', z.strictObject({ name: fieldName(), kind: z.enum(FIELD_KINDS), options: ZOptions.optional() })),
   output(201, data(ZField)),
   async (c) => c.json({ data: await createField(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
 )
@@ -38,7 +38,7 @@ incidentFieldsApi.post(
 incidentFieldsApi.patch(
   '/api/v1/incident-fields/:id',
   manage,
-  input('json', z.strictObject({ name: text(100).min(1).optional(), options: ZOptions.optional() })),
+  input('json', z.strictObject({ name: fieldName().optional(), options: ZOptions.optional() })),
   output(200, data(ZField)),
   async (c) =>
     c.json({

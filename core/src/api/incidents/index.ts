@@ -18,7 +18,7 @@ import { guard } from '../middleware/auth.ts'
 import { visible } from '../middleware/visible.ts'
 import { boolParam, idParam } from '../params.ts'
 import { data, ZAttachment, ZCompatIncident, ZIncidentActivity, ZIncidentHistory, ZIncidentPage } from '../schemas.ts'
-import { countQuery, date, id, idQuery, input, text } from '../validate.ts'
+import { countQuery, date, fieldName, id, idQuery, input, text } from '../validate.ts'
 
 const read = [guard({ auth: 'actor', permission: 'incidents.read', object: 'incident' }), visible('incident')] as const
 const write = [
@@ -117,7 +117,7 @@ incidentsApi.get('/api/v1/incidents/:id/activity', ...read, output(200, data(ZIn
 )
 
 const ZPatch = z.strictObject({
-  fields: z.record(text(100), text(10_000).nullable()).optional(),
+  fields: z.record(fieldName(), text(10_000).nullable()).optional(),
   allowOverride: z.boolean().optional(),
   team: text(200).nullable().optional(),
   assignee: text(200).nullable().optional(),

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors.ts'
-import { dateProblem, findUnstorable, MAX_DEPTH } from '../../storable.ts'
+import { dateProblem, fieldNameProblem, findUnstorable, MAX_DEPTH } from '../../storable.ts'
 
 /**
  * The JSON alert (versions 1.0 and 2.0, API-COMPAT.md) reduced to what Clawback stores. Inner
@@ -330,10 +330,16 @@ export const normalizeAlert = (body: unknown): NormalizedAlert => {
       const fo = memberOf(f, `custom_fields.${i}`)
       const name = str(pick(fo, 'name'), `custom_fields.${i}.name`)
       if (!name) throw bad(`custom_fields.${i}.name`, 'required')
+      const reserved = fieldNameProblem(name)
+      if (reserved) throw bad(`custom_fields.${i}.name`, reserved)
       customFields[name] = fo.value ?? null
     }
   } else if (customRaw !== undefined && customRaw !== null) {
     customFields = objectOf(customRaw, 'custom_fields')!
+    for (const name of Object.keys(customFields)) {
+      const reserved = fieldNameProblem(name)
+      if (reserved) throw bad(`custom_fields.${name}`, reserved)
+    }
   }
   return {
     jsonVersion,

@@ -94,6 +94,8 @@ while (done < CASES && performance.now() - started < SECONDS * 1000) {
     if (o.status >= 500) fivexx++
     if (o.halfStored) halfStored++
     if ((o.hung || o.status >= 500 || o.halfStored) && failures.length < 20)
+      console.log(`FAIL ${o.hung ? 'hang' : o.status}${o.halfStored ? ' half-stored' : ''}: ${c.label.slice(0, 300)}`)
+    if ((o.hung || o.status >= 500 || o.halfStored) && failures.length < 20)
       failures.push(
         `${o.hung ? 'hang' : o.status}${o.halfStored ? ' half-stored' : ''} (seed ${seed - 1}): ${c.label.slice(0, 300)}`,
       )

@@ -167,6 +167,26 @@ export const fromSchema = (s: Schema | undefined, ids: number[], depth = 0): fc.
   )
 }
 
+/** Query parameters pages read (list filters, paging, return paths); undocumented, so fuzzed for every page. */
+const PAGE_QUERY: Param[] = [
+  'q',
+  'state',
+  'tab',
+  'action',
+  'actor',
+  'created_from',
+  'created_to',
+  'severity',
+  'team_id',
+  'assignee_id',
+  'sort',
+  'order',
+  'cursor',
+  'page',
+  'next',
+  'return',
+].map((name) => ({ name, in: 'query' as const }))
+
 /** Every route: the OpenAPI document's operations (with their schemas) and the rest of the route table. */
 export const collectTargets = async (t: TestApp): Promise<Target[]> => {
   const doc = (await (await t.api.request('/api/openapi.json')).json()) as {
@@ -198,7 +218,13 @@ export const collectTargets = async (t: TestApp): Promise<Target[]> => {
       if (r.method === 'ALL' || r.path.includes('*')) continue
       const key = `${app} ${r.method} ${r.path}`
       if (!targets.has(key))
-        targets.set(key, { app, method: r.method, path: r.path, query: [], writesOnFailure: writesOnFailure(r.path) })
+        targets.set(key, {
+          app,
+          method: r.method,
+          path: r.path,
+          query: PAGE_QUERY,
+          writesOnFailure: writesOnFailure(r.path),
+        })
     }
   }
   return [...targets.values()].sort((a, b) =>

@@ -162,6 +162,32 @@ describe('bad input gets a clear 400 naming the field (issue 13 item 9)', () => 
     expect(await counts()).toBe(before)
   })
 
+  it('analyst pages and console: query parameters and form fields (every route inherits the check)', async () => {
+    const { user } = await makeUser(t.deps.db, ['Admins', 'Analysts'])
+    const s = await signInAs(t.api, user.username, PASSWORD)
+    const page = (path: string, body?: string) =>
+      t.api.request(path, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      })
+    const before = await counts()
+    for (const [path, field] of [
+      ['/incidents?q=a%00', 'q'],
+      ['/incidents?state=open&classification=%00', 'classification'],
+      ['/admin/audit?action=a%00', 'action'],
+      ['/admin/audit?actor=%00', 'actor'],
+    ] as const) {
+      const res = await page(path)
+      expect(res.status, path).toBe(400)
+      expect(await res.text()).toContain(`${field}: contains a NUL character`)
+    }
+    const res = await page(`/incidents/${id()}/comments`, 'summary=a%00b')
+    expect(res.status).toBe(400)
+    expect(await res.text()).toContain('summary: contains a NUL character')
+    expect(await counts()).toBe(before)
+  })
+
   describe('JSON alert intake', () => {
     const cases: [string, unknown, string][] = [
       [

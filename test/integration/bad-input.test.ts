@@ -130,6 +130,13 @@ describe('bad input gets a clear 400 naming the field (issue 13 item 9)', () => 
     })
   }
 
+  it('path parameters (guard() checks them on every route)', async () => {
+    const before = await counts()
+    await expect400(req('PUT', '/api/v1/teams/a%00/members/b'), 'team')
+    await expect400(req('DELETE', '/api/v1/teams/Admins/members/x%00'), 'username')
+    expect(await counts()).toBe(before)
+  })
+
   it('ids beyond bigint in JSON bodies and paths: 400 or 404, never 500', async () => {
     await expect400(req('POST', '/api/v1/incidents/close', { incidentIds: [1e20] }), 'incidentIds.0')
     await expect400(

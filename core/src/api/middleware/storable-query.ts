@@ -1,3 +1,4 @@
+import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { AppError } from '../../errors.ts'
 import { findUnstorable } from '../../storable.ts'
@@ -15,3 +16,12 @@ export const storableQuery = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next()
 })
+
+/**
+ * The same check for the route's path parameters (`guard()` calls it, so every route has it; a
+ * param is only known once the route matched). @throws AppError INVALID_REQUEST naming the parameter.
+ */
+export const assertStorableParams = (c: Context) => {
+  const problem = findUnstorable(c.req.param(), '')
+  if (problem) throw new AppError('INVALID_REQUEST', `${problem.at}: ${problem.message}`)
+}

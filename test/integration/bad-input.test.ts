@@ -130,6 +130,12 @@ describe('bad input gets a clear 400 naming the field (issue 13 item 9)', () => 
     })
   }
 
+  it('an unknown team id for a new investigation (found by the fuzz run)', async () => {
+    const before = await counts()
+    await expect400(req('POST', '/api/v1/investigations', { name: 'n', teamId: 987654 }), 'teamId')
+    expect(await counts()).toBe(before)
+  })
+
   it('path parameters (guard() checks them on every route)', async () => {
     const before = await counts()
     await expect400(req('PUT', '/api/v1/teams/a%00/members/b'), 'team')

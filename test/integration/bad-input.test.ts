@@ -138,6 +138,8 @@ describe('bad input gets a clear 400 naming the field (issue 13 item 9)', () => 
 
   it('path parameters (guard() checks them on every route)', async () => {
     const before = await counts()
+    for (const name of ['__proto__', 'constructor', 'toString'])
+      expect((await t.api.request(`/assets/${name}`)).status, name).toBe(404)
     await expect400(req('PUT', '/api/v1/teams/a%00/members/b'), 'team')
     await expect400(req('DELETE', '/api/v1/teams/Admins/members/x%00'), 'username')
     expect(await counts()).toBe(before)

@@ -4,6 +4,8 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Context } from 'hono'
 import type { AppEnv } from '../../../core/src/api/env.ts'
+import { AppError } from '../../../core/src/errors.ts'
+import { textProblem } from '../../../core/src/storable.ts'
 
 export type Upload = { file: string; originalName: string; size: number; isStreamed: boolean }
 
@@ -19,7 +21,7 @@ export const receiveUpload = async (c: Context<AppEnv>, dest: string): Promise<U
     if ((c.req.header('content-type') ?? '').startsWith('application/octet-stream')) {
       const body = c.req.raw.body
       if (!body) return undefined
-      const originalName = decodeURIComponent(c.req.header('x-file-name') ?? 'upload').slice(0, 200)
+      const originalName = fileNameHeader(c.req.header('x-file-name'))
       const out = createWriteStream(partial, { mode: 0o600 })
       await pipeline(Readable.fromWeb(body as never), out)
       renameSync(partial, dest)
@@ -34,4 +36,20 @@ export const receiveUpload = async (c: Context<AppEnv>, dest: string): Promise<U
   } finally {
     rmSync(partial, { force: true })
   }
+}
+
+/**
+ * The percent-encoded `X-File-Name` of a streamed upload, decoded (at most 200 characters).
+ * @throws AppError INVALID_REQUEST for malformed percent-encoding or a name that cannot be stored.
+ */
+const fileNameHeader = (raw: string | undefined): string => {
+  let name: string
+  try {
+    name = decodeURIComponent(raw ?? 'upload')
+  } catch {
+    throw new AppError('INVALID_REQUEST', 'X-File-Name: not valid percent-encoded UTF-8')
+  }
+  const problem = /[\r\n]/.test(name) ? 'contains a line break' : textProblem(name)
+  if (problem) throw new AppError('INVALID_REQUEST', `X-File-Name: ${problem}`)
+  return [...name].slice(0, 200).join('')
 }

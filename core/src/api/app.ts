@@ -6,6 +6,7 @@ import type { AppEnv, Deps } from './env.ts'
 import { health } from './health.ts'
 import { authenticate } from './middleware/auth.ts'
 import { requestContext } from './middleware/context.ts'
+import { storableQuery } from './middleware/storable-query.ts'
 import { apiRoutes } from './routes.ts'
 
 /** Answers an error as JSON: AppError by its code's status, anything else a logged generic 500. */
@@ -54,6 +55,7 @@ export const buildApiApp = (deps: Deps, mount?: (app: Hono<AppEnv>) => void) => 
   app.use('*', requestContext(deps))
   app.use('*', authenticate)
   app.use('*', limitBody)
+  app.use('*', storableQuery)
   app.route('/', health)
   app.route('/', apiRoutes)
   mount?.(app)

@@ -5,6 +5,7 @@ import type { AppEnv, Deps } from './env.ts'
 import { health } from './health.ts'
 import { authenticate } from './middleware/auth.ts'
 import { requestContext } from './middleware/context.ts'
+import { storableQuery } from './middleware/storable-query.ts'
 
 /** The console role's app (management console port): health plus the pages console/ mounts. */
 export const buildConsoleApp = (deps: Deps, mount?: (app: Hono<AppEnv>) => void) => {
@@ -12,6 +13,7 @@ export const buildConsoleApp = (deps: Deps, mount?: (app: Hono<AppEnv>) => void)
   app.use('*', requestContext(deps))
   app.use('*', authenticate)
   app.use('*', limitBody)
+  app.use('*', storableQuery)
   app.route('/', health)
   mount?.(app)
   app.notFound((c) =>

@@ -9,6 +9,7 @@ import { withRequest } from '../../policy/actor.ts'
 import type { Permission } from '../../policy/permissions.ts'
 import type { AppEnv } from '../env.ts'
 import { clientIp } from './context.ts'
+import { assertStorableParams } from './storable-query.ts'
 
 export const sessionCookieName = (tls: boolean) => (tls ? '__Host-clawback_session' : 'clawback_session')
 export const CSRF_HEADER = 'x-csrf-token'
@@ -88,6 +89,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
  */
 export const guard = (access: Access): Guard => {
   const mw = createMiddleware<AppEnv>(async (c, next) => {
+    assertStorableParams(c)
     if (access.auth === 'actor') {
       const actor = c.var.actor
       if (!actor && access.ui && c.req.method === 'GET')

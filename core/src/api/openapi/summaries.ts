@@ -33,7 +33,7 @@ export const SUMMARIES: Record<string, string> = {
     'List incidents: state, created_from/to, closed_from/to, severity, source_id, team_id, assignee_id, abuse_disposition, classification, q; sort (created, updated, closed, id, score, severity) and order (desc, asc); keyset paging (cursor); counts per state',
   'GET /api/v1/incidents/{id}': 'One incident (compatible shape; expand_events=false gives event_ids)',
   'GET /api/v1/incidents/{id}/activity': 'History (every change, comments included) and attachments of an incident',
-  'PATCH /api/v1/incidents/{id}': 'Edit fields, team/assignee, description, users, private flag',
+  'PATCH /api/v1/incidents/{id}': 'Edit fields, team/assignee, description, users, private flag (all or nothing)',
   'POST /api/v1/incidents/{id}/comments': 'Comment on an incident',
   'POST /api/v1/incidents/{id}/hosts': 'Add attacker, cnc, forensics or url hosts to an incident (audited)',
   'DELETE /api/v1/incidents/{id}/hosts': 'Remove a host from an incident (audited)',

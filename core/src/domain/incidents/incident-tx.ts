@@ -50,9 +50,12 @@ export const touch = (tx: DbOrTx, id: number, set: Partial<Record<keyof Incident
     .set({ ...set, updatedAt: sql`now()` } as never)
     .where(eq(incidents.id, id))
 
-/** Runs `fn` in a transaction with the incident locked; the actor needs incidents.write. */
+/**
+ * Runs `fn` in a transaction with the incident locked; the actor needs incidents.write. Given a
+ * caller's transaction it joins it (a savepoint), so several edits can commit as one.
+ */
 export const withIncident = async <T>(
-  db: Db,
+  db: DbOrTx,
   actor: Actor,
   id: number,
   fn: (tx: DbOrTx, row: IncidentRow) => Promise<T>,

@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
+import { isPgTimestamp } from '../../storable.ts'
 import { isoZ } from './compat-sql.ts'
 import { countIncidentsByState, emptyCounts } from './count-incidents.ts'
 import { fieldValue, type IncidentFilter, incidentConditions } from './incident-conditions.ts'
@@ -42,7 +43,15 @@ const decodeCursor = (cursor: string, sort: IncidentSort) => {
       : parts.length === 2 && sort === 'created'
         ? parts
         : []
-  if (!value || !id || !/^\d+$/.test(id))
+  // The value is cast back with SORTS[sort].cast: only what that cast accepts gets that far.
+  const valueOk =
+    value !== undefined &&
+    (sort === 'created' || sort === 'updated' || sort === 'closed'
+      ? value === '-infinity' || isPgTimestamp(value)
+      : sort === 'id'
+        ? /^\d{1,15}$/.test(value)
+        : /^-?\d{1,9}$/.test(value))
+  if (!valueOk || !id || !/^\d{1,15}$/.test(id))
     throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued for this sort')
   return { value, id: Number(id) }
 }

@@ -118,7 +118,14 @@ describe('jobs', () => {
     ])
     const out = await sessionsPurgeJob.run(
       {},
-      { db, boss: t.deps.boss, log: t.deps.log, keyring: t.deps.keyring, dataDir: t.dataDir, signal: new AbortController().signal },
+      {
+        db,
+        boss: t.deps.boss,
+        log: t.deps.log,
+        keyring: t.deps.keyring,
+        dataDir: t.dataDir,
+        signal: new AbortController().signal,
+      },
     )
     expect(out).toEqual({ removed: 1 })
     expect((await db.select().from(sessions)).map((s) => s.idHash)).toEqual(['live'])

@@ -199,7 +199,9 @@ describe('response engine', () => {
     await waitFor(async () => (await runsOf(incidentId)).find((r) => r.id === listRun.id)?.status === 'undone')
     // the same job delivered again (a worker that died after the run finished, before pg-boss
     // marked the job done): the run is finished, so no second mail, no second webhook
-    await t.deps.db.transaction((tx) => enqueue(t.deps.boss, tx, responseRunJob, { runId: notify.id, action: 'run' as const }))
+    await t.deps.db.transaction((tx) =>
+      enqueue(t.deps.boss, tx, responseRunJob, { runId: notify.id, action: 'run' as const }),
+    )
     await t.deps.db.transaction((tx) =>
       enqueue(t.deps.boss, tx, responseRunJob, {
         runId: runs.find((r) => r.responseType === 'webhook.post')!.id,

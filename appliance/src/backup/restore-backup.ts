@@ -116,6 +116,8 @@ export const restoreBackup = async (input: RestoreInput) => {
         )) as unknown as [{ rolsuper: boolean }]
         // superuser: skip FK/user triggers while loading (rows were consistent in the snapshot)
         if (rolsuper) await tx.unsafe('SET LOCAL session_replication_role = replica')
+        // without superuser the user triggers fire: this one tells ours the rows are a restore
+        await tx.unsafe("SET LOCAL clawback.restoring = 'on'")
         await tx.unsafe(
           `DELETE FROM ${BOSS_SCHEMA}.job; DELETE FROM ${BOSS_SCHEMA}.schedule; DELETE FROM ${BOSS_SCHEMA}.subscription; DELETE FROM ${BOSS_SCHEMA}.job_dependency; DELETE FROM ${BOSS_SCHEMA}.queue`,
         )

@@ -6,11 +6,13 @@ import {
   type IncidentDetail,
   listAssignees,
 } from '../../../core/src/domain/incidents/get-incident-detail.ts'
+import { listResponseRuns } from '../../../core/src/domain/responses/list-response-runs.ts'
 import { listTeams } from '../../../core/src/domain/teams/list-teams.ts'
 import { csrfField, type FormErrors, fieldError, formError, idParam, when } from '../forms.ts'
 import { alertSection } from '../views/incident-alerts.ts'
 import { severityBadge, stateBadge } from '../views/incident-bits.ts'
 import { hostsSection } from '../views/incident-hosts.ts'
+import { responsesSection } from '../views/incident-responses.ts'
 import { page } from '../views/layout.ts'
 
 const HISTORY_LABEL: Record<string, string> = {
@@ -20,6 +22,7 @@ const HISTORY_LABEL: Record<string, string> = {
   disposition_change: 'changed disposition',
   assignment: 'assigned',
   users_added: 'added users',
+  response: 'response',
   hosts_added: 'added hosts',
   hosts_removed: 'removed hosts',
 }
@@ -39,6 +42,7 @@ export const incidentPage = async (c: Context<AppEnv>, id: number, errors: FormE
   const actor = c.var.actor!
   const { db } = c.var.deps
   const d = await getIncidentDetail(db, actor, id)
+  const runs = await listResponseRuns(db, actor, id)
   const canWrite = actor.permissions.has('incidents.write')
   const [teams, assignees] = canWrite ? await Promise.all([listTeams(db, actor), listAssignees(db, actor)]) : [[], []]
   const isOpen = d.state !== 'closed' && d.state !== 'ignored'
@@ -84,6 +88,7 @@ ${formError(errors)}${fieldError(errors, 'state')}
         : ''
     }
   </section>
+  ${responsesSection(c, runs, actor.permissions.has('responses.run'))}
   <section class="card"><h2>Timeline</h2>${timeline(d)}</section>
 </div>
 <aside class="side-col">

@@ -3,9 +3,12 @@ import { createMiddleware } from 'hono/factory'
 import { validator } from 'hono/validator'
 import { z } from 'zod'
 import { AppError } from '../errors.ts'
-import { fieldNameProblem, findUnstorable, MAX_ID, readDate, textProblem } from '../storable.ts'
+import { fieldNameProblem, MAX_ID, readDate, textProblem } from '../storable.ts'
+import { parseOr400 } from '../validation/parse-input.ts'
 import { describe } from './describe.ts'
 import type { AppEnv } from './env.ts'
+
+export { parseOr400 }
 
 /**
  * Parses request input with a zod schema; the first issue becomes one 400 naming the field (never
@@ -17,22 +20,6 @@ export const input = <T extends keyof ValidationTargets, S extends z.ZodType>(ta
     validator(target, (value): z.infer<S> => parseOr400(schema, value, target)),
     { kind: 'request', target, schema },
   )
-
-/**
- * Every string and key of the input is checked before the schema (storable.ts: no NUL, no unpaired
- * surrogate, nesting ≤ 32), so a route inherits that whatever its schema says.
- */
-export const parseOr400 = <S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> => {
-  const unstorable = findUnstorable(value, '')
-  if (unstorable) throw new AppError('INVALID_REQUEST', `${unstorable.at || where}: ${unstorable.message}`)
-  const parsed = schema.safeParse(value)
-  if (!parsed.success) {
-    const [issue] = parsed.error.issues
-    const at = issue && issue.path.length > 0 ? issue.path.join('.') : where
-    throw new AppError('INVALID_REQUEST', `${at}: ${issue?.message ?? 'invalid'}`)
-  }
-  return parsed.data
-}
 
 /**
  * `input('json', schema)` for compatible paths, whose clients may send JSON without a JSON content

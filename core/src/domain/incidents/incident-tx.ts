@@ -14,6 +14,8 @@ export type HistoryInput = {
   stateTo?: string | null
   summary?: string
   detail?: string
+  /** the response run this entry reports on */
+  responseId?: number
 }
 
 /** Locks an incident row for update after checking the actor may see it. @throws NOT_FOUND. */
@@ -36,6 +38,7 @@ export const addHistory = async (tx: DbOrTx, actor: Actor, incidentId: number, h
       stateTo: h.stateTo ?? null,
       summary: h.summary ?? '',
       detail: h.detail ?? '',
+      responseId: h.responseId ?? null,
     })
     .returning()
   return row!

@@ -4,8 +4,8 @@ import { z } from 'zod'
 import { ConnectorError } from '../connectors/errors.ts'
 import { AppError } from '../errors.ts'
 import { ALL_JOBS } from './all-jobs.ts'
-import { BOSS_SCHEMA } from './boss.ts'
 import type { AnyJobDef, JobContext } from './define-job.ts'
+import { BOSS_SCHEMA } from './enqueue.ts'
 
 const PERMANENT = new Set(['auth', 'rejected', 'not_found'])
 

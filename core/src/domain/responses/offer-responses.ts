@@ -1,7 +1,7 @@
 import type { PgBoss } from 'pg-boss'
 import type { DbOrTx } from '../../db/client.ts'
 import { responseRuns } from '../../db/schema/index.ts'
-import { enqueue } from '../../jobs/boss.ts'
+import { enqueue } from '../../jobs/enqueue.ts'
 import { responseRunJob } from '../../jobs/response-run.ts'
 import type { AlertMatch } from '../matching/evaluate-alerts.ts'
 import { readIncidentFacts } from './incident-facts.ts'

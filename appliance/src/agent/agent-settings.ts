@@ -5,6 +5,7 @@ import { AppError } from '../../../core/src/errors.ts'
 import type { Actor } from '../../../core/src/policy/actor.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
 import { readSetting, writeSetting } from '../../../core/src/settings/settings-store.ts'
+import { parseOr400 } from '../../../core/src/validation/parse-input.ts'
 
 /**
  * Endpoint-collection agent settings: how the agent is distributed (SMB protocol; SMBv2 unless an
@@ -38,16 +39,14 @@ export const setAgentSettings = async (
   assertCan(actor, 'system.manage')
   return db.transaction(async (tx) => {
     const before = await readAgentSettings(tx)
-    const parsed = ZAgentSettings.safeParse({
-      ...before,
-      ...Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && !k.startsWith('confirm'))),
-    })
-    if (!parsed.success)
-      throw new AppError(
-        'INVALID_REQUEST',
-        `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
-      )
-    const next = parsed.data
+    const next = parseOr400(
+      ZAgentSettings,
+      {
+        ...before,
+        ...Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && !k.startsWith('confirm'))),
+      },
+      'settings',
+    )
     if (next.smbProtocol === 'SMB1' && before.smbProtocol !== 'SMB1' && !input.confirmSmb1)
       throw new AppError('INVALID_REQUEST', `smbProtocol: confirm the SMBv1 fallback. ${SMB1_WARNING}`)
     if (next.tlsMinVersion !== 'TLSv1.2' && next.tlsMinVersion !== before.tlsMinVersion && !input.confirmLegacyTls) {

@@ -2,10 +2,10 @@ import { rmSync } from 'node:fs'
 import { z } from 'zod'
 import type { Db, DbOrTx } from '../../../core/src/db/client.ts'
 import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
-import { AppError } from '../../../core/src/errors.ts'
 import type { Actor } from '../../../core/src/policy/actor.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
 import { readSetting, writeSetting } from '../../../core/src/settings/settings-store.ts'
+import { parseOr400 } from '../../../core/src/validation/parse-input.ts'
 import { backupFile, listBackups } from './list-backups.ts'
 
 /** Scheduled backups: off, daily at `hour` (UTC), or weekly on `weekday` (0 = Sunday); keep `retention` of them. */
@@ -23,24 +23,19 @@ export const readBackupSchedule = (db: DbOrTx) => readSetting(db, SCHEDULE_KEY, 
 /** Saves the schedule. Audited. @throws FORBIDDEN, INVALID_REQUEST */
 export const setBackupSchedule = async (db: Db, actor: Actor, input: unknown) => {
   assertCan(actor, 'system.manage')
-  const parsed = ZBackupSchedule.safeParse(input)
-  if (!parsed.success)
-    throw new AppError(
-      'INVALID_REQUEST',
-      `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
-    )
+  const schedule = parseOr400(ZBackupSchedule, input, 'schedule')
   await db.transaction(async (tx) => {
     const before = await readBackupSchedule(tx)
-    await writeSetting(tx, SCHEDULE_KEY, parsed.data, actor.userId)
+    await writeSetting(tx, SCHEDULE_KEY, schedule, actor.userId)
     await appendAudit(tx, actor, {
       action: 'backup.schedule',
       objectType: 'setting',
       objectId: SCHEDULE_KEY,
       before,
-      after: parsed.data,
+      after: schedule,
     })
   })
-  return parsed.data
+  return schedule
 }
 
 /** Whether a scheduled backup is due at `now` (the hourly tick) given the last scheduled one. */

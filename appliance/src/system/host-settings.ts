@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AppError } from '../../../core/src/errors.ts'
+import { parseOr400 } from '../../../core/src/validation/parse-input.ts'
 
 /**
  * The appliance's host settings: host name, network (systemd-networkd), NTP servers (timesyncd)
@@ -101,8 +101,5 @@ export const DEFAULT_HOST_SETTINGS: HostSettings = {
  * problem; the message never repeats the submitted value.
  */
 export const parseHostSettings = (input: unknown): HostSettings => {
-  const r = ZHostSettings.safeParse(input)
-  if (r.success) return r.data
-  const issue = r.error.issues[0]!
-  throw new AppError('INVALID_REQUEST', `${issue.path.join('.') || 'settings'}: ${issue.message}`)
+  return parseOr400(ZHostSettings, input, 'settings')
 }

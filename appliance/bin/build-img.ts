@@ -6,7 +6,7 @@ import { RELEASE_ROOT } from '../src/release.ts'
 import { buildReleaseImg } from '../src/upgrade/build-release-img.ts'
 
 /**
- * `npm run build:img -- --key signing.pem [--ship-key next.pub] [--out FILE] [--version V] [--min-version V] [--notes FILE] [--no-node-modules]`
+ * `npm run build:img -- --key signing.pem [--from DIR] [--ship-key next.pub] [--out FILE] [--version V] [--min-version V] [--notes FILE] [--no-node-modules]`
  * builds a signed upgrade image of this checkout (app, migrations, systemd units, node_modules).
  * `--version V` is written into the image's package.json too (one version: see build-release-img.ts).
  * The image always ships the public key that will verify the NEXT upgrade
@@ -31,12 +31,14 @@ if (typeof options.keygen === 'string') {
 }
 if (typeof options.key !== 'string') {
   process.stderr.write(
-    'usage: npm run build:img -- --key FILE [--out FILE] [--version V] [--min-version V] [--notes FILE] [--no-node-modules]\n',
+    'usage: npm run build:img -- --key FILE [--from DIR] [--out FILE] [--version V] [--min-version V] [--notes FILE] [--no-node-modules]\n',
   )
   process.exit(2)
 }
 const privateKeyPem = readFileSync(options.key, 'utf8')
-const treeKey = path.join(RELEASE_ROOT, 'appliance', 'keys', 'img-signing.pub')
+// --from DIR: a staged release tree (packer/stage-release.sh) instead of this checkout
+const sourceDir = typeof options.from === 'string' ? path.resolve(options.from) : RELEASE_ROOT
+const treeKey = path.join(sourceDir, 'appliance', 'keys', 'img-signing.pub')
 const shipped =
   typeof options['ship-key'] === 'string'
     ? readFileSync(options['ship-key'], 'utf8')
@@ -50,7 +52,7 @@ const fingerprint = (pem: string) =>
     .slice(0, 16)
 const signingPub = createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString()
 const built = await buildReleaseImg({
-  sourceDir: RELEASE_ROOT,
+  sourceDir,
   version: typeof options.version === 'string' ? options.version : undefined,
   minVersion: typeof options['min-version'] === 'string' ? options['min-version'] : undefined,
   notes: typeof options.notes === 'string' ? readFileSync(options.notes, 'utf8') : undefined,

@@ -6,6 +6,8 @@ import { buildImg, VERSION_RE } from './img-format.ts'
 /** What a release image carries from the tree (node_modules unless `withNodeModules` is false). */
 const RELEASE_ENTRIES = [
   'package.json',
+  // the bundled Node.js runtime of an appliance release (packer/stage-release.sh puts it there)
+  'bin',
   'package-lock.json',
   'tsconfig.json',
   'core',

@@ -1,6 +1,15 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from '../appliance/src/cli/command.ts'
 
@@ -12,7 +21,7 @@ import { parseArgs } from '../appliance/src/cli/command.ts'
  * through fw_cfg (the guest's documented fallback for VMware's guestinfo.ovfEnv); then waits for
  * first boot, signs in as admin (changing the one-time password), creates a source, posts an alert
  * and finds its incident over the API. Prints the figures and `N passed, N failed`.
- *   node packer/boot-test.ts [--out var/appliance] [--version V] [--memory-mib 3072] [--keep]
+ *   node packer/boot-test.ts [--out var/appliance] [--version V] [--memory-mib 3072] [--keep] [--journal-to-serial]
  */
 const repo = path.resolve(import.meta.dirname, '..')
 const { options } = parseArgs(process.argv.slice(2))
@@ -105,6 +114,30 @@ const qemuArgs = [
   '-monitor',
   'none',
 ]
+if (options['journal-to-serial']) {
+  // debugging: boot the build's kernel directly (bypassing the ESP's loader entry) with the
+  // journal forwarded to the serial console, so serial.log shows every unit's output
+  const boot = path.join(out, 'rootfs', 'boot')
+  const entry = readFileSync(path.join(out, 'clawback.conf'), 'utf8')
+  const root = /root=(\S+)/.exec(entry)![1]!
+  const pick = (prefix: string) =>
+    path.join(
+      boot,
+      readdirSync(boot)
+        .filter((f) => f.startsWith(prefix))
+        .sort()
+        .at(-1)!,
+    )
+  qemuArgs[qemuArgs.indexOf('virtio-blk-pci,drive=disk0,bootindex=0')] = 'virtio-blk-pci,drive=disk0'
+  qemuArgs.push(
+    '-kernel',
+    pick('vmlinuz-'),
+    '-initrd',
+    pick('initrd.img-'),
+    '-append',
+    `root=${root} ro console=tty0 console=ttyS0,115200 systemd.journald.forward_to_console=1`,
+  )
+}
 log(`booting ${path.basename(raw)} (qemu TCG, ${memoryMib} MiB, restrict=on, ports ${API_PORT}/${CONSOLE_PORT})`)
 const qemu: ChildProcess = spawn('nice', ['-n', '10', 'qemu-system-x86_64', ...qemuArgs], {
   stdio: ['ignore', 'inherit', 'inherit'],

@@ -69,37 +69,7 @@ pub=$out/img-signing.pub
   const { readImg } = await import('$repo/appliance/src/upgrade/img-format.ts')
   const { readFileSync } = await import('node:fs')
   readImg(process.argv[1], readFileSync(process.argv[2], 'utf8'), process.argv[3])" "$img" "$pub" "$rel"
-ln -sfn "releases/$version" "$root/opt/clawback/current"
-chown -R root:root "$root/opt/clawback"
-chmod -R go-w "$root/opt/clawback"
-install -d -o root -g root -m 0755 "$root/etc/clawback"
-install -d -m 0755 "$root/etc/systemd/network" "$root/etc/systemd/timesyncd.conf.d" "$root/etc/rsyslog.d"
-uid=$(awk -F: '$1 == "clawback" { print $3 }' "$root/etc/passwd")
-gid=$(awk -F: '$1 == "clawback" { print $3 }' "$root/etc/group")
-install -d -o "$uid" -g "$gid" -m 0750 "$root/var/lib/clawback"
-chgrp "$gid" "$root/etc/clawback" && chmod 0750 "$root/etc/clawback"
-# units come from the release (an IMG upgrade carries newer ones; the privileged helper's
-# restart picks them up after `systemctl daemon-reload`)
-for u in "$rel"/systemd/*; do cp "$u" "$root/etc/systemd/system/"; done
-# networkd with DHCP until first boot (or the console) writes the host settings
-cat > "$root/etc/systemd/network/10-clawback.network" <<NET
-[Match]
-Name=en*
-
-[Network]
-DHCP=yes
-NET
-echo clawback > "$root/etc/hostname"
-printf '127.0.0.1\tlocalhost\n127.0.1.1\tclawback\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
-ln -sfn /run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
-systemctl --root="$root" enable systemd-networkd.service systemd-resolved.service systemd-timesyncd.service \
-  rsyslog.service clawback-firstboot.service clawback.target clawback-tty.service >/dev/null 2>&1
-systemctl --root="$root" mask getty@tty1.service >/dev/null 2>&1
-# a new machine-id at first boot (every VM imported from the OVA is a different machine)
-: > "$root/etc/machine-id"
-rm -f "$root/var/lib/dbus/machine-id"
-# no password login at all: the console is the tty1 menu; there is no SSH server in the image
-passwd --root "$root" -l root >/dev/null
+"$rel/appliance/image/install-release.sh" "$root" "$version" > "$out/install-release.log" 2>&1 || { cat "$out/install-release.log"; exit 1; }
 
 step "EFI disk image (no loop devices, no mounts)"
 part_uuid=$(cat /proc/sys/kernel/random/uuid)
@@ -112,7 +82,7 @@ rm -f "$esp" "$rootimg" "$raw"
 kernel=$(ls "$root"/boot/vmlinuz-* | sort -V | tail -1)
 initrd=$(ls "$root"/boot/initrd.img-* | sort -V | tail -1)
 esp_mib=128
-mkfs.vfat -n CLAWBACK-ESP -C "$esp" $(( esp_mib * 1024 )) >/dev/null
+mkfs.vfat -n CLAWBACKESP -C "$esp" $(( esp_mib * 1024 )) >/dev/null
 export MTOOLS_SKIP_CHECK=1
 mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/loader ::/loader/entries
 mcopy -i "$esp" "$root/usr/lib/systemd/boot/efi/systemd-bootx64.efi" ::/EFI/BOOT/BOOTX64.EFI

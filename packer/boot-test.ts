@@ -88,8 +88,9 @@ const qemuArgs = [
   'clawback-boot-test',
   '-machine',
   'q35,accel=tcg',
+  // a named model rather than `max`: node segfaulted once under TCG with -cpu max
   '-cpu',
-  'max',
+  'Nehalem',
   '-smp',
   '2',
   '-m',

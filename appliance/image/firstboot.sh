@@ -73,6 +73,8 @@ cat > "$tmp" <<CONF
 # written by Clawback's first boot; read by every role and by clawbackctl
 DATABASE_URL=postgres://clawback:${dbpw}@127.0.0.1:5432/clawback
 CLAWBACK_DATA_DIR=/var/lib/clawback
+# every address (IPv4 and IPv6): the default is loopback, which fits a checkout, not an appliance
+HOST=::
 PORT=443
 CONSOLE_PORT=8443
 CLAWBACK_TLS=true

@@ -279,8 +279,11 @@ try {
       return `incident ${incident_id}`
     })
     await check('the management console answers on 8443 over TLS', async () => {
-      const res = await http(CONSOLE_PORT, '/login')
+      // without the jar: cookies are per host, not per port, so the API port's session would be
+      // sent here too and the signed-in console would redirect /login to its home page
+      const res = await fetch(`https://127.0.0.1:${CONSOLE_PORT}/login`, { signal: AbortSignal.timeout(60_000) })
       if (res.status !== 200) throw new Error(`GET /login on the console answered ${res.status}`)
+      if (!(await res.text()).includes('Sign in')) throw new Error('the console did not show its sign-in page')
     })
     // idle: let the roles settle, then read the VM's memory as the host sees it
     await sleep(30_000)

@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['core/**/*.test.ts', 'console/**/*.test.ts', 'appliance/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/bench/**'],
     globalSetup: ['test/harness/global-setup.ts'],
+    // every worker: sockets and DNS look-ups beyond loopback throw (the network rule, checked)
+    setupFiles: ['test/harness/loopback-only.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { Deps } from '../../core/src/api/env.ts'
+import { readSetting } from '../../core/src/settings/settings-store.ts'
 import { readAgentSettings } from './agent/agent-settings.ts'
 import { startCollectionEndpoint } from './agent/collection-endpoint.ts'
-import { readSetting } from './settings/system-settings.ts'
 import { registerTlsServer, reloadTls, tlsServerOptions, WEB_TLS_KEY, ZWebTls } from './tls/tls-context.ts'
 import { tlsFiles } from './tls/tls-files.ts'
 

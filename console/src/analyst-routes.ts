@@ -10,6 +10,12 @@ import { attachmentAdd } from './handlers/attachment-add.ts'
 import { attachmentDownload } from './handlers/attachment-download.ts'
 import { auditList } from './handlers/audit-list.ts'
 import { auditVerify } from './handlers/audit-verify.ts'
+import { conditionDelete } from './handlers/condition-delete.ts'
+import { conditionDryRun } from './handlers/condition-dry-run.ts'
+import { conditionEdit, conditionNew } from './handlers/condition-edit.ts'
+import { conditionList } from './handlers/condition-list.ts'
+import { conditionParams } from './handlers/condition-params.ts'
+import { conditionCreate, conditionUpdate } from './handlers/condition-save.ts'
 import { dashboardShow } from './handlers/dashboard-show.ts'
 import { fieldCreate } from './handlers/field-create.ts'
 import { fieldDelete } from './handlers/field-delete.ts'
@@ -22,6 +28,8 @@ import { incidentComment } from './handlers/incident-comment.ts'
 import { incidentCounts } from './handlers/incident-counts.ts'
 import { incidentDescription } from './handlers/incident-description.ts'
 import { incidentFields } from './handlers/incident-fields.ts'
+import { incidentHostAdd } from './handlers/incident-host-add.ts'
+import { incidentHostRemove } from './handlers/incident-host-remove.ts'
 import { incidentList } from './handlers/incident-list.ts'
 import { incidentShow } from './handlers/incident-show.ts'
 import { incidentState } from './handlers/incident-state.ts'
@@ -36,6 +44,7 @@ import { listCreate } from './handlers/list-create.ts'
 import { listIndex } from './handlers/list-index.ts'
 import { listMemberAdd, listMemberDelete } from './handlers/list-member.ts'
 import { listShow } from './handlers/list-show.ts'
+import { responseRunAct } from './handlers/response-run-act.ts'
 import { sourceCreate } from './handlers/source-create.ts'
 import { sourceList } from './handlers/source-list.ts'
 import { sourceShow } from './handlers/source-show.ts'
@@ -72,7 +81,10 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.post('/incidents/:id/comments', guard({ ...write, object: 'incident' }), incidentComment)
   app.post('/incidents/:id/fields', guard({ ...write, object: 'incident' }), incidentFields)
   app.post('/incidents/:id/users', guard({ ...write, object: 'incident' }), incidentUsers)
+  app.post('/incidents/:id/hosts', guard({ ...write, object: 'incident' }), incidentHostAdd)
+  app.post('/incidents/:id/hosts/remove', guard({ ...write, object: 'incident' }), incidentHostRemove)
   app.post('/incidents/:id/attachments', guard({ ...write, object: 'incident' }), attachmentAdd('incident'))
+  app.post('/response-runs/:id/:act', guard({ ...ui, permission: 'responses.run' }), responseRunAct)
   app.get('/attachments/:id', guard(ui), attachmentDownload)
   app.get('/alerts/:id/original', guard({ ...ui, permission: 'alerts.read' }), alertOriginal)
 
@@ -97,6 +109,14 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.get('/sources/:id', guard({ ...ui, permission: 'sources.read' }), sourceShow)
   app.post('/sources/:id', guard({ ...ui, permission: 'sources.write' }), sourceUpdate)
   app.post('/sources/:id/upload', guard({ ...ui, permission: 'sources.write' }), sourceUpload)
+  app.get('/sources/:id/conditions', guard({ ...ui, permission: 'sources.read' }), conditionList)
+  app.get('/sources/:id/conditions/new', guard({ ...ui, permission: 'sources.write' }), conditionNew)
+  app.post('/sources/:id/conditions', guard({ ...ui, permission: 'sources.write' }), conditionCreate)
+  app.post('/sources/:id/conditions/dry-run', guard({ ...ui, permission: 'sources.read' }), conditionDryRun)
+  app.get('/match-conditions/params', guard({ ...ui, permission: 'sources.write' }), conditionParams)
+  app.get('/match-conditions/:id', guard({ ...ui, permission: 'sources.read' }), conditionEdit)
+  app.post('/match-conditions/:id', guard({ ...ui, permission: 'sources.write' }), conditionUpdate)
+  app.post('/match-conditions/:id/delete', guard({ ...ui, permission: 'sources.write' }), conditionDelete)
 
   app.get('/admin', guard(ui), adminHome)
   app.get('/admin/users', guard({ ...ui, permission: 'users.manage' }), userList)

@@ -21,7 +21,9 @@ const ASSETS: Record<string, { type: string; body: string }> = {
 
 export const mountAssets = (app: Hono<AppEnv>) => {
   app.get('/assets/:name', guard({ auth: 'public' }), (c) => {
-    const asset = ASSETS[c.req.param('name')]
+    const name = c.req.param('name')
+    // Own keys only: /assets/__proto__ or /assets/constructor must be a 404, not Object's prototype.
+    const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined
     if (!asset) return c.notFound()
     c.header('Cache-Control', 'public, max-age=86400')
     c.header('X-Content-Type-Options', 'nosniff')

@@ -1,18 +1,24 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import { AppError } from '../../core/src/errors.ts'
+import { findUnstorable } from '../../core/src/storable.ts'
 import type { Html } from './views/layout.ts'
 
 /** A parsed form: every field as a list of strings (repeated fields keep all their values). */
 export type FormBody = Record<string, string[]>
 export type FormErrors = Record<string, string>
 
-/** Reads a urlencoded or multipart form; file parts are dropped here (upload handlers read them separately). */
+/**
+ * Reads a urlencoded or multipart form; file parts are dropped here (upload handlers read them
+ * separately). @throws AppError INVALID_REQUEST naming a field PostgreSQL could not store (storable.ts).
+ */
 export const readForm = async (c: Context): Promise<FormBody> => {
   const body = await c.req.parseBody({ all: true })
   const out: FormBody = {}
   for (const [k, v] of Object.entries(body))
     out[k] = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string')
+  const problem = findUnstorable(out, '')
+  if (problem) throw new AppError('INVALID_REQUEST', `${problem.at.replace(/\[\d+\]$/, '')}: ${problem.message}`)
   return out
 }
 

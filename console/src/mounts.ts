@@ -2,7 +2,7 @@ import type { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { APPLIANCE_JOBS } from '../../appliance/src/jobs/backup-jobs.ts'
 import type { AppEnv } from '../../core/src/api/env.ts'
-import { guard } from '../../core/src/api/middleware/auth.ts'
+import { guard, PASSWORD_PAGE } from '../../core/src/api/middleware/auth.ts'
 import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
 import { mountAnalystRoutes } from './analyst-routes.ts'
 import { mountAssets } from './assets.ts'
@@ -42,16 +42,18 @@ const htmlErrors = (options: { area?: string; nav?: NavItem[] }) =>
     }
     await next()
     if (!isPage) return
-    // htmx would swap a followed 303 to /login into the fragment: make it a full-page HX-Redirect.
+    // htmx would swap a followed 303 to /login (or to the forced password change) into the
+    // fragment: make it a full-page HX-Redirect.
     const to = c.res.headers.get('location')
-    if (isHtmx(c) && c.res.status === 303 && to?.startsWith('/login')) c.res = redirect(c, to)
+    if (isHtmx(c) && c.res.status === 303 && (to?.startsWith('/login') || to === PASSWORD_PAGE)) c.res = redirect(c, to)
     // Unknown page paths get the HTML 404 page instead of the JSON one.
     if (c.res.status === 404 && c.res.headers.get('content-type')?.startsWith('application/json'))
       c.res = await errorPage(c, 404, 'not found', options)
   })
 
 /**
- * Defence in depth for the analyst pages: scripts and styles only from Clawback itself, no
+ * Defence in depth for the pages of both web ports (analyst UI and management console, whose
+ * restore/rotate forms must not be clickjacked): scripts and styles only from Clawback itself, no
  * plugins, no framing. Escaping is still what keeps untrusted text inert; this catches mistakes.
  */
 const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
@@ -70,23 +72,26 @@ const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
 const mountSession = (app: Hono<AppEnv>, area?: string) => {
   app.get('/login', guard({ auth: 'public' }), sessionLoginForm(area))
   app.post('/login', guard({ auth: 'public' }), sessionLogin(area))
-  app.post('/logout', guard({ auth: 'actor', ui: true }), sessionLogout)
-  app.get('/account/password', guard({ auth: 'actor', ui: true, session: true }), accountPasswordForm)
-  app.post('/account/password', guard({ auth: 'actor', ui: true, session: true }), accountPassword)
+  // the only pages a session that must change its password can reach (guard() sends it here)
+  const open = { auth: 'actor', ui: true, beforePasswordChange: true } as const
+  app.post('/logout', guard(open), sessionLogout)
+  app.get(PASSWORD_PAGE, guard({ ...open, session: true }), accountPasswordForm)
+  app.post(PASSWORD_PAGE, guard({ ...open, session: true }), accountPassword)
 }
 
 /** The pages console/ adds to each web role, and every job of the process (core's and appliance/'s). */
 export const mounts = {
   jobs: [...ALL_JOBS, ...APPLIANCE_JOBS],
   api: (app: Hono<AppEnv>) => {
+    app.use('*', securityHeaders) // outermost: also covers the HTML error pages htmlErrors makes
     app.use('*', htmlErrors({}))
-    app.use('*', securityHeaders)
     mountAssets(app)
     mountSession(app)
     app.get('/', guard({ auth: 'actor', ui: true }), home)
     mountAnalystRoutes(app)
   },
   console: (app: Hono<AppEnv>) => {
+    app.use('*', securityHeaders)
     app.use('*', htmlErrors({ area: 'Management console', nav: CONSOLE_NAV }))
     mountAssets(app)
     mountSession(app, 'management console')

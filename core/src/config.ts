@@ -120,6 +120,8 @@ export type Config = {
   publicUrl: string
   tls: boolean
   embeddedPgPort: number
+  /** false when CLAWBACK_EMBEDDED_PG_PORT is the default: a busy default port is then replaced by a free one */
+  isEmbeddedPgPortSet: boolean
   masterSecretFile: string
   maxBodyBytes: number
   maxAttachmentBytes: number
@@ -202,9 +204,12 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   }
 
   const values = {} as Record<Key, string | number | boolean | undefined>
+  const given = new Set<Key>()
   for (const spec of SETTINGS as readonly Spec[]) {
     const key = spec.key as Key
-    const v = raw(key) ?? spec.default
+    const set = raw(key)
+    if (set !== undefined) given.add(key)
+    const v = set ?? spec.default
     if (v === undefined || v === '') {
       values[key] = v
       continue
@@ -267,6 +272,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     publicUrl: String(values.CLAWBACK_PUBLIC_URL ?? ''),
     tls: values.CLAWBACK_TLS as boolean,
     embeddedPgPort: values.CLAWBACK_EMBEDDED_PG_PORT as number,
+    isEmbeddedPgPortSet: given.has('CLAWBACK_EMBEDDED_PG_PORT'),
     masterSecretFile: (values.CLAWBACK_MASTER_SECRET_FILE as string | undefined) || path.join(dataDir, 'master.key'),
     maxBodyBytes: values.CLAWBACK_MAX_BODY_BYTES as number,
     maxAttachmentBytes: values.CLAWBACK_MAX_ATTACHMENT_BYTES as number,

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'LOCKED'
   | 'RATE_LIMITED'
   | 'CSRF'
+  | 'PASSWORD_CHANGE_REQUIRED'
   | 'UNAVAILABLE'
   | 'INTERNAL'
 
@@ -24,6 +25,8 @@ export const STATUS_BY_CODE = {
   LOCKED: 423,
   RATE_LIMITED: 429,
   CSRF: 403,
+  /** a session whose initial or reset password is not changed yet: only sign-out and the change */
+  PASSWORD_CHANGE_REQUIRED: 403,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const satisfies Record<ErrorCode, number>

@@ -22,7 +22,7 @@ export const openRuntime = async (
   const keyring = loadOrCreateMasterSecret(config.masterSecretFile)
   const embedded = config.databaseUrl
     ? undefined
-    : await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log)
+    : await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log, { isPortSet: config.isEmbeddedPgPortSet })
   const url = config.databaseUrl ?? embedded!.url
   const db = openDb(url, { max: options.maxConnections ?? 20 })
   try {

@@ -64,7 +64,15 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
 
   const started = performance.now()
   const log = createLogger(config.logLevel)
-  const runtime = await openRuntime(config, log, { migrate: config.autoMigrate })
+  let runtime: Awaited<ReturnType<typeof openRuntime>>
+  try {
+    runtime = await openRuntime(config, log, { migrate: config.autoMigrate })
+  } catch (err) {
+    // a busy CLAWBACK_EMBEDDED_PG_PORT: say which and how to choose another, as for any setting
+    if (!(err instanceof ConfigError)) throw err
+    process.stderr.write(`${err.message}\n`)
+    process.exit(2)
+  }
   const { db } = runtime
   await ensureBuiltins(db)
   const admin = await createInitialAdmin(db, config.dataDir)

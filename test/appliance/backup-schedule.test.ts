@@ -37,6 +37,7 @@ describe('scheduled backups', () => {
       keyring: app.deps.keyring,
       dataDir: app.dataDir,
       log: app.deps.log,
+      boss: app.deps.boss,
       signal: new AbortController().signal,
     }
     const first = (await backupScheduleJob.run({}, ctx)) as { due: boolean }

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readBackupSchedule } from '../../appliance/src/backup/backup-schedule.ts'
 import { createBackup } from '../../appliance/src/backup/create-backup.ts'
-import { VIRUSTOTAL_KEY } from '../../appliance/src/settings/connection-settings.ts'
 import { getCredential } from '../../core/src/crypto/credentials.ts'
+import { connectors } from '../../core/src/db/schema/index.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
+import { readProxySettings } from '../../core/src/settings/proxy.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 import { makeUser, PASSWORD, signInAs } from '../harness/factories.ts'
+import { startSmtpPeer } from '../peers/smtp.ts'
 
 describe('management console pages', () => {
   let app: TestApp
@@ -42,7 +44,8 @@ describe('management console pages', () => {
       ['/upgrade', 'Running release'],
       ['/tls', 'Certificate request'],
       ['/agent', 'SMBv2'],
-      ['/connections', 'VirusTotal'],
+      ['/connections', 'Outbound proxy'],
+      ['/connections/new?kind=virustotal', 'API key (64 hexadecimal characters)'],
       ['/', 'Management console'],
     ]) {
       const res = await get(p!)
@@ -88,27 +91,57 @@ describe('management console pages', () => {
     expect(page).toContain('Agents may use TLSv1.1')
   })
 
-  it('connections: the VirusTotal key is validated and stored as a credential, never echoed', async () => {
-    let res = await post('/connections', {
-      smtpHost: 'mail.example.test',
-      smtpPort: '587',
-      smtpSecurity: 'starttls',
-      virusTotalKey: 'nope',
+  it('connections: an SMTP connector made from its form, secret never echoed, tested against a real relay', async () => {
+    const smtp = await startSmtpPeer({ user: { name: 'relay', password: 'relay-pw-9' } })
+    try {
+      const fields = {
+        name: 'Relay',
+        's.host': '127.0.0.1',
+        's.port': String(smtp.port),
+        's.security': 'none',
+        's.username': 'relay',
+        's.from': 'not-an-address',
+        's.timeoutSeconds': '10',
+        's.verifyCertificate': 'on',
+        'secret.password': 'relay-pw-9',
+        isEnabled: 'on',
+        isOnPremises: 'on',
+      }
+      let res = await post('/connections/new?kind=smtp', fields)
+      expect(res.status).toBe(422)
+      let text = await res.text()
+      expect(text).toContain('settings.from:')
+      expect(text).not.toContain('relay-pw-9')
+      expect(text).toContain('value="not-an-address"')
+      res = await post('/connections/new?kind=smtp', { ...fields, 's.from': 'clawback@corp.example.test' })
+      expect(res.status).toBe(303)
+      const [{ id }] = (await app.deps.db.select({ id: connectors.id }).from(connectors)) as [{ id: number }]
+      expect(
+        await getCredential(app.deps.db, app.deps.keyring, { ownerKind: 'connector', ownerId: id, name: 'password' }),
+      ).toBe('relay-pw-9')
+      text = await (await get(`/connections/${id}`)).text()
+      expect(text).toContain('(stored; leave empty to keep)')
+      expect(text).not.toContain('relay-pw-9')
+      res = await app.console.request(`/connections/${id}/test`, {
+        method: 'POST',
+        headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'hx-request': 'true' },
+      })
+      expect(await res.text()).toMatch(/ok<\/span> 127\.0\.0\.1:\d+ accepted the connection and the login/)
+    } finally {
+      await smtp.close()
+    }
+  })
+
+  it('connections: the outbound proxy is validated and saved', async () => {
+    expect((await post('/connections/proxy', { proxyUrl: 'socks://nope', noProxy: '' })).status).toBe(422)
+    expect(
+      (await post('/connections/proxy', { proxyUrl: 'http://proxy.example.test:3128', noProxy: 'corp.example' }))
+        .status,
+    ).toBe(200)
+    expect(await readProxySettings(app.deps.db)).toEqual({
+      url: 'http://proxy.example.test:3128',
+      noProxy: 'corp.example',
     })
-    expect(res.status).toBe(422)
-    const key = 'ab'.repeat(32)
-    res = await post('/connections', {
-      smtpHost: 'mail.example.test',
-      smtpPort: '587',
-      smtpSecurity: 'starttls',
-      proxyUrl: 'http://proxy.example.test:3128',
-      virusTotalKey: key,
-    })
-    expect(res.status).toBe(200)
-    const text = await res.text()
-    expect(text).not.toContain(key)
-    expect(text).toContain('(stored; leave empty to keep)')
-    expect(await getCredential(app.deps.db, app.deps.keyring, VIRUSTOTAL_KEY)).toBe(key)
   })
 
   it('schedule, TLS and secret forms: bad input is a 422 with the reason', async () => {

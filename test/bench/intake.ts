@@ -98,11 +98,69 @@ const makeBody = () => {
   return JSON.stringify(body)
 }
 
+/**
+ * BENCH_MATCH_CONDITIONS=200: that many enabled match conditions on the bench source (sender and URL
+ * domains, subjects, severities, dispositions — as test/bench/match.ts), none with responses, so the
+ * figure is the cost of evaluating them in the alert.match jobs beside intake.
+ */
+const MATCH_CONDITIONS = Number(process.env.BENCH_MATCH_CONDITIONS ?? 0)
+const addMatchConditions = async (n: number) => {
+  if (n === 0) return
+  const sql = postgres(benchDbUrl(), { max: 1, onnotice: () => {} })
+  const [{ id }] = (await sql`SELECT max(id)::int AS id FROM sources`) as unknown as [{ id: number }]
+  const rows = Array.from({ length: n }, (_, i) => ({
+    source_id: id,
+    position: i,
+    name: `bench ${i}`,
+    condition: [
+      {
+        all: [
+          { field: 'classification', op: 'eq', value: 'malware' },
+          { field: 'email.sender_domain', op: 'eq', value: `d${i}.example` },
+        ],
+      },
+      {
+        any: [
+          { field: 'email.subject', op: 'contains', value: `lure ${i}` },
+          { field: 'email.url_domain', op: 'eq', value: `x${i}.example` },
+        ],
+      },
+      {
+        all: [
+          { field: 'severity', op: 'in', value: ['critical'] },
+          { field: 'incident.score', op: 'gte', value: 90 + (i % 10) },
+        ],
+      },
+      { field: 'email.attachment_sha256', op: 'eq', value: String(i).padStart(64, '0') },
+      {
+        all: [
+          { field: 'incident.abuse_disposition', op: 'eq', value: 'malicious' },
+          { field: 'custom.region', op: 'eq', value: `r${i}` },
+        ],
+      },
+    ][i % 5],
+    responses: [],
+    is_enabled: true,
+  }))
+  await sql`INSERT INTO match_conditions ${sql(
+    rows.map((r) => ({ ...r, condition: sql.json(r.condition as never), responses: sql.json([]) })),
+    'source_id',
+    'position',
+    'name',
+    'condition',
+    'responses',
+    'is_enabled',
+  )}`
+  await sql.end()
+  console.log(`match conditions: ${n} enabled on the bench source`)
+}
+
 const main = async () => {
   if (!process.env.BENCH_DATA_DIR) rmSync(BENCH.dataDir, { recursive: true, force: true })
   const server = await startServer()
   try {
     const url = new URL(ctl('source', 'create', '--type', 'json', '--name', `bench-${Date.now()}`).trim())
+    await addMatchConditions(MATCH_CONDITIONS)
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS })
     const post = (body: string) =>
       new Promise<number>((resolve, reject) => {

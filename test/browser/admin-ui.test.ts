@@ -12,6 +12,7 @@ import {
 import { createApiKey } from '../../core/src/domain/api-keys/create-api-key.ts'
 import { createField } from '../../core/src/domain/fields/create-field.ts'
 import { createTeam } from '../../core/src/domain/teams/create-team.ts'
+import { setMembership } from '../../core/src/domain/teams/set-membership.ts'
 import { createUser } from '../../core/src/domain/users/create-user.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { HEADER_INJECTIONS, XSS_CORPUS, XSS_PAYLOADS } from '../fixtures/xss.ts'
@@ -150,7 +151,7 @@ describe('analyst UI in Chromium: sign-in, dashboard, administration', () => {
     // API keys: shown once
     await page.goto(`${server.url}/admin/api-keys`)
     await page.fill('input[name=name]', 'SIEM connector')
-    await page.check('input[name=teams][value=Analysts]')
+    await page.check('input[name=teams][value=Admins]') // a key may act only for its creator's teams
     await Promise.all([page.waitForLoadState('load'), page.click('text=Create key')])
     const key = await page.inputValue('#new-key')
     expect(key).toMatch(/^[0-9a-f-]{36}$/)
@@ -205,6 +206,8 @@ describe('analyst UI in Chromium: sign-in, dashboard, administration', () => {
         permissions: ['incidents.read'],
       })
       teamNames.push(team.name)
+      // the API-key form offers only its user's teams: join them so their names are rendered there too
+      await setMembership(db, SYSTEM, { team: team.name, username: adminName, member: true })
     }
     const evilUser = await createUser(db, SYSTEM, {
       username: 'evil.display',

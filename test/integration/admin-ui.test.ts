@@ -136,7 +136,7 @@ describe('administration pages', () => {
   })
 
   it('shows a new API key exactly once, never cached, and revokes it', async () => {
-    const res = await post('/admin/api-keys', { name: 'SIEM', teams: 'Analysts' })
+    const res = await post('/admin/api-keys', { name: 'SIEM', teams: 'Admins' })
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
     const first = await res.text()
@@ -147,7 +147,7 @@ describe('administration pages', () => {
     expect(html).not.toContain('id="new-key"')
     expect(html).not.toContain(shown)
     const raw = /value="([0-9a-f-]{36})"/.exec(
-      await (await post('/admin/api-keys', { name: 'Second', teams: 'Analysts' })).text(),
+      await (await post('/admin/api-keys', { name: 'Second', teams: 'Admins' })).text(),
     )![1]!
     expect((await t.api.request('/api/v1/me', { headers: { authorization: raw } })).status).toBe(200)
     expect(await (await get('/admin/api-keys')).text()).not.toContain(raw)

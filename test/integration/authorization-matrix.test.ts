@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppEnv } from '../../core/src/api/env.ts'
 import type { Access } from '../../core/src/api/middleware/auth.ts'
 import { incidents, investigations } from '../../core/src/db/schema/index.ts'
+import { appendAudit } from '../../core/src/domain/audit/append-audit.ts'
+import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { BUILTIN_TEAMS } from '../../core/src/policy/permissions.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 import { makeApiKey, makeTeam } from '../harness/factories.ts'
@@ -12,7 +14,8 @@ import { makeApiKey, makeTeam } from '../harness/factories.ts'
  * route added later joins automatically) must declare its access with `guard()`, and each kind of
  * caller must get exactly what that declaration and the private-team policy allow:
  *   anonymous → 401 (pages: redirect to sign-in); no permission → 403; allowed → neither;
- *   an admin outside a private team → 404 for that team's incident or investigation;
+ *   an admin outside a private team → 404 for that team's incident or investigation, and no
+ *   audit records about them in the audit views;
  *   a member of the private team → allowed.
  */
 type RouteCase = { app: 'api' | 'console'; method: string; path: string; access: Access }
@@ -56,6 +59,7 @@ let privateIncident = 0
 let publicIncident = 0
 let privateInvestigation = 0
 let publicInvestigation = 0
+const AUDIT_MARKER = { incident: 'audit-marker-incident', investigation: 'audit-marker-investigation' }
 let routes: RouteCase[] = []
 let unguarded: string[] = []
 
@@ -79,6 +83,21 @@ beforeAll(async () => {
     .returning({ id: investigations.id })
   privateInvestigation = inv[0]!.id
   publicInvestigation = inv[1]!.id
+  // records about the private objects, for the audit views
+  await db.transaction(async (tx) => {
+    await appendAudit(tx, SYSTEM, {
+      action: 'incident.close',
+      objectType: 'incident',
+      objectId: privateIncident,
+      after: { summary: AUDIT_MARKER.incident },
+    })
+    await appendAudit(tx, SYSTEM, {
+      action: 'investigation.update',
+      objectType: 'investigation',
+      objectId: privateInvestigation,
+      after: { name: AUDIT_MARKER.investigation },
+    })
+  })
   const api = collectRoutes('api', t.api)
   const con = collectRoutes('console', t.console)
   // Deletes last: a DELETE admitted for the shared public/private objects removes them for the routes after it.
@@ -191,6 +210,24 @@ describe('authorization matrix', () => {
       const res = await call(rc, 'admin', privateOf(rc))
       expect(res.status, `${rc.app} ${rc.method} ${rc.path}`).toBe(404)
       expect(await res.text(), `${rc.method} ${rc.path}`).not.toContain('private')
+    }
+  })
+
+  it('hides audit records about private incidents and investigations from admins outside the team, on every audit view', async () => {
+    const views = routes.filter((r) => r.method === 'GET' && /\/audit$/.test(r.path))
+    expect(views.map((r) => r.path).sort()).toEqual(['/admin/audit', '/api/v1/audit'])
+    for (const rc of views) {
+      const label = `${rc.app} ${rc.method} ${rc.path}`
+      const admin = await call(rc, 'admin')
+      expect(admin.status, label).toBe(200)
+      const seen = await admin.text()
+      expect(seen, label).not.toContain(AUDIT_MARKER.incident)
+      expect(seen, label).not.toContain(AUDIT_MARKER.investigation)
+      const member = await call(rc, 'member')
+      expect(member.status, label).toBe(200)
+      const theirs = await member.text()
+      expect(theirs, label).toContain(AUDIT_MARKER.incident)
+      expect(theirs, label).toContain(AUDIT_MARKER.investigation)
     }
   })
 

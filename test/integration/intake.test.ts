@@ -69,6 +69,28 @@ describe('JSON alert intake', () => {
     expect(a!.linkKey).toBe('mid:<x1@y>')
   })
 
+  it('accepts a JSON-encoded nested list wrapped in an object under its own key (cnc_hosts, forensics_hosts; issue 13 item 11)', async () => {
+    const s = await makeJsonSource(t)
+    const hosts = [{ host: '203.0.113.9', port: 443 }]
+    for (const [cnc, forensics] of [
+      [JSON.stringify(hosts), JSON.stringify([{ host: 'files.example' }])],
+      [JSON.stringify({ cnc_hosts: hosts }), JSON.stringify({ forensics_hosts: [{ host: 'files.example' }] })],
+      [
+        JSON.stringify({ cncHosts: JSON.stringify(hosts) }),
+        JSON.stringify({ forensicsHosts: [{ host: 'files.example' }] }),
+      ],
+    ]) {
+      const res = await s.post(alertBody({ cnc_hosts: cnc, forensics_hosts: forensics }))
+      expect(res.status).toBe(200)
+      const { alert_id } = (await res.json()) as { alert_id: number }
+      const [a] = await t.deps.db.select().from(alerts).where(eq(alerts.id, alert_id))
+      expect({ cnc: a!.cncHosts, forensics: a!.forensicsHosts }).toEqual({
+        cnc: hosts,
+        forensics: [{ host: 'files.example' }],
+      })
+    }
+  })
+
   it('refuses malformed, wrong-type, deeply nested and oversized bodies with clear 4xx, storing nothing', async () => {
     const s = await makeJsonSource(t)
     const before = await counts()

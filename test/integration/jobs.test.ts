@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { ConnectorError } from '../../core/src/connectors/errors.ts'
 import { sessions, users } from '../../core/src/db/schema/index.ts'
 import { listFailedJobs, retryJob } from '../../core/src/domain/jobs/list-failed-jobs.ts'
 import { AppError } from '../../core/src/errors.ts'
@@ -117,9 +118,40 @@ describe('jobs', () => {
     ])
     const out = await sessionsPurgeJob.run(
       {},
-      { db, log: t.deps.log, keyring: t.deps.keyring, dataDir: t.dataDir, signal: new AbortController().signal },
+      {
+        db,
+        boss: t.deps.boss,
+        log: t.deps.log,
+        keyring: t.deps.keyring,
+        dataDir: t.dataDir,
+        signal: new AbortController().signal,
+      },
     )
     expect(out).toEqual({ removed: 1 })
     expect((await db.select().from(sessions)).map((s) => s.idHash)).toEqual(['live'])
+  })
+
+  it("honour a connector's Retry-After: the next attempt waits at least that long, not the queue's retry delay", async () => {
+    const { boss, db, log, keyring } = t.deps
+    let runs = 0
+    const throttled = defineJob({
+      name: 'test.throttled',
+      payload: z.object({}),
+      queue: { retryLimit: 3, retryDelay: 0 },
+      async run() {
+        runs++
+        throw new ConnectorError('rate_limited', 'peer: HTTP 429', { retryAfterMs: 8_000 })
+      },
+    })
+    await ensureQueues(boss, [throttled])
+    const id = await db.transaction((tx) => enqueue(boss, tx, throttled, {}))
+    const enqueuedAt = Date.now()
+    await startWorkers(boss, { db, log, keyring, dataDir: t.dataDir }, 1, [throttled])
+    const job = await waitFor(async () => {
+      const j = await boss.getJobById('test.throttled', id!)
+      return j?.state === 'retry' ? j : undefined
+    })
+    expect(runs).toBe(1)
+    expect(job.startAfter.getTime() - enqueuedAt).toBeGreaterThanOrEqual(7_000)
   })
 })

@@ -4,7 +4,7 @@ import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
 import { AppError } from '../../../core/src/errors.ts'
 import type { Actor } from '../../../core/src/policy/actor.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
-import { readSetting, writeSetting } from '../settings/system-settings.ts'
+import { readSetting, writeSetting } from '../../../core/src/settings/settings-store.ts'
 
 /**
  * Endpoint-collection agent settings: how the agent is distributed (SMB protocol; SMBv2 unless an

@@ -5,7 +5,7 @@ import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
 import { AppError } from '../../../core/src/errors.ts'
 import type { Actor } from '../../../core/src/policy/actor.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
-import { readSetting, writeSetting } from '../settings/system-settings.ts'
+import { readSetting, writeSetting } from '../../../core/src/settings/settings-store.ts'
 import { backupFile, listBackups } from './list-backups.ts'
 
 /** Scheduled backups: off, daily at `hour` (UTC), or weekly on `weekday` (0 = Sunday); keep `retention` of them. */

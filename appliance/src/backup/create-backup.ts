@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises'
 import type { Keyring } from '../../../core/src/crypto/master-secret.ts'
 import type { Db } from '../../../core/src/db/client.ts'
 import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
+import { AppError } from '../../../core/src/errors.ts'
 import type { Actor } from '../../../core/src/policy/actor.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
 import { opsPaths } from '../ops/paths.ts'
@@ -23,7 +24,7 @@ import type { Progress } from '../ops/progress.ts'
 import { releaseVersion } from '../release.ts'
 import { ContainerWriter } from './container.ts'
 import { EncryptStream, newHeader } from './encrypted-stream.ts'
-import { columnList, listTables, qualified } from './tables.ts'
+import { columnList, listTables, qualified, unpauseConnection } from './tables.ts'
 
 export type BackupTrigger = 'manual' | 'scheduled' | 'pre-upgrade'
 export type BackupMeta = {
@@ -45,6 +46,49 @@ export type CreateBackupInput = {
   /** the configuration file to carry (CLAWBACK_CONFIG or /etc/clawback/clawback.conf) */
   configFile?: string
   progress?: Progress
+  /** cancels the backup (a job's abort signal): the partial file is removed, the snapshot ended */
+  signal?: AbortSignal
+  /** abandon the backup when it writes nothing for this long (default 10 minutes) */
+  stallMs?: number
+}
+
+/** How long a backup may write nothing before it is abandoned (a second line of defence). */
+export const BACKUP_STALL_MS = 10 * 60 * 1000
+
+/**
+ * Aborts when `signal` aborts or when `written()` has not grown for `stallMs`; `aborted` rejects
+ * with the reason (an UNAVAILABLE AppError naming the step), `dispose` stops watching.
+ */
+const abandonWhen = (signal: AbortSignal | undefined, stallMs: number, written: () => number, step: () => string) => {
+  const ac = new AbortController()
+  const abort = (message: string) => ac.abort(new AppError('UNAVAILABLE', message))
+  const onCancel = () => abort(`backup cancelled at ${step()}`)
+  if (signal?.aborted) onCancel()
+  signal?.addEventListener('abort', onCancel, { once: true })
+  let last = written()
+  let since = Date.now()
+  const timer = setInterval(
+    () => {
+      const now = written()
+      if (now !== last) [last, since] = [now, Date.now()]
+      else if (Date.now() - since >= stallMs && !ac.signal.aborted)
+        abort(`backup stalled: nothing written for ${Math.round(stallMs / 1000)} s at ${step()}`)
+    },
+    Math.max(50, Math.min(5000, stallMs / 4)),
+  )
+  timer.unref()
+  const aborted = new Promise<never>((_, reject) =>
+    ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true }),
+  )
+  aborted.catch(() => {})
+  return {
+    signal: ac.signal,
+    aborted,
+    dispose: () => {
+      clearInterval(timer)
+      signal?.removeEventListener('abort', onCancel)
+    },
+  }
 }
 
 const walk = (dir: string, base = dir): string[] => {
@@ -62,7 +106,9 @@ const walk = (dir: string, base = dir): string[] => {
  * migration list, every blob under `<data>/blobs`, the configuration file and TLS material — never
  * the master secret — encrypted under a key derived from the current master key, streamed in 1 MiB
  * chunks, into `<data>/backups/<name>.cbk` (written as .partial, renamed when complete). Audited.
- * @throws AppError FORBIDDEN without system.manage.
+ * A failed, cancelled (`signal`) or stalled (nothing written for `stallMs`) backup removes its
+ * partial file and ends its snapshot transaction (a statement still waiting is cancelled).
+ * @throws AppError FORBIDDEN without system.manage; UNAVAILABLE when cancelled or stalled.
  */
 export const createBackup = async (input: CreateBackupInput) => {
   assertCan(input.actor, 'system.manage')
@@ -84,8 +130,27 @@ export const createBackup = async (input: CreateBackupInput) => {
   const blobs = walk(paths.blobs)
   const started = performance.now()
   let meta: BackupMeta | undefined
+  let step = 'starting'
+  const stop = abandonWhen(
+    input.signal,
+    input.stallMs ?? BACKUP_STALL_MS,
+    () => w.bytes,
+    () => step,
+  )
+  const report: Progress = (s, p) => {
+    step = s
+    progress(s, Math.min(95, p))
+  }
+  let backendPid: number | undefined
+  stop.signal.addEventListener('abort', () => {
+    // A statement that waits (on a lock, say) is cancelled, so the transaction fails and rolls
+    // back on its own connection (terminating the backend instead races postgres.js's ROLLBACK).
+    if (backendPid) db.$client`SELECT pg_cancel_backend(${backendPid})`.catch(() => {})
+    plain.destroy(stop.signal.reason as Error)
+  })
   try {
-    await db.$client.begin('isolation level repeatable read read only', async (tx) => {
+    const work = db.$client.begin('isolation level repeatable read read only', async (tx) => {
+      backendPid = ((await tx`SELECT pg_backend_pid() AS pid`) as unknown as [{ pid: number }])[0].pid
       const tables = await listTables(tx)
       const [{ total }] = (await tx<
         { total: string }[]
@@ -116,25 +181,31 @@ export const createBackup = async (input: CreateBackupInput) => {
       }
       await w.entry('M', 'meta.json', Buffer.from(JSON.stringify(meta)))
       for (const t of counted) {
-        progress(`table ${t.schema}.${t.name}`, (w.bytes / estimate) * 95)
+        report(`table ${t.schema}.${t.name}`, (w.bytes / estimate) * 95)
         await w.begin('T', `${t.schema}.${t.name}`)
         const stream = await tx
           .unsafe(`COPY (SELECT ${columnList(t)} FROM ${qualified(t)}) TO STDOUT (FORMAT binary)`)
           .readable()
-        for await (const chunk of stream) {
-          await w.data(chunk as Buffer)
-          progress(`table ${t.schema}.${t.name}`, (w.bytes / estimate) * 95)
+        try {
+          for await (const chunk of stream) {
+            await w.data(chunk as Buffer)
+            report(`table ${t.schema}.${t.name}`, (w.bytes / estimate) * 95)
+          }
+        } finally {
+          unpauseConnection(stream)
         }
         await w.end()
       }
       for (const b of blobs) {
-        progress(`blob ${b}`, (w.bytes / estimate) * 95)
+        report(`blob ${b}`, (w.bytes / estimate) * 95)
         await w.begin('B', b)
         for await (const chunk of createReadStream(path.join(paths.blobs, b), { highWaterMark: 1 << 20 }))
           await w.data(chunk as Buffer)
         await w.end()
       }
     })
+    work.catch(() => {}) // when abandoned, its late failure is expected
+    await Promise.race([work, stop.aborted])
     const configFile = input.configFile ?? process.env.CLAWBACK_CONFIG ?? '/etc/clawback/clawback.conf'
     if (existsSync(configFile) && statSync(configFile).isFile())
       await w.entry('C', 'clawback.conf', readFileSync(configFile))
@@ -147,7 +218,9 @@ export const createBackup = async (input: CreateBackupInput) => {
     plain.destroy()
     await written.catch(() => {})
     rmSync(partial, { force: true })
-    throw err
+    throw stop.signal.aborted ? stop.signal.reason : err
+  } finally {
+    stop.dispose()
   }
   const size = statSync(final).size
   const ms = Math.round(performance.now() - started)

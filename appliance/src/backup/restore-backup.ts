@@ -14,7 +14,7 @@ import { assertCan } from '../../../core/src/policy/index.ts'
 import { opsPaths } from '../ops/paths.ts'
 import type { Progress } from '../ops/progress.ts'
 import { readBackup } from './read-backup.ts'
-import { columnList, qualified } from './tables.ts'
+import { columnList, qualified, REBUILD_DERIVED } from './tables.ts'
 
 export type RestoreInput = {
   file: string
@@ -116,6 +116,8 @@ export const restoreBackup = async (input: RestoreInput) => {
         )) as unknown as [{ rolsuper: boolean }]
         // superuser: skip FK/user triggers while loading (rows were consistent in the snapshot)
         if (rolsuper) await tx.unsafe('SET LOCAL session_replication_role = replica')
+        // without superuser the user triggers fire: this one tells ours the rows are a restore
+        await tx.unsafe("SET LOCAL clawback.restoring = 'on'")
         await tx.unsafe(
           `DELETE FROM ${BOSS_SCHEMA}.job; DELETE FROM ${BOSS_SCHEMA}.schedule; DELETE FROM ${BOSS_SCHEMA}.subscription; DELETE FROM ${BOSS_SCHEMA}.job_dependency; DELETE FROM ${BOSS_SCHEMA}.queue`,
         )
@@ -158,6 +160,8 @@ export const restoreBackup = async (input: RestoreInput) => {
           await tx.unsafe(
             `SELECT setval('${s.seq.replaceAll("'", "''")}', coalesce((SELECT max(${s.col}) FROM ${s.tbl}), 0) + 1, false)`,
           )
+        // the incident counts per state are derived, not carried (triggers may or may not have run while loading)
+        await tx.unsafe(REBUILD_DERIVED)
         progress('checking row counts', 86)
         for (const t of meta.tables) {
           const [{ n }] = (await tx.unsafe(`SELECT count(*)::text AS n FROM ${qualified(t)}`)) as unknown as [

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import type postgres from 'postgres'
 
 /** One table a backup carries: its columns (generated ones excluded) in attnum order. */
@@ -5,7 +6,17 @@ export type TableInfo = { schema: string; name: string; columns: string[]; rows?
 
 /** pg-boss tables worth keeping (jobs, queues, schedules); its stats, instance and version rows are regenerated. */
 const BOSS_TABLES = new Set(['queue', 'job', 'schedule', 'subscription', 'job_dependency'])
-const SKIP = new Set(['public.schema_migrations'])
+/** Not carried: schema_migrations is rebuilt by the restore; incident_state_counts is derived from incidents (REBUILD). */
+const SKIP = new Set(['public.schema_migrations', 'public.incident_state_counts'])
+
+/** Recomputes the tables a backup does not carry but derives, after a restore has loaded the others. */
+export const REBUILD_DERIVED = `DO $$ BEGIN
+  IF to_regclass('public.incident_state_counts') IS NOT NULL THEN
+    DELETE FROM incident_state_counts;
+    INSERT INTO incident_state_counts (scope, state, n)
+      SELECT incident_count_scope(is_private, team_id), state, count(*) FROM incidents GROUP BY 1, 2;
+  END IF;
+END $$`
 
 export const qualified = (t: { schema: string; name: string }) => `"${t.schema}"."${t.name}"`
 export const columnList = (t: TableInfo) => t.columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(', ')
@@ -49,3 +60,14 @@ export const listTables = async (sql: postgres.Sql | postgres.TransactionSql): P
     return { schema: r.schema, name: r.name, columns: cols.filter((c) => c.oid === o).map((c) => c.name) }
   })
 }
+
+/**
+ * Call once a `COPY ... TO STDOUT` stream of postgres.js has ended (or failed): makes sure the
+ * connection reads again. postgres.js pauses the socket when a CopyData fills the stream's buffer
+ * and resumes it only from the stream's `_read`; when CopyDone is in the same socket read (a row
+ * larger than the buffer, e.g. an alert with 50,000 recipients), the stream ends with the socket
+ * still paused and the next statement of the transaction waits forever, "idle in transaction"
+ * (porsager/postgres#1016, not in a release yet). The stream's own `_read` resumes its socket;
+ * on a flowing socket it does nothing.
+ */
+export const unpauseConnection = (stream: Readable) => stream._read(0)

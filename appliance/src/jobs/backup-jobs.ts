@@ -16,11 +16,11 @@ export const backupCreateJob = defineJob({
   name: 'system.backup-create',
   payload: z.object({ opId: z.string().regex(/^[a-z0-9-]+$/), requestedBy: z.string().max(200) }),
   queue: { retryLimit: 1, retryDelay: 60, expireInSeconds: 6 * 3600, deadLetter: 'system.backup-create.dlq' },
-  async run({ opId, requestedBy }, { db, keyring, dataDir }) {
+  async run({ opId, requestedBy }, { db, keyring, dataDir, signal }) {
     if (readOp(dataDir, opId)?.state === 'succeeded') return { skipped: true }
     const actor = { ...SYSTEM, label: requestedBy }
     const r = await trackOp(dataDir, opId, 'backup', async (progress) => {
-      const b = await createBackup({ db, keyring, dataDir, actor, trigger: 'manual', progress })
+      const b = await createBackup({ db, keyring, dataDir, actor, trigger: 'manual', progress, signal })
       return { name: b.name, size: b.size, ms: b.ms }
     })
     return r
@@ -33,13 +33,13 @@ export const backupScheduleJob = defineJob({
   payload: z.object({}).passthrough(),
   queue: { retryLimit: 2, retryDelay: 300, expireInSeconds: 6 * 3600, deadLetter: 'system.backup-schedule.dlq' },
   cron: '5 * * * *',
-  async run(_data, { db, keyring, dataDir }) {
+  async run(_data, { db, keyring, dataDir, signal }) {
     const schedule = await readBackupSchedule(db)
     const last = listBackups(dataDir).find((b) => b.trigger === 'scheduled')
     if (!isBackupDue(schedule, new Date(), last ? new Date(last.createdAt) : undefined)) return { due: false }
     const actor = { ...SYSTEM, label: 'scheduled backup' }
     const b = await trackOp(dataDir, newOpId('backup'), 'backup', (progress) =>
-      createBackup({ db, keyring, dataDir, actor, trigger: 'scheduled', progress }).then((x) => ({
+      createBackup({ db, keyring, dataDir, actor, trigger: 'scheduled', progress, signal }).then((x) => ({
         name: x.name,
         size: x.size,
       })),

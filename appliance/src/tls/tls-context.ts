@@ -5,7 +5,7 @@ import type { Db, DbOrTx } from '../../../core/src/db/client.ts'
 import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
 import type { Actor } from '../../../core/src/policy/actor.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
-import { readSetting, writeSetting } from '../settings/system-settings.ts'
+import { readSetting, writeSetting } from '../../../core/src/settings/settings-store.ts'
 import { ensureSelfSigned, tlsFiles } from './tls-files.ts'
 
 export const ZWebTls = z.object({ minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2') })

@@ -17,9 +17,9 @@ export const agentPage = async (c: Context<AppEnv>, message?: { notice?: string;
   ${s.tlsMinVersion !== 'TLSv1.2' ? html`<p class="error">Agents may use ${s.tlsMinVersion}. ${LEGACY_TLS_WARNING}</p>` : ''}
   <form method="post" action="/agent">${csrfField(c)}
   <label>Distribution over SMB <select name="smbProtocol">${opt('SMB2', s.smbProtocol, 'SMBv2 or later (default)')}${opt('SMB1', s.smbProtocol, 'SMBv1 fallback (insecure)')}</select></label>
-  <label><input type="checkbox" name="confirmSmb1" value="yes" style="display:inline;width:auto"> I understand the SMBv1 risk</label>
+  <label><input type="checkbox" name="confirmSmb1" value="yes" class="inline-check"> I understand the SMBv1 risk</label>
   <label>Minimum TLS version agents may use <select name="tlsMinVersion">${opt('TLSv1.2', s.tlsMinVersion, 'TLS 1.2 (default)')}${opt('TLSv1.1', s.tlsMinVersion, 'TLS 1.1 (deprecated)')}${opt('TLSv1', s.tlsMinVersion, 'TLS 1.0 (deprecated)')}</select></label>
-  <label><input type="checkbox" name="confirmLegacyTls" value="yes" style="display:inline;width:auto"> I understand the risk of TLS 1.0/1.1</label>
+  <label><input type="checkbox" name="confirmLegacyTls" value="yes" class="inline-check"> I understand the risk of TLS 1.0/1.1</label>
   <label>Collection endpoint port <input type="number" name="port" min="1" max="65535" value="${s.port}"></label>
   <button class="primary">Save</button></form></section>`,
     status,

@@ -4,7 +4,6 @@ import { readBackupSchedule } from '../../../appliance/src/backup/backup-schedul
 import { listBackups } from '../../../appliance/src/backup/list-backups.ts'
 import { listOps } from '../../../appliance/src/ops/progress.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { streamUploadScript } from './receive-upload.ts'
 import { bytes, consolePage, csrfField, errorBox, notice, opFragment } from './view.ts'
 
 /** GET /backups — backups with size and version, running operations, create, upload, schedule. */
@@ -34,7 +33,7 @@ export const backupList = async (c: Context<AppEnv>, message?: { notice?: string
     ) => html`<tr data-name="${b.name}"><td class="mono"><a href="/backups/${b.name}/download">${b.name}</a></td><td>${b.createdAt}</td><td>${bytes(b.size)}</td><td>${b.version}</td><td>${b.trigger}</td>
     <td><form class="inline" hx-post="/backups/${b.name}/verify" hx-target="closest td" hx-swap="afterbegin">${csrfField(c)}<button>Verify</button></form>
     <form class="inline" hx-post="/backups/${b.name}/restore" hx-target="#ops" hx-swap="afterbegin" hx-confirm="Restore ${b.name}? The current data is replaced (it is kept aside until the next restore).">${csrfField(c)}<button class="danger">Restore</button></form>
-    <form class="inline" method="post" action="/backups/${b.name}/delete" onsubmit="return confirm('Delete this backup?')">${csrfField(c)}<button>Delete</button></form></td></tr>`,
+    <form class="inline" method="post" action="/backups/${b.name}/delete" data-confirm="Delete this backup?">${csrfField(c)}<button>Delete</button></form></td></tr>`,
   )}
   ${backups.length === 0 ? html`<tr><td colspan="6" class="muted">No backups yet.</td></tr>` : ''}
   </tbody></table></section>
@@ -46,7 +45,7 @@ export const backupList = async (c: Context<AppEnv>, message?: { notice?: string
   <label>Hour (UTC) <input name="hour" type="number" min="0" max="23" value="${schedule.hour}"></label>
   <label>Weekday (weekly; 0 = Sunday) <input name="weekday" type="number" min="0" max="6" value="${schedule.weekday}"></label>
   <label>Keep this many scheduled backups <input name="retention" type="number" min="1" max="365" value="${schedule.retention}"></label>
-  <button>Save schedule</button></form></section>${streamUploadScript}`,
+  <button>Save schedule</button></form></section>`,
     status,
   )
 }

@@ -1,32 +1,40 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
-import { readConnectionSettings } from '../../../appliance/src/settings/connection-settings.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
+import { listManifests } from '../../../core/src/connectors/index.ts'
+import { listConnectors } from '../../../core/src/domain/connectors/list-connectors.ts'
+import { readProxySettings } from '../../../core/src/settings/proxy.ts'
 import { consolePage, csrfField, errorBox, notice } from './view.ts'
 
-/** GET /connections — SMTP, outbound proxy, VirusTotal API key (secrets are write-only). */
+/** GET /connections — connector instances (SMTP relays, webhooks, VirusTotal, ...) and the outbound proxy. */
 export const connectionsPage = async (
   c: Context<AppEnv>,
   message?: { notice?: string; error?: string },
   status = 200,
 ) => {
-  const s = await readConnectionSettings(c.var.deps.db, c.var.deps.keyring)
+  const { db } = c.var.deps
+  const [connectors, proxy] = await Promise.all([listConnectors(db, c.var.actor!), readProxySettings(db)])
   return consolePage(
     c,
     'Connections',
-    html`<section class="card"><h1>Connections</h1>${notice(message?.notice)}${errorBox(message?.error)}
-  <form method="post" action="/connections">${csrfField(c)}
-  <h2>SMTP (notifications)</h2>
-  <label>Host <input name="smtpHost" value="${s.smtp.host}"></label><label>Port <input name="smtpPort" type="number" value="${s.smtp.port}"></label>
-  <label>Security <select name="smtpSecurity">${['starttls', 'tls', 'none'].map((v) => html`<option${v === s.smtp.security ? html` selected` : ''}>${v}</option>`)}</select></label>
-  <label>User name <input name="smtpUsername" value="${s.smtp.username}"></label>
-  <label>Password ${s.hasSmtpPassword ? '(stored; leave empty to keep)' : ''} <input name="smtpPassword" type="password" autocomplete="off"></label>
-  <label>From address <input name="smtpFrom" value="${s.smtp.from}"></label>
-  <h2>Outbound proxy (connectors, feeds)</h2>
-  <label>Proxy URL <input name="proxyUrl" value="${s.proxy.url}" placeholder="http://proxy.example:3128"></label><label>No proxy for <input name="noProxy" value="${s.proxy.noProxy}"></label>
-  <h2>VirusTotal</h2>
-  <label>API key ${s.hasVirusTotalKey ? '(stored; leave empty to keep)' : ''} <input name="virusTotalKey" type="password" autocomplete="off"></label>
-  <button class="primary">Save</button></form></section>`,
+    html`<section class="card"><h1>Connectors</h1>${notice(message?.notice)}${errorBox(message?.error)}
+  <table><thead><tr><th>Name</th><th>Kind</th><th>State</th><th>Last test</th><th></th></tr></thead><tbody>
+  ${connectors.map(
+    (k) => html`<tr><td><a href="/connections/${k.id}">${k.name}</a></td><td>${k.kind}</td>
+    <td>${k.isEnabled ? 'enabled' : 'disabled'}${k.isOnPremises ? ' · on-premises' : ''}</td>
+    <td id="test-${k.id}">${k.lastTest ? html`<span class="badge">${k.lastTest.isOk ? 'ok' : 'failed'}</span> ${k.lastTest.message}` : html`<span class="muted">not tested</span>`}</td>
+    <td><form method="post" action="/connections/${k.id}/test" hx-post="/connections/${k.id}/test" hx-target="#test-${k.id}">${csrfField(c)}<button>Test connection</button></form></td></tr>`,
+  )}
+  ${connectors.length ? '' : html`<tr><td colspan="5" class="muted">No connectors yet.</td></tr>`}
+  </tbody></table>
+  <form method="get" action="/connections/new"><label>Add a connector <select name="kind">${listManifests().map(
+    (m) => html`<option value="${m.kind}">${m.title}</option>`,
+  )}</select></label> <button class="primary">Add</button></form></section>
+  <section class="card"><h2>Outbound proxy (connectors, feeds)</h2>
+  <form method="post" action="/connections/proxy">${csrfField(c)}
+  <label>Proxy URL <input name="proxyUrl" value="${proxy.url}" placeholder="http://proxy.example:3128"></label>
+  <label>No proxy for <input name="noProxy" value="${proxy.noProxy}" placeholder="corp.example, 10.0.0.5"></label>
+  <button class="primary">Save proxy</button></form></section>`,
     status,
   )
 }

@@ -3,9 +3,8 @@ import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { CONSOLE_NAV, consolePage } from './view.ts'
 
-/** GET / on the console: the sections (after a forced password change). */
+/** GET / on the console: the sections (guard() sends a session that must change its password away first). */
 export const consoleHome = (c: Context<AppEnv>) => {
-  if (c.var.session?.mustChangePassword) return c.redirect('/account/password', 303)
   return consolePage(
     c,
     'Management console',

@@ -3,14 +3,15 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Context } from 'hono'
-import { html, raw } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
+import { AppError } from '../../../core/src/errors.ts'
+import { textProblem } from '../../../core/src/storable.ts'
 
 export type Upload = { file: string; originalName: string; size: number; isStreamed: boolean }
 
 /**
- * Receives an uploaded file into `dest` without holding it in memory when the page's script sends
- * it raw (`application/octet-stream`, name in `X-File-Name`, CSRF in `X-CSRF-Token`); a plain
+ * Receives an uploaded file into `dest` without holding it in memory when the page's script
+ * (`assets/app.js`, `form[data-stream-upload]`) sends it raw (`application/octet-stream`, name in `X-File-Name`, CSRF in `X-CSRF-Token`); a plain
  * multipart form (no JavaScript) still works, buffered by the form parser.
  */
 export const receiveUpload = async (c: Context<AppEnv>, dest: string): Promise<Upload | undefined> => {
@@ -20,7 +21,7 @@ export const receiveUpload = async (c: Context<AppEnv>, dest: string): Promise<U
     if ((c.req.header('content-type') ?? '').startsWith('application/octet-stream')) {
       const body = c.req.raw.body
       if (!body) return undefined
-      const originalName = decodeURIComponent(c.req.header('x-file-name') ?? 'upload').slice(0, 200)
+      const originalName = fileNameHeader(c.req.header('x-file-name'))
       const out = createWriteStream(partial, { mode: 0o600 })
       await pipeline(Readable.fromWeb(body as never), out)
       renameSync(partial, dest)
@@ -37,18 +38,18 @@ export const receiveUpload = async (c: Context<AppEnv>, dest: string): Promise<U
   }
 }
 
-/** Turns `form[data-stream-upload]` submits into raw streamed uploads, then follows the redirect. */
-export const streamUploadScript = html`<script>${raw(`
-document.querySelectorAll('form[data-stream-upload]').forEach(function (form) {
-  form.addEventListener('submit', function (e) {
-    var input = form.querySelector('input[type=file]')
-    var f = input && input.files[0]
-    if (!f || !window.fetch) return
-    e.preventDefault()
-    var status = form.querySelector('.upload-status')
-    if (status) status.textContent = 'Uploading ' + f.name + ' (' + Math.round(f.size / 1048576) + ' MiB)…'
-    fetch(form.action, { method: 'POST', body: f, headers: { 'Content-Type': 'application/octet-stream', 'X-File-Name': encodeURIComponent(f.name), 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content } })
-      .then(function (res) { window.location.href = res.url })
-      .catch(function (err) { if (status) status.textContent = 'Upload failed: ' + err })
-  })
-})`)}</script>`
+/**
+ * The percent-encoded `X-File-Name` of a streamed upload, decoded (at most 200 characters).
+ * @throws AppError INVALID_REQUEST for malformed percent-encoding or a name that cannot be stored.
+ */
+const fileNameHeader = (raw: string | undefined): string => {
+  let name: string
+  try {
+    name = decodeURIComponent(raw ?? 'upload')
+  } catch {
+    throw new AppError('INVALID_REQUEST', 'X-File-Name: not valid percent-encoded UTF-8')
+  }
+  const problem = /[\r\n]/.test(name) ? 'contains a line break' : textProblem(name)
+  if (problem) throw new AppError('INVALID_REQUEST', `X-File-Name: ${problem}`)
+  return [...name].slice(0, 200).join('')
+}

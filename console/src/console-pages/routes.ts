@@ -12,10 +12,16 @@ import { backupSchedule } from './backup-schedule.ts'
 import { backupUpload } from './backup-upload.ts'
 import { backupVerify } from './backup-verify.ts'
 import { connectionsPage } from './connections-page.ts'
-import { connectionsSave } from './connections-save.ts'
+import { connectorCreate } from './connector-create.ts'
+import { connectorDelete } from './connector-delete.ts'
+import { connectorEdit } from './connector-edit.ts'
+import { connectorNew } from './connector-new.ts'
+import { connectorTest } from './connector-test.ts'
+import { connectorUpdate } from './connector-update.ts'
 import { hostSettingsPage } from './host-settings-page.ts'
 import { hostSettingsSave } from './host-settings-save.ts'
 import { opStatus } from './op-status.ts'
+import { proxySave } from './proxy-save.ts'
 import { secretExport } from './secret-export.ts'
 import { secretImport } from './secret-import.ts'
 import { secretPage } from './secret-page.ts'
@@ -94,5 +100,11 @@ export const mountConsolePages = (app: Hono<AppEnv>) => {
     admin(),
     view((c) => connectionsPage(c)),
   )
-  app.post('/connections', admin(), connectionsSave)
+  app.post('/connections/proxy', admin(), proxySave)
+  app.get('/connections/new', admin(), view(connectorNew))
+  app.post('/connections/new', admin(), connectorCreate)
+  app.get('/connections/:id', admin(), view(connectorEdit))
+  app.post('/connections/:id', admin(), connectorUpdate)
+  app.post('/connections/:id/test', admin(), connectorTest)
+  app.post('/connections/:id/delete', admin(), connectorDelete)
 }

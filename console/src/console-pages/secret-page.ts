@@ -26,7 +26,7 @@ export const secretPage = (c: Context<AppEnv>, message?: { notice?: string; erro
   <button id="import">Import</button></form></section>
 <section class="card"><h2>Rotate</h2>
   <p class="muted">Creates a new key and re-encrypts every stored credential under it, then drops the old key. Backups taken before the rotation need an export made before it.</p>
-  <form method="post" action="/secret/rotate" onsubmit="return confirm('Rotate the master secret?')">${csrfField(c)}<button class="danger">Rotate now</button></form></section>`,
+  <form method="post" action="/secret/rotate" data-confirm="Rotate the master secret?">${csrfField(c)}<button class="danger">Rotate now</button></form></section>`,
     status,
   )
 }

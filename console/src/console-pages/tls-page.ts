@@ -1,9 +1,9 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
-import { readSetting } from '../../../appliance/src/settings/system-settings.ts'
 import { WEB_TLS_KEY, ZWebTls } from '../../../appliance/src/tls/tls-context.ts'
 import { describeCertificate } from '../../../appliance/src/tls/tls-files.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
+import { readSetting } from '../../../core/src/settings/settings-store.ts'
 import { consolePage, csrfField, errorBox, notice } from './view.ts'
 
 /** GET /tls — installed certificate, CSR, upload, minimum TLS version of the web roles. */

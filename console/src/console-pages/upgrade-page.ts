@@ -4,7 +4,6 @@ import { listOps } from '../../../appliance/src/ops/progress.ts'
 import { releaseVersion } from '../../../appliance/src/release.ts'
 import { releaseLayout } from '../../../appliance/src/upgrade/release-layout.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { streamUploadScript } from './receive-upload.ts'
 import { type StagedImage, stagedFile } from './upgrade-upload.ts'
 import { consolePage, csrfField, errorBox, notice, opFragment } from './view.ts'
 
@@ -29,7 +28,7 @@ export const upgradePage = (c: Context<AppEnv>, message?: { error?: string; stag
   <p class="muted">An IMG file is checked completely (signature, every file, version order, free space) before anything changes. Applying it takes a backup, installs the release beside the running one, migrates, switches and health-checks; any failure rolls back automatically.</p>
   <form method="post" action="/upgrade/upload" enctype="multipart/form-data" data-stream-upload>${csrfField(c)}<label>Upgrade image (.img) <input type="file" name="file" required></label><button class="primary" id="upload-img">Upload and verify</button> <span class="upload-status muted"></span></form>
   ${staged ? stagedView(c, staged) : ''}
-  <div id="ops">${ops.map((o) => opFragment(o, o.id))}</div></section>${streamUploadScript}`,
+  <div id="ops">${ops.map((o) => opFragment(o, o.id))}</div></section>`,
     status,
   )
 }

@@ -18,7 +18,9 @@ export const apiKeyPage = async (
   opts: { values?: KeyValues; errors?: FormErrors; created?: NewKey; status?: number } = {},
 ) => {
   const { db } = c.var.deps
-  const [keys, teams] = await Promise.all([listApiKeys(db, c.var.actor!), listTeams(db, c.var.actor!)])
+  const [keys, allTeams] = await Promise.all([listApiKeys(db, c.var.actor!), listTeams(db, c.var.actor!)])
+  // A key may act only for teams its creator is in (createApiKey refuses the others).
+  const teams = allTeams.filter((t) => c.var.actor!.teamIds.includes(t.id))
   const v = opts.values ?? { name: '', teams: [], expires: '' }
   const errors = opts.errors ?? {}
   c.header('Cache-Control', 'no-store')
@@ -61,7 +63,7 @@ export const apiKeyPage = async (
     ${csrfField(c)}
     <label>Name <input name="name" value="${v.name}" required maxlength="200">${fieldError(errors, 'name')}</label>
     <label>Expires (optional) <input name="expires" type="date" value="${v.expires}">${fieldError(errors, 'expires')}</label>
-    <fieldset><legend>Acts with the permissions of</legend>${fieldError(errors, 'teams')}
+    <fieldset><legend>Acts with the permissions of (your teams)</legend>${fieldError(errors, 'teams')}
       <div class="checks">${teams.map(
         (t) =>
           html`<label class="check"><input type="checkbox" name="teams" value="${t.name}"${v.teams.includes(t.name) ? html` checked` : ''}> ${t.name}</label>`,

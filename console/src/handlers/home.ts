@@ -6,7 +6,6 @@ import { dashboardShow } from './dashboard-show.ts'
 
 /** GET /: the dashboard for those who may read incidents; otherwise a start page pointing where they may go. */
 export const home = (c: Context<AppEnv>) => {
-  if (c.var.session?.mustChangePassword) return c.redirect('/account/password', 303)
   const actor = c.var.actor!
   if (actor.permissions.has('incidents.read')) return dashboardShow(c)
   const isAdmin = [...actor.permissions].some((p) => p.endsWith('.manage') || p === 'audit.read')

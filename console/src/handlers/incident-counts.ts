@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { listIncidents } from '../../../core/src/domain/incidents/list-incidents.ts'
+import { countIncidentsByState } from '../../../core/src/domain/incidents/count-incidents.ts'
 import { parseListQuery, toFilter } from '../incident-query.ts'
 import { incidentTabs } from './incident-list.ts'
 
@@ -10,7 +10,7 @@ export const incidentCounts = async (c: Context<AppEnv>) => {
     (k) => c.req.query(k),
     (k) => c.req.queries(k) ?? [],
   )
-  const { counts } = await listIncidents(c.var.deps.db, c.var.actor!, { ...toFilter(q, 1), cursor: undefined })
+  const counts = await countIncidentsByState(c.var.deps.db, c.var.actor!, toFilter(q, 1))
   c.header('Vary', 'HX-Request')
   c.header('Cache-Control', 'no-store')
   return c.html(incidentTabs(q, counts))

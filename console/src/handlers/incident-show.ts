@@ -6,10 +6,13 @@ import {
   type IncidentDetail,
   listAssignees,
 } from '../../../core/src/domain/incidents/get-incident-detail.ts'
+import { listResponseRuns } from '../../../core/src/domain/responses/list-response-runs.ts'
 import { listTeams } from '../../../core/src/domain/teams/list-teams.ts'
 import { csrfField, type FormErrors, fieldError, formError, idParam, when } from '../forms.ts'
 import { alertSection } from '../views/incident-alerts.ts'
 import { severityBadge, stateBadge } from '../views/incident-bits.ts'
+import { hostsSection } from '../views/incident-hosts.ts'
+import { responsesSection } from '../views/incident-responses.ts'
 import { page } from '../views/layout.ts'
 
 const HISTORY_LABEL: Record<string, string> = {
@@ -19,6 +22,9 @@ const HISTORY_LABEL: Record<string, string> = {
   disposition_change: 'changed disposition',
   assignment: 'assigned',
   users_added: 'added users',
+  response: 'response',
+  hosts_added: 'added hosts',
+  hosts_removed: 'removed hosts',
 }
 
 const timeline = (d: IncidentDetail) =>
@@ -36,11 +42,11 @@ export const incidentPage = async (c: Context<AppEnv>, id: number, errors: FormE
   const actor = c.var.actor!
   const { db } = c.var.deps
   const d = await getIncidentDetail(db, actor, id)
+  const runs = await listResponseRuns(db, actor, id)
   const canWrite = actor.permissions.has('incidents.write')
   const [teams, assignees] = canWrite ? await Promise.all([listTeams(db, actor), listAssignees(db, actor)]) : [[], []]
   const isOpen = d.state !== 'closed' && d.state !== 'ignored'
   const comments = d.history.filter((h) => h.historyType === 'comment').reverse()
-  const hostKinds = [...new Set(d.hosts.map((h) => h.kind))]
   const userKinds = [...new Set(d.users.map((u) => u.kind))]
   return page(
     c,
@@ -82,6 +88,7 @@ ${formError(errors)}${fieldError(errors, 'state')}
         : ''
     }
   </section>
+  ${responsesSection(c, runs, actor.permissions.has('responses.run'))}
   <section class="card"><h2>Timeline</h2>${timeline(d)}</section>
 </div>
 <aside class="side-col">
@@ -117,10 +124,10 @@ ${formError(errors)}${fieldError(errors, 'state')}
         : html`<p class="empty">No changes yet.</p>`
     }
   </section>
-  <section class="card"><h2>Hosts and users</h2>
-    ${hostKinds.map((k) => html`<h3>${k} hosts</h3><ul class="plain mono">${d.hosts.filter((h) => h.kind === k).map((h) => html`<li>${h.host}</li>`)}</ul>`)}
+  <section class="card"><h2>Hosts</h2>${hostsSection(c, d.id, d.hosts, canWrite, errors)}</section>
+  <section class="card"><h2>Users</h2>
     ${userKinds.map((k) => html`<h3>${k}</h3><ul class="plain mono">${d.users.filter((u) => u.kind === k).map((u) => html`<li>${u.username}</li>`)}</ul>`)}
-    ${hostKinds.length + userKinds.length === 0 ? html`<p class="empty">None recorded.</p>` : ''}
+    ${userKinds.length === 0 ? html`<p class="empty">None recorded.</p>` : ''}
     ${canWrite ? html`<form method="post" action="/incidents/${d.id}/users" class="row">${csrfField(c)}<select name="kind" aria-label="Kind of user"><option value="targets">target</option><option value="attackers">attacker</option></select><input name="username" placeholder="user or e-mail" aria-label="User to add" required maxlength="320"><button>Add</button></form>${fieldError(errors, 'username')}` : ''}
   </section>
   <section class="card"><h2>Quarantine results <span class="count">${d.quarantine.length}</span></h2>

@@ -67,8 +67,8 @@ export const sessionLogin = (area?: string) => async (c: Context<AppEnv>) => {
     setCookie(c, sessionCookieName(config.tls), s.token, { ...cookieOptions(c), expires: s.expiresAt })
     return c.redirect(s.mustChangePassword ? '/account/password' : next, 303)
   } catch (err) {
-    if (err instanceof AppError && (err.code === 'UNAUTHENTICATED' || err.code === 'LOCKED'))
-      return again(err.code === 'LOCKED' ? 423 : 401, err.message)
+    // signIn answers a locked account exactly like a wrong password (no username enumeration)
+    if (err instanceof AppError && err.code === 'UNAUTHENTICATED') return again(401, err.message)
     throw err
   }
 }

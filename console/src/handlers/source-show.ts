@@ -70,6 +70,7 @@ ${formError(errors)}
   }
 </section>
 <section class="card"><h2>Settings</h2>
+  <p><a href="/sources/${s.id}/conditions">Match conditions and responses</a></p>
   <dl class="facts"><dt>Created</dt><dd>${when(s.createdAt)}</dd><dt>Updated</dt><dd>${when(s.updatedAt)}</dd></dl>
   ${
     canWrite

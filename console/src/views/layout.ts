@@ -49,7 +49,7 @@ export const layout = (
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Clawback${options.area ? ` ${options.area}` : ''}</title>
 ${session ? html`<meta name="csrf-token" content="${session.csrfToken}">` : ''}
-<meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false}'>
+<meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":false,"error":true},{"code":"...","swap":false}]}'>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
 <script src="/assets/htmx.min.js" defer></script>

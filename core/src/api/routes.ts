@@ -3,6 +3,7 @@ import { apiKeys } from './api-keys/index.ts'
 import { audit } from './audit/index.ts'
 import { compatIncidents } from './compat/incidents.ts'
 import { compatLists } from './compat/lists.ts'
+import { connectorsApi } from './connectors/index.ts'
 import type { AppEnv } from './env.ts'
 import { feeds } from './feeds/index.ts'
 import { incidentFieldsApi } from './incident-fields/index.ts'
@@ -11,8 +12,10 @@ import { intake } from './intake/index.ts'
 import { investigationsApi } from './investigations/index.ts'
 import { jobs } from './jobs/index.ts'
 import { listsApi } from './lists/index.ts'
+import { matchConditionsApi } from './match-conditions/index.ts'
 import { httpMetrics, metricsApi } from './metrics/index.ts'
 import { openapiApi } from './openapi/index.ts'
+import { responsesApi } from './responses/index.ts'
 import { sourcesApi } from './sources/index.ts'
 import { teams } from './teams/index.ts'
 import { users } from './users/index.ts'
@@ -27,6 +30,9 @@ for (const module of [
   compatLists,
   feeds,
   sourcesApi,
+  connectorsApi,
+  matchConditionsApi,
+  responsesApi,
   incidentsApi,
   incidentFieldsApi,
   investigationsApi,

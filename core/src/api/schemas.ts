@@ -214,7 +214,9 @@ export const ZTeam = z.strictObject({
   isBuiltin: z.boolean(),
   permissions: z.array(z.string()),
   createdAt: ZTime,
-  members: z.array(z.string()).optional().meta({ description: 'usernames (team list only)' }),
+  members: z.array(z.string()).optional().meta({
+    description: "usernames (team list only; a private team's are listed only to its members and to teams.manage)",
+  }),
 })
 
 export const ZApiKey = z.strictObject({
@@ -255,4 +257,80 @@ export const ZFailedJob = z.strictObject({
   error: z.unknown(),
   createdAt: ZTime,
   completedAt: ZTime.nullable(),
+})
+
+export const ZConnector = z.strictObject({
+  id: ZId,
+  kind: z.string(),
+  name: z.string(),
+  settings: z.record(z.string(), z.unknown()),
+  secretsSet: z.array(z.string()).meta({ description: 'names of the secrets stored (values are never returned)' }),
+  isEnabled: z.boolean(),
+  isOnPremises: z.boolean(),
+  lastTest: z.strictObject({ at: ZTime, isOk: z.boolean(), message: z.string() }).nullable(),
+  createdAt: ZTime,
+  updatedAt: ZTime,
+})
+
+export const ZConnectorKind = z.strictObject({
+  kind: z.string(),
+  title: z.string(),
+  description: z.string(),
+  capabilities: z.array(z.string()),
+  settings: z.record(z.string(), z.unknown()).meta({ description: 'JSON Schema of the settings object' }),
+  secrets: z.array(z.strictObject({ name: z.string(), label: z.string(), isRequired: z.boolean() })),
+  docs: z.string(),
+})
+
+const ZResponseSpecOut = z.strictObject({
+  type: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  requiresApproval: z.boolean(),
+})
+export const ZMatchCondition = z.strictObject({
+  id: ZId,
+  sourceId: ZId.nullable(),
+  position: z.number().int(),
+  name: z.string(),
+  description: z.string(),
+  condition: z
+    .unknown()
+    .meta({ description: 'condition tree: {all:[..]}, {any:[..]}, {not:..}, {field, op, value}, {}' }),
+  responses: z.array(ZResponseSpecOut),
+  isAutomatic: z.boolean(),
+  isEnabled: z.boolean(),
+  continueAfterMatch: z.boolean(),
+  createdAt: ZTime,
+  updatedAt: ZTime,
+})
+export const ZDryRun = z.strictObject({
+  alertsEvaluated: z.number().int(),
+  isTruncated: z.boolean(),
+  alertsMatched: z.number().int(),
+  incidentsMatched: z.number().int(),
+  incidents: z.array(
+    z.strictObject({
+      incidentId: ZId,
+      summary: z.string(),
+      alerts: z.number().int(),
+      responses: z.array(z.strictObject({ type: z.string(), targets: z.array(z.string()) })),
+    }),
+  ),
+})
+export const ZResponseRun = z.strictObject({
+  id: ZId,
+  type: z.string(),
+  title: z.string(),
+  target: z.string(),
+  status: z
+    .string()
+    .meta({ description: 'offered, awaiting_approval, queued, running, succeeded, partial, failed, rejected, undone' }),
+  matchConditionId: ZId.nullable(),
+  attempts: z.number().int(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  error: z.string().nullable(),
+  canUndo: z.boolean(),
+  createdAt: ZTime,
+  finishedAt: ZTime.nullable(),
+  undoneAt: ZTime.nullable(),
 })

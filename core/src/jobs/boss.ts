@@ -5,7 +5,9 @@ import type { Logger } from '../log.ts'
 import { ALL_JOBS } from './all-jobs.ts'
 import type { AnyJobDef, JobDef } from './define-job.ts'
 
-export const BOSS_SCHEMA = 'pgboss'
+import { BOSS_SCHEMA } from './enqueue.ts'
+
+export { BOSS_SCHEMA }
 
 /**
  * Starts pg-boss in its own schema and makes sure every queue (and its dead-letter queue) exists,
@@ -46,16 +48,6 @@ export const ensureQueues = async (boss: PgBoss, jobs: AnyJobDef[]) => {
   }
 }
 
-/**
- * Enqueues a job inside the caller's transaction: it exists if and only if the caller's write
- * commits. The payload is validated first, so a bad payload fails the write, not the worker.
- */
-export const enqueue = async <P>(
-  boss: PgBoss,
-  tx: DbOrTx,
-  job: JobDef<P>,
-  data: P,
-  options: { singletonKey?: string; startAfter?: number } = {},
-) => boss.send(job.name, job.payload.parse(data) as object, { ...options, db: fromDrizzle(tx as never, sql as never) })
+export { enqueue } from './enqueue.ts'
 
 export type { PgBoss }

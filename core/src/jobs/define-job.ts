@@ -1,10 +1,11 @@
-import type { Queue } from 'pg-boss'
+import type { PgBoss, Queue } from 'pg-boss'
 import type { z } from 'zod'
 import type { Keyring } from '../crypto/master-secret.ts'
 import type { Db } from '../db/client.ts'
 import type { Logger } from '../log.ts'
 
-export type JobContext = { db: Db; log: Logger; signal: AbortSignal; keyring: Keyring; dataDir: string }
+/** What a job's `run` gets; `boss` so a handler can enqueue follow-up jobs inside its own transaction. */
+export type JobContext = { db: Db; boss: PgBoss; log: Logger; signal: AbortSignal; keyring: Keyring; dataDir: string }
 
 /**
  * A job: a dotted name, a payload schema, a queue policy (retries, backoff, dead letter, expiry)
@@ -22,6 +23,8 @@ export type JobDef<P> = {
   }
   /** a cron expression: pg-boss schedules it once across every worker node */
   cron?: string
+  /** a PostgreSQL NOTIFY channel: each worker node sends this job (once per second at most) when it fires */
+  notifyChannel?: string
   run: (data: P, ctx: JobContext) => Promise<unknown>
 }
 

@@ -36,3 +36,13 @@ export const visibleWhere = (actor: Actor, table: { isPrivate: AnyPgColumn; team
   if (actor.teamIds.length === 0) return not(table.isPrivate)
   return or(not(table.isPrivate), inArray(table.teamId, actor.teamIds)) as SQL
 }
+
+/**
+ * `visibleWhere` for raw SQL over an aliased table (subqueries in select lists, where drizzle's
+ * own column names would bind to the wrong table). Never NULL.
+ */
+export const visibleAt = (actor: Actor, alias: 'o' | 'i'): SQL => {
+  if (actor.kind === 'system') return sql`true`
+  const t = sql.raw(alias)
+  return sql`(NOT ${t}.is_private OR coalesce(${t}.team_id = ANY(${`{${actor.teamIds.join(',')}}`}::bigint[]), false))`
+}

@@ -5,15 +5,15 @@ import { listApiKeys, revokeApiKey } from '../../domain/api-keys/list-api-keys.t
 import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
+import { idParam } from '../params.ts'
 import { data, ZApiKey, ZTime } from '../schemas.ts'
-import { input } from '../validate.ts'
+import { date, input, text } from '../validate.ts'
 
 const ZCreateKey = z.strictObject({
-  name: z.string().min(1).max(200),
-  teams: z.array(z.string().min(1)).min(1).max(50),
-  expiresAt: z.coerce.date().optional(),
+  name: text(200).min(1),
+  teams: z.array(text(100).min(1)).min(1).max(50),
+  expiresAt: date().optional(),
 })
-const ZId = z.object({ id: z.coerce.number().int().positive() })
 
 export const apiKeys = new Hono<AppEnv>()
 
@@ -46,7 +46,6 @@ apiKeys.post(
 apiKeys.delete(
   '/api/v1/api-keys/:id',
   guard({ auth: 'actor', permission: 'api_keys.manage' }),
-  input('param', ZId),
   output(200, data(z.strictObject({ id: z.number().int(), revokedAt: ZTime.nullable() }))),
-  async (c) => c.json({ data: await revokeApiKey(c.var.deps.db, c.var.actor!, c.req.valid('param').id) }),
+  async (c) => c.json({ data: await revokeApiKey(c.var.deps.db, c.var.actor!, idParam(c.req.param('id'), 'API key')) }),
 )

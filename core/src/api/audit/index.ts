@@ -6,17 +6,17 @@ import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { data, ZAuditRecord } from '../schemas.ts'
-import { input } from '../validate.ts'
+import { countQuery, date, idQuery, input, text } from '../validate.ts'
 
 const ZAuditQuery = z.object({
-  action: z.string().max(100).optional(),
-  actor: z.string().max(200).optional(),
-  objectType: z.string().max(50).optional(),
-  objectId: z.string().max(50).optional(),
-  since: z.coerce.date().optional(),
-  until: z.coerce.date().optional(),
-  before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  action: text(100).optional(),
+  actor: text(200).optional(),
+  objectType: text(50).optional(),
+  objectId: text(50).optional(),
+  since: date().optional(),
+  until: date().optional(),
+  before: idQuery().optional(),
+  limit: countQuery(1000).optional(),
 })
 
 export const audit = new Hono<AppEnv>()

@@ -15,29 +15,29 @@ import { guard } from '../middleware/auth.ts'
 import { visible } from '../middleware/visible.ts'
 import { boolParam, dateParam, idParam } from '../params.ts'
 import { ZCompatIncident } from '../schemas.ts'
-import { input, lenientJson } from '../validate.ts'
+import { fieldName, idQuery, input, lenientJson, text } from '../validate.ts'
 
 const write = [
   guard({ auth: 'actor', permission: 'incidents.write', object: 'incident' }),
   visible('incident'),
 ] as const
-const str = z.string().max(100_000)
+const str = text(100_000)
 const ZComment = z.object({ summary: str.default(''), detail: str.optional() })
 const ZClose = z.object({ summary: str.optional(), detail: str.optional() })
-const ZBulkClose = ZClose.extend({ incidentIds: z.array(z.coerce.number().int().positive()).min(1).max(10_000) })
+const ZBulkClose = ZClose.extend({ incidentIds: z.array(idQuery()).min(1).max(10_000) })
 const ZUsers = z.object({
-  targets: z.array(z.string().max(320)).max(1000).optional(),
-  attackers: z.array(z.string().max(320)).max(1000).optional(),
+  targets: z.array(text(320)).max(1000).optional(),
+  attackers: z.array(text(320)).max(1000).optional(),
 })
 const ZDescription = z.object({
   description: str,
   overwrite: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
 })
 const ZTeam = z.object({
-  team: z.string().max(200).nullable().optional(),
-  assignee: z.string().max(200).nullable().optional(),
+  team: text(200).nullable().optional(),
+  assignee: text(200).nullable().optional(),
 })
-const ZFields = z.object({ fields: z.record(z.string(), z.string().max(10_000).nullable()) })
+const ZFields = z.object({ fields: z.record(fieldName(), text(10_000).nullable()) })
 const comment = lenientJson(ZComment)
 const close = lenientJson(ZClose)
 const bulkClose = lenientJson(ZBulkClose)

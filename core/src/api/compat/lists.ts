@@ -6,7 +6,7 @@ import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { dateParam, idParam } from '../params.ts'
-import { lenientJson } from '../validate.ts'
+import { lenientJson, text } from '../validate.ts'
 
 type Member = { id: number; value: string; description: string; expiresAt: Date | null }
 const isoZ = (d: Date | null) => (d ? `${d.toISOString().slice(0, 19)}Z` : null)
@@ -20,9 +20,9 @@ export const compatMember = (listType: string, m: Member) => ({
 })
 
 const ZMember = z.object({
-  member: z.string().min(1).max(2048),
-  description: z.string().max(10_000).optional(),
-  expiration: z.string().max(64).nullable().optional(),
+  member: text(2048).min(1),
+  description: text(10_000).optional(),
+  expiration: text(64).nullable().optional(),
 })
 
 const read = guard({ auth: 'actor', permission: 'lists.read' })

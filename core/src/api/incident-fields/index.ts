@@ -10,11 +10,11 @@ import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { idParam } from '../params.ts'
 import { data, ZDeleted, ZField } from '../schemas.ts'
-import { input } from '../validate.ts'
+import { fieldName, input, text } from '../validate.ts'
 
 const manage = guard({ auth: 'actor', permission: 'fields.manage' })
 const fieldId = (raw: string | undefined) => idParam(raw, 'field')
-const ZOptions = z.array(z.string().max(200)).max(200)
+const ZOptions = z.array(text(200)).max(200)
 
 export const incidentFieldsApi = new Hono<AppEnv>()
 
@@ -29,10 +29,7 @@ incidentFieldsApi.get(
 incidentFieldsApi.post(
   '/api/v1/incident-fields',
   manage,
-  input(
-    'json',
-    z.strictObject({ name: z.string().min(1).max(100), kind: z.enum(FIELD_KINDS), options: ZOptions.optional() }),
-  ),
+  input('json', z.strictObject({ name: fieldName(), kind: z.enum(FIELD_KINDS), options: ZOptions.optional() })),
   output(201, data(ZField)),
   async (c) => c.json({ data: await createField(c.var.deps.db, c.var.actor!, c.req.valid('json')) }, 201),
 )
@@ -41,7 +38,7 @@ incidentFieldsApi.post(
 incidentFieldsApi.patch(
   '/api/v1/incident-fields/:id',
   manage,
-  input('json', z.strictObject({ name: z.string().min(1).max(100).optional(), options: ZOptions.optional() })),
+  input('json', z.strictObject({ name: fieldName().optional(), options: ZOptions.optional() })),
   output(200, data(ZField)),
   async (c) =>
     c.json({

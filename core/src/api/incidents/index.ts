@@ -5,24 +5,22 @@ import { getOriginalMessage } from '../../domain/alerts/get-original-message.ts'
 import { addAttachment } from '../../domain/attachments/add-attachment.ts'
 import { getAttachment } from '../../domain/attachments/get-attachment.ts'
 import { addComment } from '../../domain/incidents/add-comment.ts'
-import { addIncidentUsers } from '../../domain/incidents/add-incident-users.ts'
+import { addIncidentHosts, HOST_KINDS } from '../../domain/incidents/add-incident-hosts.ts'
 import { ignoreIncident, reopenIncident } from '../../domain/incidents/change-state.ts'
 import { closeIncidents } from '../../domain/incidents/close-incidents.ts'
 import { getIncident } from '../../domain/incidents/get-incident.ts'
 import { getIncidentActivity } from '../../domain/incidents/get-incident-activity.ts'
 import { INCIDENT_SORTS, type IncidentSort, listIncidents } from '../../domain/incidents/list-incidents.ts'
-import { setDescription } from '../../domain/incidents/set-description.ts'
-import { setIncidentPrivacy } from '../../domain/incidents/set-incident-privacy.ts'
-import { setTeamAndAssignee } from '../../domain/incidents/set-team-and-assignee.ts'
-import { updateIncidentFields } from '../../domain/incidents/update-incident-fields.ts'
+import { patchIncident } from '../../domain/incidents/patch-incident.ts'
+import { removeIncidentHosts } from '../../domain/incidents/remove-incident-hosts.ts'
 import { AppError } from '../../errors.ts'
 import { FILE_UPLOAD, output, produces } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { visible } from '../middleware/visible.ts'
-import { boolParam, dateParam, idParam } from '../params.ts'
+import { boolParam, idParam } from '../params.ts'
 import { data, ZAttachment, ZCompatIncident, ZIncidentActivity, ZIncidentHistory, ZIncidentPage } from '../schemas.ts'
-import { input } from '../validate.ts'
+import { countQuery, date, fieldName, id, idQuery, input, text } from '../validate.ts'
 
 const read = [guard({ auth: 'actor', permission: 'incidents.read', object: 'incident' }), visible('incident')] as const
 const write = [
@@ -47,26 +45,29 @@ const sortParam = (v: string | undefined): IncidentSort | undefined => {
 
 export const incidentsApi = new Hono<AppEnv>()
 
-const q = (description: string) => z.string().max(1000).optional().meta({ description })
+const q = (description: string) => text(1000).optional().meta({ description })
+const d = (description: string) => date().optional().meta({ description })
 const ZListQuery = z.object({
   state: q('comma-separated states (new, open, assigned, closed, ignored)'),
-  created_from: q('ISO-8601 date or time, inclusive'),
-  created_to: q('ISO-8601 date or time, exclusive'),
-  closed_from: q('ISO-8601 date or time, inclusive'),
-  closed_to: q('ISO-8601 date or time, exclusive'),
+  created_from: d('ISO-8601 date or time, inclusive'),
+  created_to: d('ISO-8601 date or time, exclusive'),
+  closed_from: d('ISO-8601 date or time, inclusive'),
+  closed_to: d('ISO-8601 date or time, exclusive'),
   severity: q('comma-separated severities'),
-  source_id: q('a source id'),
-  team_id: q('a team id'),
-  assignee_id: q('a user id, or "none" for unassigned'),
+  source_id: idQuery().optional().meta({ description: 'a source id' }),
+  team_id: idQuery().optional().meta({ description: 'a team id' }),
+  assignee_id: z
+    .union([z.literal('none'), idQuery()])
+    .optional()
+    .meta({ description: 'a user id, or "none" for unassigned' }),
   abuse_disposition: q('exact abuse disposition'),
   classification: q('exact classification'),
   q: q('free text over summary, attackers and targets'),
   sort: q(`one of ${INCIDENT_SORTS.join(', ')} (default created)`),
   order: z.enum(['asc', 'desc']).optional(),
-  limit: q('page size'),
+  limit: countQuery(1000).optional().meta({ description: 'page size' }),
   cursor: q('nextCursor of the previous page'),
 })
-const num = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : undefined)
 
 /** Native incident list: filters as query parameters, keyset paging (`cursor`), state counts. */
 incidentsApi.get(
@@ -79,20 +80,20 @@ incidentsApi.get(
     return c.json(
       await listIncidents(c.var.deps.db, c.var.actor!, {
         states: list(p.state),
-        createdFrom: dateParam(p.created_from, 'created_from'),
-        createdTo: dateParam(p.created_to, 'created_to'),
-        closedFrom: dateParam(p.closed_from, 'closed_from'),
-        closedTo: dateParam(p.closed_to, 'closed_to'),
+        createdFrom: p.created_from,
+        createdTo: p.created_to,
+        closedFrom: p.closed_from,
+        closedTo: p.closed_to,
         severities: list(p.severity),
-        sourceId: num(p.source_id),
-        teamId: num(p.team_id),
-        assigneeId: p.assignee_id === 'none' ? 'none' : num(p.assignee_id),
+        sourceId: p.source_id,
+        teamId: p.team_id,
+        assigneeId: p.assignee_id,
         abuseDisposition: p.abuse_disposition,
         classification: p.classification,
         q: p.q,
         sort: sortParam(p.sort),
         order: p.order ?? 'desc',
-        limit: num(p.limit),
+        limit: p.limit,
         cursor: p.cursor,
       }),
     )
@@ -118,17 +119,17 @@ incidentsApi.get('/api/v1/incidents/:id/activity', ...read, output(200, data(ZIn
 )
 
 const ZPatch = z.strictObject({
-  fields: z.record(z.string(), z.string().max(10_000).nullable()).optional(),
+  fields: z.record(fieldName(), text(10_000).nullable()).optional(),
   allowOverride: z.boolean().optional(),
-  team: z.string().max(200).nullable().optional(),
-  assignee: z.string().max(200).nullable().optional(),
-  description: z.string().max(100_000).optional(),
+  team: text(200).nullable().optional(),
+  assignee: text(200).nullable().optional(),
+  description: text(100_000).optional(),
   appendDescription: z.boolean().optional(),
-  targets: z.array(z.string().max(320)).max(1000).optional(),
-  attackers: z.array(z.string().max(320)).max(1000).optional(),
+  targets: z.array(text(320)).max(1000).optional(),
+  attackers: z.array(text(320)).max(1000).optional(),
   isPrivate: z.boolean().optional(),
 })
-/** Edits fields, team/assignee, description (overwrite or append) and users in one call (each step its own transaction). */
+/** Edits fields, team/assignee, description (overwrite or append), users and privacy in one call: all or nothing (one transaction). */
 incidentsApi.patch(
   '/api/v1/incidents/:id',
   ...write,
@@ -136,23 +137,14 @@ incidentsApi.patch(
   output(200, data(ZCompatIncident)),
   async (c) => {
     const id = idParam(c.req.param('id'))
-    const b = c.req.valid('json')
-    const { db } = c.var.deps
-    const actor = c.var.actor!
-    if (b.fields) await updateIncidentFields(db, actor, id, b.fields, { allowOverride: b.allowOverride ?? true })
-    if (b.team !== undefined || b.assignee !== undefined)
-      await setTeamAndAssignee(db, actor, id, { team: b.team, assignee: b.assignee })
-    if (b.description !== undefined)
-      await setDescription(db, actor, id, { description: b.description, overwrite: !b.appendDescription })
-    if (b.targets || b.attackers) await addIncidentUsers(db, actor, id, { targets: b.targets, attackers: b.attackers })
-    if (b.isPrivate !== undefined) await setIncidentPrivacy(db, actor, id, b.isPrivate)
-    return c.json({ data: await getIncident(db, actor, id) })
+    await patchIncident(c.var.deps.db, c.var.actor!, id, c.req.valid('json'))
+    return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
   },
 )
 
 const ZNote = z.strictObject({
-  summary: z.string().max(100_000).default(''),
-  detail: z.string().max(100_000).optional(),
+  summary: text(100_000).default(''),
+  detail: text(100_000).optional(),
 })
 incidentsApi.post(
   '/api/v1/incidents/:id/comments',
@@ -179,7 +171,7 @@ incidentsApi.post(
 incidentsApi.post(
   '/api/v1/incidents/close',
   guard({ auth: 'actor', permission: 'incidents.write' }),
-  input('json', ZNote.extend({ incidentIds: z.array(z.number().int().positive()).min(1).max(10_000) })),
+  input('json', ZNote.extend({ incidentIds: z.array(id()).min(1).max(10_000) })),
   output(200, data(z.strictObject({ closed: z.array(z.number().int()), alreadyClosed: z.array(z.number().int()) }))),
   async (c) => {
     const b = c.req.valid('json')
@@ -208,6 +200,32 @@ incidentsApi.post(
     return c.json({ data: await getIncident(c.var.deps.db, c.var.actor!, id) })
   },
 )
+
+const ZHost = z.strictObject({
+  kind: z.enum(HOST_KINDS).meta({ description: 'attacker, cnc, forensics or url' }),
+  host: z.string().trim().min(1).max(2048).meta({ description: 'host name, IP address or URL' }),
+})
+const ZHosts = data(z.strictObject({ hosts: z.array(z.strictObject({ kind: z.string(), host: z.string() })) }))
+
+/** Adds hosts (kept once each); answers the incident's hosts. Audited and in the incident's history. */
+incidentsApi.post(
+  '/api/v1/incidents/:id/hosts',
+  ...write,
+  input('json', z.strictObject({ hosts: z.array(ZHost).min(1).max(1000) })),
+  output(200, ZHosts),
+  async (c) => {
+    const id = idParam(c.req.param('id'))
+    const hosts = await addIncidentHosts(c.var.deps.db, c.var.actor!, id, c.req.valid('json').hosts)
+    return c.json({ data: { hosts } })
+  },
+)
+
+/** Removes one host (`kind` and `host` in the query; absent ones are ignored); answers the incident's hosts. */
+incidentsApi.delete('/api/v1/incidents/:id/hosts', ...write, input('query', ZHost), output(200, ZHosts), async (c) => {
+  const id = idParam(c.req.param('id'))
+  const hosts = await removeIncidentHosts(c.var.deps.db, c.var.actor!, id, [c.req.valid('query')])
+  return c.json({ data: { hosts } })
+})
 
 /** Attachment upload: multipart `file`, limited by CLAWBACK_MAX_ATTACHMENT_BYTES. */
 incidentsApi.post(

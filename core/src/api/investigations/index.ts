@@ -25,7 +25,7 @@ import {
   ZInvestigationHistory,
   ZInvestigationPage,
 } from '../schemas.ts'
-import { input } from '../validate.ts'
+import { countQuery, id, idQuery, input, text } from '../validate.ts'
 
 const read = [
   guard({ auth: 'actor', permission: 'investigations.read', object: 'investigation' }),
@@ -40,9 +40,9 @@ const invId = (raw: string | undefined) => idParam(raw, 'investigation')
 export const investigationsApi = new Hono<AppEnv>()
 
 const ZListQuery = z.object({
-  state: z.string().max(20).optional(),
-  before_id: z.coerce.number().int().positive().optional().meta({ description: 'nextBeforeId of the previous page' }),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
+  state: text(20).optional(),
+  before_id: idQuery().optional().meta({ description: 'nextBeforeId of the previous page' }),
+  limit: countQuery(500).optional(),
 })
 investigationsApi.get(
   '/api/v1/investigations',
@@ -58,9 +58,9 @@ investigationsApi.get(
 )
 
 const ZCreate = z.strictObject({
-  name: z.string().min(1).max(300),
-  description: z.string().max(100_000).optional(),
-  teamId: z.number().int().positive().nullable().optional(),
+  name: text(300).min(1),
+  description: text(100_000).optional(),
+  teamId: id().nullable().optional(),
   isPrivate: z.boolean().optional(),
 })
 investigationsApi.post(
@@ -85,8 +85,8 @@ investigationsApi.delete('/api/v1/investigations/:id', ...write, output(200, dat
 })
 
 const ZUpdate = z.strictObject({
-  name: z.string().min(1).max(300).optional(),
-  description: z.string().max(100_000).optional(),
+  name: text(300).min(1).optional(),
+  description: text(100_000).optional(),
   state: z.enum(['open', 'closed']).optional(),
 })
 investigationsApi.patch(
@@ -103,7 +103,7 @@ investigationsApi.patch(
 investigationsApi.post(
   '/api/v1/investigations/:id/incidents',
   ...write,
-  input('json', z.strictObject({ incidentId: z.number().int().positive() })),
+  input('json', z.strictObject({ incidentId: id() })),
   output(200, data(z.strictObject({ linked: z.boolean() }))),
   async (c) =>
     c.json({
@@ -125,7 +125,7 @@ investigationsApi.delete(
     }),
 )
 
-const ZNote = z.strictObject({ summary: z.string().min(1).max(100_000), detail: z.string().max(100_000).optional() })
+const ZNote = z.strictObject({ summary: text(100_000).min(1), detail: text(100_000).optional() })
 investigationsApi.post(
   '/api/v1/investigations/:id/comments',
   ...write,

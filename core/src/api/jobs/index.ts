@@ -5,7 +5,7 @@ import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { data, ZFailedJob } from '../schemas.ts'
-import { input } from '../validate.ts'
+import { input, text } from '../validate.ts'
 
 export const jobs = new Hono<AppEnv>()
 
@@ -19,7 +19,7 @@ jobs.get(
 jobs.post(
   '/api/v1/jobs/:queue/:id/retry',
   guard({ auth: 'actor', permission: 'system.manage' }),
-  input('param', z.object({ queue: z.string().min(1).max(200), id: z.uuid() })),
+  input('param', z.object({ queue: text(200).min(1), id: z.uuid() })),
   output(200, data(z.strictObject({ id: z.string(), queue: z.string() }))),
   async (c) => {
     const { queue, id } = c.req.valid('param')

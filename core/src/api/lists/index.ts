@@ -11,7 +11,7 @@ import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { dateParam, idParam } from '../params.ts'
 import { data, ZDeleted, ZList, ZListMember } from '../schemas.ts'
-import { input } from '../validate.ts'
+import { id, input, text } from '../validate.ts'
 
 const read = guard({ auth: 'actor', permission: 'lists.read' })
 const write = guard({ auth: 'actor', permission: 'lists.write' })
@@ -30,9 +30,9 @@ listsApi.post(
   input(
     'json',
     z.strictObject({
-      name: z.string().min(1).max(200),
+      name: text(200).min(1),
       type: z.enum(LIST_TYPES),
-      description: z.string().max(10_000).optional(),
+      description: text(10_000).optional(),
     }),
   ),
   output(201, data(ZList)),
@@ -65,10 +65,10 @@ listsApi.delete('/api/v1/lists/:id', write, output(200, data(ZDeleted)), async (
 })
 
 const ZMember = z.strictObject({
-  member: z.string().min(1).max(2048),
-  description: z.string().max(10_000).optional(),
-  expiration: z.string().max(64).nullable().optional(),
-  originIncidentId: z.number().int().positive().nullable().optional(),
+  member: text(2048).min(1),
+  description: text(10_000).optional(),
+  expiration: text(64).nullable().optional(),
+  originIncidentId: id().nullable().optional(),
 })
 const memberIn = (b: z.infer<typeof ZMember>) => ({
   ...b,

@@ -9,10 +9,13 @@ import { withRequest } from '../../policy/actor.ts'
 import type { Permission } from '../../policy/permissions.ts'
 import type { AppEnv } from '../env.ts'
 import { clientIp } from './context.ts'
+import { assertStorableParams } from './storable-query.ts'
 
 export const sessionCookieName = (tls: boolean) => (tls ? '__Host-clawback_session' : 'clawback_session')
 export const CSRF_HEADER = 'x-csrf-token'
 export const CSRF_FIELD = '_csrf'
+/** Where a session that must change its password is sent (console/ mounts the page). */
+export const PASSWORD_PAGE = '/account/password'
 
 const apiKeyFrom = (header: string | undefined) => {
   if (!header) return undefined
@@ -71,15 +74,22 @@ export type Access =
       ui?: boolean
       /** a signed-in user only (the user's own password): an API key is refused with 403 */
       session?: boolean
+      /** reachable by a session that must still change its password (sign-out, the change itself) */
+      beforePasswordChange?: boolean
     }
 
 export type Guard = ReturnType<typeof createMiddleware<AppEnv>> & { access: Access }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-/** The route's access rule, enforced: 401 without an actor, 403 without the permission, CSRF on cookie writes. */
+/**
+ * The route's access rule, enforced: 401 without an actor, the password page (403
+ * PASSWORD_CHANGE_REQUIRED off the UI) for a session that must change its password, 403 without
+ * the permission, CSRF on cookie writes.
+ */
 export const guard = (access: Access): Guard => {
   const mw = createMiddleware<AppEnv>(async (c, next) => {
+    assertStorableParams(c)
     if (access.auth === 'actor') {
       const actor = c.var.actor
       if (!actor && access.ui && c.req.method === 'GET')
@@ -87,6 +97,15 @@ export const guard = (access: Access): Guard => {
       if (!actor)
         throw new AppError('UNAUTHENTICATED', 'authentication required: send an API key in Authorization or sign in')
       const session = c.var.session
+      // Until an initial or reset password is changed, the session reaches nothing else: pages
+      // redirect to the password page, everything else answers 403 with a stable code.
+      if (session?.mustChangePassword && !access.beforePasswordChange) {
+        if (access.ui) return c.redirect(PASSWORD_PAGE, 303)
+        throw new AppError(
+          'PASSWORD_CHANGE_REQUIRED',
+          `this session must change its password first: sign in to the web UI and go to ${PASSWORD_PAGE}`,
+        )
+      }
       if (session && UNSAFE.has(c.req.method)) {
         let sent = c.req.header(CSRF_HEADER)
         if (!sent && /form/.test(c.req.header('content-type') ?? '')) {

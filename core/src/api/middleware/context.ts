@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
+import { matchedRoutes } from 'hono/route'
 import type { AppEnv, Deps } from '../env.ts'
 
 const SANE_ID = /^[A-Za-z0-9._-]{8,100}$/
@@ -22,8 +23,26 @@ export const requestContext = (deps: Deps) =>
     await next()
     c.header('X-Request-Id', requestId)
     const ms = Math.round((performance.now() - started) * 10) / 10
-    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request')
+    log.info({ method: c.req.method, path: loggedPath(c), status: c.res.status, ms }, 'request')
   })
+
+/**
+ * The request path as logged: on a route authorised by a token in its URL (guard `token`: JSON
+ * intake, list feeds) every parameter segment is `[redacted]`, so the journal never holds a
+ * credential (`/threat/json_event/events/[redacted]`, `/feeds/lists/[redacted]`).
+ */
+export const loggedPath = (c: Context) => {
+  const path = c.req.path
+  const tokenRoute = matchedRoutes(c).find(
+    (r) => (r.handler as { access?: { auth?: string } }).access?.auth === 'token',
+  )
+  if (!tokenRoute) return path
+  const pattern = tokenRoute.path.split('/')
+  return path
+    .split('/')
+    .map((segment, i) => (pattern[i]?.startsWith(':') || pattern[i] === '*' ? '[redacted]' : segment))
+    .join('/')
+}
 
 export const clientIp = (c: Context) => {
   try {

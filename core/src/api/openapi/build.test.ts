@@ -20,7 +20,15 @@ const opOf = (method: string, p: string) =>
 const operations = collectOperations(apiRoutes.routes)
 
 /** Writes that legitimately carry no body: the path says everything. */
-const BODYLESS = new Set(['POST /api/v1/jobs/:queue/:id/retry', 'PUT /api/v1/teams/:team/members/:username'])
+const BODYLESS = new Set([
+  'POST /api/v1/jobs/:queue/:id/retry',
+  'POST /api/v1/connectors/:id/test',
+  'POST /api/v1/response-runs/:id/press',
+  'POST /api/v1/response-runs/:id/approve',
+  'POST /api/v1/response-runs/:id/reject',
+  'POST /api/v1/response-runs/:id/undo',
+  'PUT /api/v1/teams/:team/members/:username',
+])
 
 suite('OpenAPI document', () => {
   it('describes every operation (native, compatible, intake, feeds) with a summary and its success answer', () => {

@@ -1,5 +1,28 @@
 /** One line per documented operation for the OpenAPI document (the rest of it is generated). */
 export const SUMMARIES: Record<string, string> = {
+  'GET /api/v1/connector-kinds': 'Connector kinds: settings JSON Schema, secret names, capabilities',
+  'GET /api/v1/connectors': 'List connector instances (secret values are never returned)',
+  'POST /api/v1/connectors': 'Create a connector of a kind: settings, secrets (encrypted), on-premises flag',
+  'GET /api/v1/connectors/{id}': 'One connector with its last test result',
+  'PATCH /api/v1/connectors/{id}': 'Edit a connector; an empty secret keeps the stored value',
+  'DELETE /api/v1/connectors/{id}': 'Delete a connector and its secrets',
+  'POST /api/v1/connectors/{id}/test': 'Test the connection now (the outcome is stored as the last test)',
+  'GET /api/v1/sources/{id}/match-conditions':
+    "A source's match conditions in evaluation order (also the export format)",
+  'POST /api/v1/sources/{id}/match-conditions':
+    'Add a match condition (condition tree, responses, automatic or buttons); disabled unless isEnabled',
+  'POST /api/v1/sources/{id}/match-conditions/import': 'Import exported match conditions (appended, disabled)',
+  'POST /api/v1/sources/{id}/match-conditions/dry-run':
+    'What a draft condition would have matched and run on the last days of alerts (writes nothing)',
+  'PATCH /api/v1/match-conditions/{id}': 'Change a match condition (any subset of its fields)',
+  'DELETE /api/v1/match-conditions/{id}': 'Delete a match condition',
+  'GET /api/v1/incidents/{id}/responses': "The incident's response runs with state, outcome and undo availability",
+  'POST /api/v1/incidents/{id}/responses':
+    'Run a response by hand (one run per target), optionally with two-person approval',
+  'POST /api/v1/response-runs/{id}/press': 'Run a response a match condition offered as a button',
+  'POST /api/v1/response-runs/{id}/approve': 'Approve a run awaiting approval (not by who requested it)',
+  'POST /api/v1/response-runs/{id}/reject': 'Reject a run awaiting approval',
+  'POST /api/v1/response-runs/{id}/undo': 'Undo a finished run whose type can be undone',
   'GET /api/v1/sources': 'List alert sources',
   'POST /api/v1/sources': 'Create a source (json: answer carries the POST URL with its token; csv)',
   'GET /api/v1/sources/{id}': 'One source; with_url=true adds its POST URL (sources.write)',
@@ -10,8 +33,10 @@ export const SUMMARIES: Record<string, string> = {
     'List incidents: state, created_from/to, closed_from/to, severity, source_id, team_id, assignee_id, abuse_disposition, classification, q; sort (created, updated, closed, id, score, severity) and order (desc, asc); keyset paging (cursor); counts per state',
   'GET /api/v1/incidents/{id}': 'One incident (compatible shape; expand_events=false gives event_ids)',
   'GET /api/v1/incidents/{id}/activity': 'History (every change, comments included) and attachments of an incident',
-  'PATCH /api/v1/incidents/{id}': 'Edit fields, team/assignee, description, users, private flag',
+  'PATCH /api/v1/incidents/{id}': 'Edit fields, team/assignee, description, users, private flag (all or nothing)',
   'POST /api/v1/incidents/{id}/comments': 'Comment on an incident',
+  'POST /api/v1/incidents/{id}/hosts': 'Add attacker, cnc, forensics or url hosts to an incident (audited)',
+  'DELETE /api/v1/incidents/{id}/hosts': 'Remove a host from an incident (audited)',
   'POST /api/v1/incidents/{id}/close': 'Close an incident',
   'POST /api/v1/incidents/close': 'Close several incidents',
   'POST /api/v1/incidents/{id}/reopen': 'Reopen a closed or ignored incident',

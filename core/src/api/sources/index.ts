@@ -11,7 +11,7 @@ import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { idParam } from '../params.ts'
 import { data, ZDeleted, ZSource } from '../schemas.ts'
-import { input } from '../validate.ts'
+import { input, text } from '../validate.ts'
 
 const ZRules = z.strictObject({
   byThreatHash: z.boolean().optional(),
@@ -23,14 +23,14 @@ const ZRules = z.strictObject({
     .optional(),
 })
 const ZCreate = z.strictObject({
-  name: z.string().min(1).max(200),
+  name: text(200).min(1),
   type: z.enum(['json', 'csv']),
   settings: z.record(z.string(), z.unknown()).optional(),
   linkingRules: ZRules.optional(),
   isEnabled: z.boolean().optional(),
 })
 const ZUpdate = z.strictObject({
-  name: z.string().min(1).max(200).optional(),
+  name: text(200).min(1).optional(),
   isEnabled: z.boolean().optional(),
   settings: z.record(z.string(), z.unknown()).optional(),
   linkingRules: ZRules.optional(),

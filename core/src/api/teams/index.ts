@@ -8,13 +8,13 @@ import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { idParam } from '../params.ts'
 import { data, ZTeam } from '../schemas.ts'
-import { input } from '../validate.ts'
+import { input, text } from '../validate.ts'
 
 const ZCreateTeam = z.strictObject({
-  name: z.string().min(1).max(100),
-  description: z.string().max(1000).optional(),
+  name: text(100).min(1),
+  description: text(1000).optional(),
   isPrivate: z.boolean().optional(),
-  permissions: z.array(z.string()).max(50).default([]),
+  permissions: z.array(text(100)).max(50).default([]),
 })
 
 export const teams = new Hono<AppEnv>()
@@ -41,9 +41,9 @@ teams.put(
   input(
     'json',
     z.strictObject({
-      description: z.string().max(1000),
+      description: text(1000),
       isPrivate: z.boolean(),
-      permissions: z.array(z.string()).max(50),
+      permissions: z.array(text(100)).max(50),
     }),
   ),
   output(200, data(ZTeam)),

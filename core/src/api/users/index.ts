@@ -11,18 +11,18 @@ import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { idParam } from '../params.ts'
 import { data, ZUser } from '../schemas.ts'
-import { input } from '../validate.ts'
+import { id, input, text } from '../validate.ts'
 
 const ZCreateUser = z.strictObject({
-  username: z.string().min(1).max(128),
-  password: z.string().min(1).max(1024).optional(),
+  username: text(128).min(1),
+  password: text(1024).min(1).optional(),
   email: z.email().optional(),
-  displayName: z.string().max(200).optional(),
-  teams: z.array(z.string().min(1)).max(50).optional(),
+  displayName: text(200).optional(),
+  teams: z.array(text(100).min(1)).max(50).optional(),
   mustChangePassword: z.boolean().optional(),
 })
-const ZPassword = z.strictObject({ password: z.string().min(1).max(1024), mustChangePassword: z.boolean().optional() })
-const ZUsername = z.object({ username: z.string().min(1).max(128) })
+const ZPassword = z.strictObject({ password: text(1024).min(1), mustChangePassword: z.boolean().optional() })
+const ZUsername = z.object({ username: text(128).min(1) })
 const ZMembership = data(z.strictObject({ team: z.string(), username: z.string(), member: z.boolean() }))
 const userId = (raw: string | undefined) => idParam(raw, 'user')
 
@@ -105,7 +105,7 @@ users.patch(
 users.put(
   '/api/v1/users/:id/teams',
   guard({ auth: 'actor', permission: 'teams.manage' }),
-  input('json', z.strictObject({ teamIds: z.array(z.number().int().positive()).max(100) })),
+  input('json', z.strictObject({ teamIds: z.array(id()).max(100) })),
   output(200, data(z.strictObject({ added: z.array(z.string()), removed: z.array(z.string()) }))),
   async (c) =>
     c.json({

@@ -57,6 +57,8 @@ export const matchConditions = pgTable(
     isAutomatic: boolean('is_automatic').notNull().default(false),
     isEnabled: boolean('is_enabled').notNull().default(true),
     stopProcessing: boolean('stop_processing').notNull().default(false),
+    description: text('description').notNull().default(''),
+    createdBy: ref('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -77,7 +79,11 @@ export const responseRuns = pgTable(
     matchConditionId: ref('match_condition_id').references(() => matchConditions.id, { onDelete: 'set null' }),
     responseType: text('response_type').notNull(),
     params: jsonb('params').notNull().default({}),
+    /** offered (a button) · awaiting_approval · queued · running · succeeded · partial · failed · undone · rejected */
     status: text('status').notNull().default('pending'),
+    /** what it acts on (a list value, an address, a URL): part of the idempotency key */
+    target: text('target').notNull().default(''),
+    attempts: integer('attempts').notNull().default(0),
     result: jsonb('result'),
     error: text('error'),
     idempotencyKey: text('idempotency_key').notNull().unique(),
@@ -122,4 +128,32 @@ export const quarantineRecords = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('quarantine_records_key').on(t.incidentId, t.mailbox, t.messageId)],
+)
+
+/** Plain-text e-mail templates with {{placeholders}} for notification responses. */
+export const notificationTemplates = pgTable('notification_templates', {
+  id: id(),
+  name: text('name').notNull().unique(),
+  subject: text('subject').notNull(),
+  body: text('body').notNull(),
+  isBuiltin: boolean('is_builtin').notNull().default(false),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+})
+
+/** In-app workflow notifications (assigned, state changed, score over threshold, response finished/failed). */
+export const userNotifications = pgTable(
+  'user_notifications',
+  {
+    id: id(),
+    userId: ref('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    incidentId: ref('incident_id').references(() => incidents.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    message: text('message').notNull(),
+    readAt: ts('read_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('user_notifications_user_idx').on(t.userId, t.readAt, t.createdAt)],
 )

@@ -11,7 +11,12 @@ import { appendAudit } from '../audit/append-audit.ts'
 /**
  * Creates an API key acting with the permissions of `teams`. The key (UUID-shaped, as compatible
  * clients expect; 122 random bits) is returned once and only its SHA-256 is stored.
- * @throws AppError FORBIDDEN without api_keys.manage, INVALID_REQUEST for no/unknown teams.
+ *
+ * A key carries only teams its creator belongs to: otherwise a key would be a way into a private
+ * team (or a permission such as scripts.manage) without the audited join. The system actor (CLI,
+ * tests) is exempt.
+ * @throws AppError FORBIDDEN without api_keys.manage or for a team the creator is not in,
+ *   INVALID_REQUEST for no/unknown teams.
  */
 export const createApiKey = async (
   db: Db,
@@ -26,6 +31,12 @@ export const createApiKey = async (
     const found = await tx.select().from(teams).where(inArray(teams.name, input.teams))
     const missing = input.teams.filter((n) => !found.some((t) => t.name === n))
     if (missing.length) throw new AppError('INVALID_REQUEST', `teams: unknown team ${missing.join(', ')}`)
+    const foreign = actor.kind === 'system' ? [] : found.filter((t) => !actor.teamIds.includes(t.id))
+    if (foreign.length)
+      throw new AppError(
+        'FORBIDDEN',
+        `teams: a key can only act for teams you are a member of (not ${foreign.map((t) => t.name).join(', ')})`,
+      )
     const [row] = await tx
       .insert(apiKeys)
       .values({

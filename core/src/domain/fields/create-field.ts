@@ -3,6 +3,7 @@ import { incidentFields } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
+import { fieldNameProblem } from '../../storable.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { FIELD_KINDS, type FieldKind } from './list-fields.ts'
 
@@ -26,6 +27,8 @@ export const createField = async (db: Db, actor: Actor, input: { name: string; k
   assertCan(actor, 'fields.manage')
   const name = input.name.trim()
   if (!name || name.length > 100) throw new AppError('INVALID_REQUEST', 'name: 1 to 100 characters')
+  const reserved = fieldNameProblem(name)
+  if (reserved) throw new AppError('INVALID_REQUEST', `name: ${reserved}`)
   if (!FIELD_KINDS.includes(input.kind as FieldKind))
     throw new AppError('INVALID_REQUEST', `kind: one of ${FIELD_KINDS.join(', ')}`)
   const options = normaliseOptions(input.kind, input.options ?? [])

@@ -4,6 +4,7 @@ import { incidentFields } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
+import { fieldNameProblem } from '../../storable.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { normaliseOptions } from './create-field.ts'
 
@@ -24,6 +25,8 @@ export const updateField = async (
     if (!field) throw new AppError('NOT_FOUND', `field ${input.fieldId} not found`)
     const name = input.name === undefined ? field.name : input.name.trim()
     if (!name || name.length > 100) throw new AppError('INVALID_REQUEST', 'name: 1 to 100 characters')
+    const reserved = fieldNameProblem(name)
+    if (reserved) throw new AppError('INVALID_REQUEST', `name: ${reserved}`)
     if (field.isBuiltin && name !== field.name)
       throw new AppError('INVALID_REQUEST', 'name: built-in fields cannot be renamed')
     const options = input.options === undefined ? field.options : normaliseOptions(field.kind, input.options)

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.ts'
+import type { DbOrTx } from '../../db/client.ts'
 import { incidentUsers } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
@@ -10,7 +10,7 @@ import { addHistory, touch, withIncident } from './incident-tx.ts'
  * @throws AppError FORBIDDEN, NOT_FOUND, INVALID_REQUEST for an empty/oversized name.
  */
 export const addIncidentUsers = async (
-  db: Db,
+  db: DbOrTx,
   actor: Actor,
   incidentId: number,
   input: { targets?: string[]; attackers?: string[] },

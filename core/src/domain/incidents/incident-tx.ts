@@ -14,6 +14,8 @@ export type HistoryInput = {
   stateTo?: string | null
   summary?: string
   detail?: string
+  /** the response run this entry reports on */
+  responseId?: number
 }
 
 /** Locks an incident row for update after checking the actor may see it. @throws NOT_FOUND. */
@@ -36,6 +38,7 @@ export const addHistory = async (tx: DbOrTx, actor: Actor, incidentId: number, h
       stateTo: h.stateTo ?? null,
       summary: h.summary ?? '',
       detail: h.detail ?? '',
+      responseId: h.responseId ?? null,
     })
     .returning()
   return row!
@@ -47,9 +50,12 @@ export const touch = (tx: DbOrTx, id: number, set: Partial<Record<keyof Incident
     .set({ ...set, updatedAt: sql`now()` } as never)
     .where(eq(incidents.id, id))
 
-/** Runs `fn` in a transaction with the incident locked; the actor needs incidents.write. */
+/**
+ * Runs `fn` in a transaction with the incident locked; the actor needs incidents.write. Given a
+ * caller's transaction it joins it (a savepoint), so several edits can commit as one.
+ */
 export const withIncident = async <T>(
-  db: Db,
+  db: DbOrTx,
   actor: Actor,
   id: number,
   fn: (tx: DbOrTx, row: IncidentRow) => Promise<T>,

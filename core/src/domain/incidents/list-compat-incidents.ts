@@ -4,6 +4,7 @@ import { textArray } from '../../db/sql-arrays.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
+import { isPgTimestamp } from '../../storable.ts'
 import { type CompatSelection, loadCompatIncidents } from './compat-incidents.ts'
 import { visibleSql } from './compat-sql.ts'
 
@@ -30,7 +31,7 @@ type Cursor = { at: string; id: number }
 export const encodeCursor = (c: Cursor) => Buffer.from(`${c.at}|${c.id}`).toString('base64url')
 const decodeCursor = (s: string): Cursor => {
   const [at, id] = Buffer.from(s, 'base64url').toString('utf8').split('|')
-  if (!at || !id || !/^\d+$/.test(id) || !/^\d{4}-\d{2}-\d{2}[ T][\d:.]+([+-]\d{2}(:?\d{2})?|Z)?$/.test(at))
+  if (!at || !id || !/^\d{1,15}$/.test(id) || !isPgTimestamp(at))
     throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued')
   return { at, id: Number(id) }
 }

@@ -1,34 +1,15 @@
-import { type SQL, sql } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { textArray } from '../../db/sql-arrays.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
-import { isoZ, visibleSql } from './compat-sql.ts'
+import { isPgTimestamp } from '../../storable.ts'
+import { isoZ } from './compat-sql.ts'
+import { countIncidentsByState, emptyCounts } from './count-incidents.ts'
+import { fieldValue, type IncidentFilter, incidentConditions } from './incident-conditions.ts'
 import { encodeCursor } from './list-compat-incidents.ts'
 
-export type IncidentFilter = {
-  states?: string[]
-  createdFrom?: Date
-  createdTo?: Date
-  closedFrom?: Date
-  closedTo?: Date
-  severities?: string[]
-  sourceId?: number
-  teamId?: number
-  assigneeId?: number | 'none'
-  abuseDisposition?: string
-  classification?: string
-  /** free text over subject, sender, recipient, message-id, hosts and users (case-insensitive) */
-  q?: string
-  /** the sort column (default created) and direction (default desc: newest, highest first) */
-  sort?: IncidentSort
-  order?: 'desc' | 'asc'
-  limit?: number
-  cursor?: string
-  /** false skips the per-state counts (a full count is the slow part on a large table; the UI loads it separately) */
-  withCounts?: boolean
-}
+export type { IncidentFilter } from './incident-conditions.ts'
 
 /**
  * Sortable columns. Each sorts by (value, id) so keyset paging stays exact; `text` is how the
@@ -62,7 +43,15 @@ const decodeCursor = (cursor: string, sort: IncidentSort) => {
       : parts.length === 2 && sort === 'created'
         ? parts
         : []
-  if (!value || !id || !/^\d+$/.test(id))
+  // The value is cast back with SORTS[sort].cast: only what that cast accepts gets that far.
+  const valueOk =
+    value !== undefined &&
+    (sort === 'created' || sort === 'updated' || sort === 'closed'
+      ? value === '-infinity' || isPgTimestamp(value)
+      : sort === 'id'
+        ? /^\d{1,15}$/.test(value)
+        : /^-?\d{1,9}$/.test(value))
+  if (!valueOk || !id || !/^\d{1,15}$/.test(id))
     throw new AppError('INVALID_REQUEST', 'cursor: not a cursor this server issued for this sort')
   return { value, id: Number(id) }
 }
@@ -88,38 +77,6 @@ export type IncidentSummary = {
   createdAt: string
   updatedAt: string
   closedAt: string | null
-}
-
-const fieldValue = (name: string) =>
-  sql`(SELECT v.value FROM incident_field_values v JOIN incident_fields f ON f.id = v.field_id WHERE v.incident_id = i.id AND f.name = ${name})`
-
-const conditions = (actor: Actor, f: IncidentFilter, withState: boolean): SQL => {
-  const parts: SQL[] = [visibleSql(actor)]
-  if (withState && f.states?.length) parts.push(sql`i.state::text = ANY(${textArray(f.states)})`)
-  if (f.createdFrom) parts.push(sql`i.created_at >= ${f.createdFrom.toISOString()}::timestamptz`)
-  if (f.createdTo) parts.push(sql`i.created_at < ${f.createdTo.toISOString()}::timestamptz`)
-  if (f.closedFrom) parts.push(sql`i.closed_at >= ${f.closedFrom.toISOString()}::timestamptz`)
-  if (f.closedTo) parts.push(sql`i.closed_at < ${f.closedTo.toISOString()}::timestamptz`)
-  if (f.severities?.length) parts.push(sql`i.severity = ANY(${textArray(f.severities)})`)
-  if (f.sourceId)
-    parts.push(
-      sql`(i.source_id = ${f.sourceId} OR EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.source_id = ${f.sourceId}))`,
-    )
-  if (f.teamId) parts.push(sql`i.team_id = ${f.teamId}`)
-  if (f.assigneeId === 'none') parts.push(sql`i.assignee_id IS NULL`)
-  else if (f.assigneeId) parts.push(sql`i.assignee_id = ${f.assigneeId}`)
-  if (f.abuseDisposition) parts.push(sql`${fieldValue('Abuse Disposition')} = ${f.abuseDisposition}`)
-  if (f.classification) parts.push(sql`coalesce(${fieldValue('Classification')}, i.type) = ${f.classification}`)
-  const q = f.q?.trim()
-  if (q) {
-    const like = `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
-    parts.push(sql`(i.summary ILIKE ${like} OR i.id::text = ${q}
-      OR EXISTS (SELECT 1 FROM alerts a JOIN alert_emails e ON e.alert_id = a.id WHERE a.incident_id = i.id
-        AND (e.subject ILIKE ${like} OR e.sender ILIKE ${like} OR e.message_id ILIKE ${like} OR array_to_string(e.recipients, ' ') ILIKE ${like}))
-      OR EXISTS (SELECT 1 FROM incident_hosts h WHERE h.incident_id = i.id AND h.host ILIKE ${like})
-      OR EXISTS (SELECT 1 FROM incident_users u WHERE u.incident_id = i.id AND u.username ILIKE ${like}))`)
-  }
-  return sql.join(parts, sql` AND `)
 }
 
 /**
@@ -149,19 +106,12 @@ export const listIncidents = async (db: Db, actor: Actor, f: IncidentFilter = {}
       (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id)::int AS alert_count,
       ${isoZ(sql`i.created_at`)} AS created_at, ${isoZ(sql`i.updated_at`)} AS updated_at, ${isoZ(sql`i.closed_at`)} AS closed_at
     FROM incidents i LEFT JOIN teams t ON t.id = i.team_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN sources src ON src.id = i.source_id
-    WHERE ${conditions(actor, f, true)}${keyset}
+    WHERE ${incidentConditions(actor, f, true)}${keyset}
     ORDER BY ${s.expr} ${dir}, i.id ${dir} LIMIT ${limit + 1}`)
-  const counted =
-    f.withCounts === false
-      ? []
-      : await db.execute<{ state: string; n: number }>(
-          sql`SELECT i.state::text AS state, count(*)::int AS n FROM incidents i WHERE ${conditions(actor, f, false)} GROUP BY 1`,
-        )
   const more = rows.length > limit
   const shown = rows.slice(0, limit)
   const last = shown[shown.length - 1]
-  const counts: Record<string, number> = { new: 0, open: 0, assigned: 0, closed: 0, ignored: 0 }
-  for (const c of counted) counts[c.state] = c.n
+  const counts = f.withCounts === false ? emptyCounts() : await countIncidentsByState(db, actor, f)
   return {
     items: shown.map(
       (r): IncidentSummary => ({

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.ts'
+import type { DbOrTx } from '../../db/client.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { appendAudit } from '../audit/append-audit.ts'
@@ -9,7 +9,7 @@ import { addHistory, touch, withIncident } from './incident-tx.ts'
  * @throws AppError FORBIDDEN, NOT_FOUND, INVALID_REQUEST when longer than 100,000 characters.
  */
 export const setDescription = async (
-  db: Db,
+  db: DbOrTx,
   actor: Actor,
   incidentId: number,
   input: { description: string; overwrite: boolean },

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.ts'
+import type { DbOrTx } from '../../db/client.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { appendAudit } from '../audit/append-audit.ts'
@@ -9,7 +9,7 @@ import { addHistory, touch, withIncident } from './incident-tx.ts'
  * incident is then invisible to non-members on every path (lists, counts, search, compatible API).
  * @throws AppError FORBIDDEN, NOT_FOUND, INVALID_REQUEST when it has no team or the actor is not in it.
  */
-export const setIncidentPrivacy = async (db: Db, actor: Actor, incidentId: number, isPrivate: boolean) =>
+export const setIncidentPrivacy = async (db: DbOrTx, actor: Actor, incidentId: number, isPrivate: boolean) =>
   withIncident(db, actor, incidentId, async (tx, row) => {
     if (row.isPrivate === isPrivate) return { changed: false }
     if (isPrivate && (row.teamId === null || (actor.kind !== 'system' && !actor.teamIds.includes(row.teamId)))) {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import type { Db } from '../../db/client.ts'
+import type { DbOrTx } from '../../db/client.ts'
 import { teamMembers, teams, users } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
@@ -17,7 +17,7 @@ const UNASSIGNED = (v: string | null | undefined) =>
  * @throws AppError FORBIDDEN, NOT_FOUND for the incident or an unknown team/user.
  */
 export const setTeamAndAssignee = async (
-  db: Db,
+  db: DbOrTx,
   actor: Actor,
   incidentId: number,
   input: { team?: string | null; assignee?: string | null },

@@ -1,5 +1,5 @@
 import { eq, inArray } from 'drizzle-orm'
-import type { Db } from '../../db/client.ts'
+import type { DbOrTx } from '../../db/client.ts'
 import { incidentFields, incidentFieldValues } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
@@ -15,7 +15,7 @@ import { addHistory, touch, withIncident } from './incident-tx.ts'
  * @throws AppError FORBIDDEN, NOT_FOUND, INVALID_REQUEST naming the field.
  */
 export const updateIncidentFields = async (
-  db: Db,
+  db: DbOrTx,
   actor: Actor,
   incidentId: number,
   fields: Record<string, string | null>,

@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.ts'
+import { dateProblem, fieldNameProblem, findUnstorable, MAX_DEPTH } from '../../storable.ts'
 
 /**
  * The JSON alert (versions 1.0 and 2.0, API-COMPAT.md) reduced to what Clawback stores. Inner
@@ -87,7 +88,12 @@ export const LINK_ATTRIBUTES = [
   'threat_filehash',
 ] as const
 
-export const MAX_DEPTH = 32
+/**
+ * Most recipients one alert's e-mail may list. A real message reaches at most a few thousand
+ * mailboxes; beyond this a single row grows to megabytes (every read, match and backup of it pays).
+ */
+export const MAX_RECIPIENTS = 10_000
+export { MAX_DEPTH }
 
 const bad = (field: string, message: string) => new AppError('INVALID_REQUEST', `${field}: ${message}`)
 
@@ -95,26 +101,17 @@ const bad = (field: string, message: string) => new AppError('INVALID_REQUEST', 
 export const hasNul = (s: string) => s.includes('\u0000')
 
 /**
- * Rejects documents nested deeper than MAX_DEPTH, and any string or key holding U+0000, which
- * PostgreSQL text and jsonb cannot store (it would otherwise fail the whole group-commit batch and
- * end as a 500), naming where it is. Iterative: no recursion on hostile input.
+ * Rejects documents nested deeper than MAX_DEPTH, and any string or key PostgreSQL could not store
+ * (U+0000, an unpaired surrogate: it would otherwise fail the whole group-commit batch and end as a
+ * 500), naming where it is. Also run on every JSON-encoded nested value once decoded.
  */
-const assertStorable = (value: unknown) => {
-  const stack: [unknown, number, string][] = [[value, 1, 'body']]
-  while (stack.length) {
-    const [v, d, at] = stack.pop()!
-    if (typeof v === 'string') {
-      if (hasNul(v)) throw bad(at, 'contains a NUL character (\\u0000), which cannot be stored')
-      continue
-    }
-    if (v === null || typeof v !== 'object') continue
-    if (d > MAX_DEPTH) throw bad('body', `nested deeper than ${MAX_DEPTH} levels`)
-    for (const [k, child] of Object.entries(v as object)) {
-      const path = at === 'body' ? k : Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`
-      if (hasNul(k)) throw bad(at, 'has a key containing a NUL character (\\u0000), which cannot be stored')
-      if (typeof child === 'string' || (child !== null && typeof child === 'object')) stack.push([child, d + 1, path])
-    }
-  }
+const assertStorable = (value: unknown, root = '') => {
+  const problem = findUnstorable(value, root)
+  if (!problem) return
+  const message = problem.message.startsWith('has a key that contains')
+    ? problem.message.replace('has a key that contains', 'has a key containing')
+    : problem.message
+  throw bad(problem.at || 'body', message)
 }
 
 const spellingCache = new Map<string, string[]>()
@@ -135,15 +132,35 @@ const pick = (o: Record<string, unknown>, ...names: string[]) => {
   return undefined
 }
 
-const decodeIfString = (v: unknown, field: string) => {
+/**
+ * A nested value sent as a JSON-encoded string, decoded (and checked like the body). Some clients
+ * wrap it in an object under its own key (`"{\"cnc_hosts\": [...]}"` for `cnc_hosts`): unwrapped.
+ */
+const decodeIfString = (v: unknown, field: string): unknown => {
   if (typeof v !== 'string') return v
   const t = v.trim()
   if (!t.startsWith('{') && !t.startsWith('[')) return v
+  let decoded: unknown
   try {
-    return JSON.parse(t)
+    decoded = JSON.parse(t)
   } catch {
     throw bad(field, 'a JSON-encoded value that is not valid JSON')
   }
+  assertStorable(decoded, field)
+  const name = field.split('.').findLast((part) => !/^\d+$/.test(part)) ?? field
+  if (decoded && typeof decoded === 'object' && !Array.isArray(decoded)) {
+    const keys = Object.keys(decoded)
+    if (keys.length === 1 && spellings(name).includes(keys[0]!))
+      return decodeIfString((decoded as Record<string, unknown>)[keys[0]!], field)
+  }
+  return decoded
+}
+
+/** One member of a list that must be an object (`[null]` is a 400 naming the member, not a crash). */
+const memberOf = (v: unknown, field: string): Record<string, unknown> => {
+  const o = objectOf(v, field)
+  if (!o) throw bad(field, 'expected an object, not null')
+  return o
 }
 
 const objectOf = (v: unknown, field: string): Record<string, unknown> | undefined => {
@@ -192,7 +209,7 @@ const endpoint = (v: unknown, field: string): Endpoint[] => {
   const items = Array.isArray(d) ? d : [d]
   return items.map((item, i) => {
     const f = Array.isArray(d) ? `${field}.${i}` : field
-    const o = objectOf(item, f)!
+    const o = memberOf(item, f)
     const e: Endpoint = {}
     const set = (k: keyof Omit<Endpoint, 'port'>, ...names: string[]) => {
       const s = str(pick(o, ...names), `${f}.${names[0]}`)
@@ -216,7 +233,7 @@ const hosts = (v: unknown, field: string) => {
   if (!Array.isArray(d)) throw bad(field, 'expected a list of {host, port}')
   return d.map((h, i) => {
     if (typeof h === 'string') return { host: h }
-    const o = objectOf(h, `${field}.${i}`)!
+    const o = memberOf(h, `${field}.${i}`)
     const host = str(pick(o, 'host', 'host_name', 'ip_address', 'url'), `${field}.${i}.host`)
     if (!host) throw bad(`${field}.${i}.host`, 'required')
     const port = num(pick(o, 'port'), `${field}.${i}.port`)
@@ -236,11 +253,18 @@ const isoOrNull = (v: unknown, field: string) => {
   const raw = typeof v === 'object' && v !== null && 'millis' in v ? (v as { millis: unknown }).millis : v
   const d = typeof raw === 'number' ? new Date(raw) : new Date(String(raw))
   if (Number.isNaN(d.getTime())) throw bad(field, 'expected an ISO-8601 date')
+  const problem = dateProblem(d)
+  if (problem) throw bad(field, problem)
   return d.toISOString()
 }
 
+const capped = <T>(list: T[], max: number, field: string) => {
+  if (list.length > max) throw bad(field, `more than ${max} entries`)
+  return list
+}
+
 const email = (v: unknown, field: string): NormalizedEmail => {
-  const o = objectOf(v, field)!
+  const o = memberOf(v, field)
   const recips = pick(o, 'recipient', 'recipients', 'to')
   const mid = str(pick(o, 'message_id', 'messageid', 'msg_id'), `${field}.message_id`, 1000)
   const atts = decodeIfString(pick(o, 'attachments', 'attachment'), `${field}.attachments`)
@@ -249,7 +273,7 @@ const email = (v: unknown, field: string): NormalizedEmail => {
   return {
     messageId: mid ? bracketMessageId(mid) : null,
     sender: str(pick(o, 'sender', 'from', 'header_from'), `${field}.sender`, 1000) ?? '',
-    recipients: strList(recips, `${field}.recipient`),
+    recipients: capped(strList(recips, `${field}.recipient`), MAX_RECIPIENTS, `${field}.recipient`),
     subject: str(pick(o, 'subject'), `${field}.subject`) ?? '',
     deliveredAt: isoOrNull(
       pick(o, 'message_delivery_time', 'delivery_time', 'received', 'date'),
@@ -260,7 +284,7 @@ const email = (v: unknown, field: string): NormalizedEmail => {
     attachments: ((atts as unknown[]) ?? []).map((a, i) => {
       const f = `${field}.attachments.${i}`
       if (typeof a === 'string') return { name: a, size: null, contentType: '', md5: '', sha256: '' }
-      const ao = objectOf(a, f)!
+      const ao = memberOf(a, f)
       return {
         name: str(pick(ao, 'name', 'filename', 'file_name'), `${f}.name`) ?? '',
         size: num(pick(ao, 'size'), `${f}.size`) ?? null,
@@ -313,13 +337,19 @@ export const normalizeAlert = (body: unknown): NormalizedAlert => {
   let customFields: Record<string, unknown> = {}
   if (Array.isArray(customRaw)) {
     for (const [i, f] of customRaw.entries()) {
-      const fo = objectOf(f, `custom_fields.${i}`)!
+      const fo = memberOf(f, `custom_fields.${i}`)
       const name = str(pick(fo, 'name'), `custom_fields.${i}.name`)
       if (!name) throw bad(`custom_fields.${i}.name`, 'required')
+      const reserved = fieldNameProblem(name)
+      if (reserved) throw bad(`custom_fields.${i}.name`, reserved)
       customFields[name] = fo.value ?? null
     }
   } else if (customRaw !== undefined && customRaw !== null) {
     customFields = objectOf(customRaw, 'custom_fields')!
+    for (const name of Object.keys(customFields)) {
+      const reserved = fieldNameProblem(name)
+      if (reserved) throw bad(`custom_fields.${name}`, reserved)
+    }
   }
   return {
     jsonVersion,

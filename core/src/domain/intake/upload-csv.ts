@@ -5,6 +5,7 @@ import { AppError } from '../../errors.ts'
 import type { PgBoss } from '../../jobs/boss.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
+import { textProblem } from '../../storable.ts'
 import { getSource } from '../sources/list-sources.ts'
 import { bracketMessageId, hasNul, type NormalizedAlert } from './normalize-alert.ts'
 import { parseCsv } from './parse-csv.ts'
@@ -33,6 +34,8 @@ export const uploadCsv = async (
   filename = 'upload.csv',
 ) => {
   assertCan(actor, 'sources.write')
+  const nameProblem = /[\r\n]/.test(filename) ? 'contains a line break' : textProblem(filename)
+  if (nameProblem) throw new AppError('INVALID_REQUEST', `filename: ${nameProblem}`)
   const source = await getSource(db, keyring, actor, sourceId)
   if (source.type !== 'csv' || !source.isEnabled) throw new AppError('NOT_FOUND', 'no enabled CSV source with that id')
   const parsed = parseCsv(text)
@@ -64,7 +67,7 @@ export const uploadCsv = async (
   const link = { key: `csv:${randomUUID()}`, windowSeconds: null }
   const alert = (m: { messageId: string; recipient: string }): NormalizedAlert => ({
     jsonVersion: '2.0',
-    summary: `CSV upload ${filename.replaceAll('\u0000', '')}`.slice(0, 300),
+    summary: `CSV upload ${filename}`.slice(0, 300),
     description: '',
     classification: 'unknown',
     severity: 'info',

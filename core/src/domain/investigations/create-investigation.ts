@@ -1,5 +1,6 @@
+import { eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { investigations } from '../../db/schema/index.ts'
+import { investigations, teams } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
@@ -8,7 +9,8 @@ import { addInvestigationHistory } from './investigation-tx.ts'
 
 /**
  * Creates an investigation. A private one needs an owning team the actor is in.
- * @throws AppError FORBIDDEN without investigations.write or for a private team the actor is not in, INVALID_REQUEST.
+ * @throws AppError FORBIDDEN without investigations.write or for a private team the actor is not in,
+ *   INVALID_REQUEST (also for an unknown teamId).
  */
 export const createInvestigation = async (
   db: Db,
@@ -22,6 +24,12 @@ export const createInvestigation = async (
     throw new AppError('INVALID_REQUEST', 'teamId: a private investigation needs an owning team you are in')
   }
   return db.transaction(async (tx) => {
+    // An unknown team is the caller's mistake (400), not a foreign-key failure (500).
+    if (
+      input.teamId &&
+      !(await tx.select({ id: teams.id }).from(teams).where(eq(teams.id, input.teamId)).for('key share'))[0]
+    )
+      throw new AppError('INVALID_REQUEST', 'teamId: no such team')
     const [row] = await tx
       .insert(investigations)
       .values({

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, isNull, or, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import {
   attachments,
@@ -8,11 +8,11 @@ import {
   investigations,
 } from '../../db/schema/index.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { assertCan, assertVisible, visibleWhere } from '../../policy/index.ts'
+import { assertCan, assertVisible, visibleAt, visibleWhere } from '../../policy/index.ts'
 
 /**
  * One investigation with its linked incidents (only those the actor may see), history (comments
- * included) and attachments. @throws AppError FORBIDDEN, NOT_FOUND (also when private to another team).
+ * included; not the entries about incidents the actor may not see) and attachments. @throws AppError FORBIDDEN, NOT_FOUND (also when private to another team).
  */
 export const getInvestigation = async (db: Db, actor: Actor, id: number) => {
   assertCan(actor, 'investigations.read')
@@ -31,11 +31,20 @@ export const getInvestigation = async (db: Db, actor: Actor, id: number) => {
     .innerJoin(incidents, eq(incidents.id, investigationIncidents.incidentId))
     .where(and(eq(investigationIncidents.investigationId, id), visibleWhere(actor, incidents)))
     .orderBy(asc(incidents.id))
-  const history = await db
-    .select()
-    .from(investigationHistory)
-    .where(eq(investigationHistory.investigationId, id))
-    .orderBy(asc(investigationHistory.id))
+  // entries about an incident the actor may not see (linked, unlinked) would name it: left out
+  const history = (
+    await db
+      .select({ entry: investigationHistory })
+      .from(investigationHistory)
+      .leftJoin(incidents, eq(incidents.id, investigationHistory.incidentId))
+      .where(
+        and(
+          eq(investigationHistory.investigationId, id),
+          or(isNull(investigationHistory.incidentId), visibleWhere(actor, incidents)),
+        ),
+      )
+      .orderBy(asc(investigationHistory.id))
+  ).map((r) => r.entry)
   const files = await db
     .select()
     .from(attachments)
@@ -44,7 +53,10 @@ export const getInvestigation = async (db: Db, actor: Actor, id: number) => {
   return { ...inv, incidents: linked, history, attachments: files }
 }
 
-/** Investigations visible to the actor, newest first, optionally by state. @throws AppError FORBIDDEN. */
+/**
+ * Investigations visible to the actor, newest first, optionally by state; `incidentCount` counts
+ * the linked incidents the actor may see. @throws AppError FORBIDDEN.
+ */
 export const listInvestigations = async (
   db: Db,
   actor: Actor,
@@ -64,7 +76,8 @@ export const listInvestigations = async (
       teamId: investigations.teamId,
       createdAt: investigations.createdAt,
       updatedAt: investigations.updatedAt,
-      incidentCount: sql<number>`(SELECT count(*)::int FROM investigation_incidents x WHERE x.investigation_id = ${investigations.id})`,
+      // only the linked incidents the actor may see: a count must not reveal private ones
+      incidentCount: sql<number>`(SELECT count(*)::int FROM investigation_incidents x JOIN incidents i ON i.id = x.incident_id WHERE x.investigation_id = "investigations"."id" AND ${visibleAt(actor, 'i')})`,
     })
     .from(investigations)
     .where(and(...where))

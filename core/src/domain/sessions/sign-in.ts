@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm'
 import { verifyPassword } from '../../auth/password.ts'
 import { newToken, sha256 } from '../../auth/tokens.ts'
 import type { Db } from '../../db/client.ts'
@@ -17,10 +17,15 @@ export type SignInResult = {
 }
 
 /**
- * Checks a username and password and opens a session. Every attempt is audited. After
- * `lockoutAttempts` consecutive failures the account is locked for `lockoutMinutes`; a locked
- * account is refused even with the right password.
- * @throws AppError UNAUTHENTICATED (the same message for unknown user and wrong password), LOCKED.
+ * Checks a username and password and opens a session. Every attempt is audited.
+ *
+ * Lockout is race-free: before a password is evaluated, the attempt is counted as a failure in
+ * one UPDATE ... RETURNING (row lock), which refuses it when the account is locked; the attempt
+ * that reaches `lockoutAttempts` locks the account for `lockoutMinutes` at once, so however many
+ * sign-ins run in parallel, no more than the limit are evaluated. A correct password clears the
+ * count. A locked account gets exactly the answer of an unknown user or a wrong password (no
+ * username enumeration); the refusal is audited (`auth.login_refused_locked`, `auth.lockout`).
+ * @throws AppError UNAUTHENTICATED, with the same message for every refusal.
  */
 export const signIn = async (
   db: Db,
@@ -39,31 +44,32 @@ export const signIn = async (
   }
   const audit = (action: string, after?: unknown) =>
     db.transaction((tx) => appendAudit(tx, who, { action, objectType: 'user', objectId: user?.id, after }))
+  const refuse = () => new AppError('UNAUTHENTICATED', 'wrong username or password')
 
-  if (user?.lockedUntil && user.lockedUntil > new Date()) {
-    await audit('auth.login_refused_locked')
-    throw new AppError(
-      'LOCKED',
-      `account is locked until ${user.lockedUntil.toISOString()} after too many failed sign-ins`,
-    )
+  if (!user) {
+    await verifyPassword(null, input.password) // the same work as a real check: no timing oracle
+    await audit('auth.login_failed', { unknownUser: true })
+    throw refuse()
   }
-  const ok =
-    (await verifyPassword(user?.passwordHash ?? null, input.password)) && user !== undefined && !user.isDisabled
-  if (!ok || !user) {
-    if (user) {
-      const [row] = await db
-        .update(users)
-        .set({
-          failedLogins: sql`${users.failedLogins} + 1`,
-          lockedUntil: sql`CASE WHEN ${users.failedLogins} + 1 >= ${policy.lockoutAttempts} THEN now() + make_interval(mins => ${policy.lockoutMinutes}) ELSE NULL END`,
-        })
-        .where(eq(users.id, user.id))
-        .returning({ failed: users.failedLogins, lockedUntil: users.lockedUntil })
-      await audit(row?.lockedUntil ? 'auth.lockout' : 'auth.login_failed', { failedLogins: row?.failed })
-    } else {
-      await audit('auth.login_failed', { unknownUser: true })
-    }
-    throw new AppError('UNAUTHENTICATED', 'wrong username or password')
+  // An expired lock starts a fresh count. SET sees the row as it was before this statement.
+  const count = sql`CASE WHEN ${users.lockedUntil} <= now() THEN 1 ELSE ${users.failedLogins} + 1 END`
+  const [attempt] = await db
+    .update(users)
+    .set({
+      failedLogins: count,
+      lockedUntil: sql`CASE WHEN ${count} >= ${policy.lockoutAttempts} THEN now() + make_interval(mins => ${policy.lockoutMinutes}) END`,
+    })
+    .where(and(eq(users.id, user.id), or(isNull(users.lockedUntil), lte(users.lockedUntil, sql`now()`))))
+    .returning({ failed: users.failedLogins, lockedUntil: users.lockedUntil })
+  if (!attempt) {
+    await verifyPassword(null, input.password)
+    await audit('auth.login_refused_locked')
+    throw refuse()
+  }
+  const ok = (await verifyPassword(user.passwordHash, input.password)) && !user.isDisabled
+  if (!ok) {
+    await audit(attempt.lockedUntil ? 'auth.lockout' : 'auth.login_failed', { failedLogins: attempt.failed })
+    throw refuse()
   }
 
   const token = newToken()

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/client.ts'
-import { incidentFields, teams } from '../../db/schema/index.ts'
+import { incidentFields, notificationTemplates, teams } from '../../db/schema/index.ts'
 import { BUILTIN_TEAMS } from '../../policy/permissions.ts'
+import { DEFAULT_TEMPLATES } from '../responses/render-template.ts'
 
 /** Abuse dispositions and the sub-dispositions allowed under each (API-COMPAT.md). */
 export const ABUSE_DISPOSITIONS = [
@@ -62,5 +63,10 @@ export const ensureBuiltins = async (db: Db) => {
   await db
     .insert(incidentFields)
     .values(BUILTIN_FIELDS.map((f) => ({ name: f.name, kind: f.kind, options: [...f.options], isBuiltin: true })))
+    .onConflictDoNothing()
+  // The two default notification templates (quarantined, released); an admin may edit them.
+  await db
+    .insert(notificationTemplates)
+    .values(DEFAULT_TEMPLATES.map((t) => ({ ...t, isBuiltin: true })))
     .onConflictDoNothing()
 }

@@ -7,7 +7,8 @@ import { assertCan } from '../../policy/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 
 /**
- * Disables a user (they can no longer sign in; their sessions end at once) or enables them again.
+ * Disables a user (they can no longer sign in; their sessions end at once; the API keys they
+ * created stop working, see resolveApiKey) or enables them again (the keys work again).
  * Idempotent: no audit record when nothing changes.
  * @throws AppError FORBIDDEN without users.manage, NOT_FOUND for an unknown user, CONFLICT when an
  *   actor tries to disable themselves (that would lock the last admin out by accident).

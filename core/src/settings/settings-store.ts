@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm'
 import type { z } from 'zod'
-import type { DbOrTx } from '../../../core/src/db/client.ts'
-import { settings } from '../../../core/src/db/schema/index.ts'
+import type { DbOrTx } from '../db/client.ts'
+import { settings } from '../db/schema/index.ts'
 
 /** Reads one settings row (key → jsonb), validated; the schema's defaults when absent or invalid. */
 export const readSetting = async <T>(db: DbOrTx, key: string, schema: z.ZodType<T>): Promise<T> => {

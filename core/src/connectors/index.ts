@@ -1,0 +1,6 @@
+/** Every connector kind, registered explicitly (greppable; no glob). Import this once per process. */
+import './smtp/index.ts'
+import './virustotal/index.ts'
+import './webhook/index.ts'
+
+export { instantiateConnector, listManifests, manifestOf } from './registry.ts'

@@ -1,0 +1,22 @@
+import type { ResponseType } from './response-type.ts'
+import { emailNotify } from './types/email-notify.ts'
+import { incidentAssign, incidentClose, incidentSetFields } from './types/incident-actions.ts'
+import { listAdd, listRemove } from './types/list-add.ts'
+import { webhookPost } from './types/webhook-post.ts'
+
+/**
+ * Every response type, explicitly listed. Later issues add quarantine (mail.remediate), directory
+ * actions, firewall pushes, scripts: one file under types/ and one line here.
+ */
+export const RESPONSE_TYPES: ResponseType<never>[] = [
+  listAdd,
+  listRemove,
+  emailNotify,
+  webhookPost,
+  incidentClose,
+  incidentAssign,
+  incidentSetFields,
+] as ResponseType<never>[]
+
+export const responseTypeOf = (type: string): ResponseType<unknown> | undefined =>
+  RESPONSE_TYPES.find((t) => t.type === type) as ResponseType<unknown> | undefined

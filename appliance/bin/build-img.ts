@@ -3,11 +3,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from '../src/cli/command.ts'
 import { RELEASE_ROOT } from '../src/release.ts'
-import { buildImg } from '../src/upgrade/img-format.ts'
+import { buildReleaseImg } from '../src/upgrade/build-release-img.ts'
 
 /**
- * `npm run build:img -- --key signing.pem [--ship-key next.pub] [--out FILE] [--version V] [--min-version V] [--notes FILE] [--no-node-modules]`
+ * `npm run build:img -- --key signing.pem [--from DIR] [--ship-key next.pub] [--out FILE] [--version V] [--min-version V] [--notes FILE] [--no-node-modules]`
  * builds a signed upgrade image of this checkout (app, migrations, systemd units, node_modules).
+ * `--version V` is written into the image's package.json too (one version: see build-release-img.ts).
  * The image always ships the public key that will verify the NEXT upgrade
  * (appliance/keys/img-signing.pub): `--ship-key` (a key rotation), else the one in the tree, else
  * the public half of the signing key — an installed release without one could never be upgraded
@@ -30,26 +31,14 @@ if (typeof options.keygen === 'string') {
 }
 if (typeof options.key !== 'string') {
   process.stderr.write(
-    'usage: npm run build:img -- --key FILE [--out FILE] [--version V] [--min-version V] [--notes FILE] [--no-node-modules]\n',
+    'usage: npm run build:img -- --key FILE [--from DIR] [--out FILE] [--version V] [--min-version V] [--notes FILE] [--no-node-modules]\n',
   )
   process.exit(2)
 }
-const pkg = JSON.parse(readFileSync(path.join(RELEASE_ROOT, 'package.json'), 'utf8'))
-const version = typeof options.version === 'string' ? options.version : pkg.version
-const entries = [
-  'package.json',
-  'package-lock.json',
-  'tsconfig.json',
-  'core',
-  'console',
-  'appliance',
-  'migrations',
-  'systemd',
-  'node_modules',
-].filter((e) => existsSync(path.join(RELEASE_ROOT, e)) && !(e === 'node_modules' && options['no-node-modules']))
-const out = typeof options.out === 'string' ? options.out : path.join(RELEASE_ROOT, 'dist', `clawback-${version}.img`)
 const privateKeyPem = readFileSync(options.key, 'utf8')
-const treeKey = path.join(RELEASE_ROOT, 'appliance', 'keys', 'img-signing.pub')
+// --from DIR: a staged release tree (packer/stage-release.sh) instead of this checkout
+const sourceDir = typeof options.from === 'string' ? path.resolve(options.from) : RELEASE_ROOT
+const treeKey = path.join(sourceDir, 'appliance', 'keys', 'img-signing.pub')
 const shipped =
   typeof options['ship-key'] === 'string'
     ? readFileSync(options['ship-key'], 'utf8')
@@ -62,17 +51,21 @@ const fingerprint = (pem: string) =>
     .digest('hex')
     .slice(0, 16)
 const signingPub = createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString()
-const { manifest } = await buildImg({
-  sourceDir: RELEASE_ROOT,
-  entries,
-  version,
-  minVersion: typeof options['min-version'] === 'string' ? options['min-version'] : '0.0.0',
-  notes: typeof options.notes === 'string' ? readFileSync(options.notes, 'utf8') : `Clawback ${version}`,
+const built = await buildReleaseImg({
+  sourceDir,
+  version: typeof options.version === 'string' ? options.version : undefined,
+  minVersion: typeof options['min-version'] === 'string' ? options['min-version'] : undefined,
+  notes: typeof options.notes === 'string' ? readFileSync(options.notes, 'utf8') : undefined,
   privateKeyPem,
-  out,
-  extra: { 'appliance/keys/img-signing.pub': Buffer.from(shipped) },
+  shipKeyPem: shipped,
+  out: typeof options.out === 'string' ? options.out : undefined,
+  withNodeModules: !options['no-node-modules'],
+}).catch((err: Error) => {
+  process.stderr.write(`build:img: ${err.message}\n`)
+  process.exit(2)
 })
-process.stdout.write(`${out}: ${manifest.files.length} files, version ${version}\n`)
+const { manifest, file, version } = built
+process.stdout.write(`${file}: ${manifest.files.length} files, version ${version}\n`)
 process.stdout.write(
   `signed by key ${fingerprint(signingPub)}; ships key ${fingerprint(shipped)} for the next upgrade${fingerprint(shipped) === fingerprint(signingPub) ? '' : ' (a rotation: sign the next image with its private half)'}\n`,
 )

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { recorder, tempRoot } from '../../../test/harness/command-recorder.ts'
@@ -33,6 +33,20 @@ describe('applying host settings (root side)', () => {
   const roots: string[] = []
   afterAll(() => {
     for (const r of roots) rmSync(r, { recursive: true, force: true })
+  })
+
+  it('the drop-in files are readable by networkd, timesyncd and rsyslog even under a 077 umask (first boot)', async () => {
+    const root = tempRoot('cb-host-umask-')
+    roots.push(root)
+    mkdirSync(path.join(root, 'etc'))
+    const previous = process.umask(0o077)
+    try {
+      await applyHostSettings(root, STATIC, recorder().run)
+    } finally {
+      process.umask(previous)
+    }
+    for (const f of [HOST_FILES.network, HOST_FILES.timesyncd, HOST_FILES.rsyslog])
+      expect({ f, mode: (statSync(path.join(root, f)).mode & 0o777).toString(8) }).toEqual({ f, mode: '644' })
   })
 
   it('writes exactly the Debian files, restarts what changed, and reads the same settings back', async () => {

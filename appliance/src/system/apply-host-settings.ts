@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { HOST_FILES, type HostFile, readHostFile, renderHostFiles } from './host-files.ts'
@@ -39,6 +39,9 @@ const writeHostFile = (f: HostFile, file: string, text: string) => {
   if (IN_PLACE.has(f)) return writeFileSync(file, text, { mode: 0o644 })
   const tmp = `${file}.clawback-tmp`
   writeFileSync(tmp, text, { mode: 0o644 })
+  // world-readable whatever the caller's umask (first boot runs under 077): networkd, timesyncd
+  // and rsyslog read these as their own users
+  chmodSync(tmp, 0o644)
   renameSync(tmp, file)
 }
 

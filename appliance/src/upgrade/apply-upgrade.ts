@@ -61,7 +61,15 @@ export const verifyUpgrade = (input: Pick<UpgradeInput, 'file' | 'root' | 'publi
   const current = layout.currentVersion()
   if (!current) throw new AppError('CONFLICT', `no current release under ${layout.current}`)
   const pem = input.publicKeyPem ?? readFileSync(layout.publicKeyFile(), 'utf8')
-  const { manifest, payloadBytes } = readImg(input.file, pem)
+  const { manifest, payloadBytes, packageVersion } = readImg(input.file, pem)
+  // The release reports package.json's version (releaseVersion(), the health check, the next
+  // upgrade's version order): an image whose package.json disagrees with its manifest could only
+  // ever roll back, so it is refused before anything changes.
+  if (packageVersion !== manifest.version)
+    throw new AppError(
+      'INVALID_REQUEST',
+      `upgrade image ${manifest.version} carries package.json version ${packageVersion ?? '(none)'}: rebuild it with npm run build:img -- --version ${manifest.version}`,
+    )
   if (compareVersions(manifest.version, current) <= 0) {
     throw new AppError(
       'CONFLICT',

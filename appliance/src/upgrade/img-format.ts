@@ -121,6 +121,23 @@ export const buildImg = async (input: {
   return { manifest, file: input.out }
 }
 
+/**
+ * A release version: dotted numbers with an optional `-suffix`. It names the release folder
+ * (`releases/<version>`), so nothing else is accepted.
+ */
+export const VERSION_RE = /^\d{1,9}(\.\d{1,9}){0,3}(-[0-9A-Za-z.]{1,40})?$/
+
+/** The `version` of the image's package.json (the running release reports that one), if any. */
+const packageVersionOf = (json: Buffer | undefined): string | undefined => {
+  if (!json) return undefined
+  try {
+    const v = JSON.parse(json.toString('utf8')).version
+    return typeof v === 'string' ? v : undefined
+  } catch {
+    return undefined
+  }
+}
+
 const readExact = (fd: number, pos: number, n: number) => {
   const b = Buffer.alloc(n)
   const got = readSync(fd, b, 0, n, pos)
@@ -174,9 +191,14 @@ export const readImg = (file: string, publicKeyPem: string, destDir?: string) =>
     const payload = manifest.files.reduce((s, f) => s + f.size, 0)
     if (size !== pos + payload)
       throw new AppError('INVALID_REQUEST', 'upgrade image payload does not match its manifest (truncated or extended)')
+    if (typeof manifest.version !== 'string' || !VERSION_RE.test(manifest.version))
+      throw new AppError('INVALID_REQUEST', 'upgrade image version is not a release version (digits and dots)')
     const buf = Buffer.allocUnsafe(1 << 20)
+    let packageJson: Buffer | undefined
     for (const f of manifest.files) {
       const rel = safeRel(f.path)
+      const isPackageJson = rel === 'package.json' && f.size <= 1024 * 1024
+      const kept: Buffer[] = []
       const h = createHash('sha256')
       let out: number | undefined
       if (destDir) {
@@ -189,6 +211,7 @@ export const readImg = (file: string, publicKeyPem: string, destDir?: string) =>
         const n = readSync(fd, buf, 0, Math.min(buf.length, left), pos)
         if (n <= 0) throw new AppError('INVALID_REQUEST', 'upgrade image is truncated')
         h.update(buf.subarray(0, n))
+        if (isPackageJson) kept.push(Buffer.from(buf.subarray(0, n)))
         if (out !== undefined) writeSync(out, buf, 0, n)
         pos += n
         left -= n
@@ -196,8 +219,9 @@ export const readImg = (file: string, publicKeyPem: string, destDir?: string) =>
       if (out !== undefined) closeSync(out)
       if (h.digest('hex') !== f.sha256)
         throw new AppError('INVALID_REQUEST', `upgrade image file ${f.path} was altered (checksum mismatch)`)
+      if (isPackageJson) packageJson = Buffer.concat(kept)
     }
-    return { manifest, payloadBytes: payload }
+    return { manifest, payloadBytes: payload, packageVersion: packageVersionOf(packageJson) }
   } finally {
     closeSync(fd)
   }

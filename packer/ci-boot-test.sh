@@ -1,0 +1,26 @@
+#!/bin/bash
+# CI step for the appliance (call from .ci/run as its own step, as root, after `npm ci`):
+#   bash packer/ci-boot-test.sh
+# Installs the build and boot tools from Debian, builds the image with a throwaway signing key
+# (npm run build:ova -- --keygen; the Debian base is cached between runs on the same machine),
+# validates the ESXi Packer template offline, and boots the image (npm run test:appliance).
+# Prints `appliance: N passed, N failed` as its last line and exits non-zero on any failure.
+# Time on the 2-core CI machine: see packer/README.md ("Boot test").
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0
+failed=0
+run() {
+  local name=$1
+  shift
+  echo "== appliance: $name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL appliance: $name"; fi
+}
+run "install tools" bash -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap qemu-system-x86 \
+  qemu-utils ovmf dosfstools mtools e2fsprogs fdisk zstd packer >/dev/null'
+run "packer template validates (Debian packer, no network)" bash packer/validate-template.sh
+if run "build (npm run build:ova)" npm run --silent build:ova -- --keygen; then
+  run "boot test (npm run test:appliance)" npm run --silent test:appliance
+fi
+echo "appliance: $passed passed, $failed failed"
+[ "$failed" = 0 ]

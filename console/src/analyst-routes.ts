@@ -38,6 +38,8 @@ import { listCreate } from './handlers/list-create.ts'
 import { listIndex } from './handlers/list-index.ts'
 import { listMemberAdd, listMemberDelete } from './handlers/list-member.ts'
 import { listShow } from './handlers/list-show.ts'
+import { notificationList } from './handlers/notification-list.ts'
+import { notificationRead } from './handlers/notification-read.ts'
 import { responseRunAct } from './handlers/response-run-act.ts'
 import { sourceCreate } from './handlers/source-create.ts'
 import { sourceList } from './handlers/source-list.ts'
@@ -103,6 +105,9 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.get('/sources/:id', guard({ ...ui, permission: 'sources.read' }), sourceShow)
   app.post('/sources/:id', guard({ ...ui, permission: 'sources.write' }), sourceUpdate)
   app.post('/sources/:id/upload', guard({ ...ui, permission: 'sources.write' }), sourceUpload)
+
+  app.get('/notifications', guard(ui), notificationList)
+  app.post('/notifications/read', guard(ui), notificationRead)
 
   app.get('/admin', guard(ui), adminHome)
   app.get('/admin/users', guard({ ...ui, permission: 'users.manage' }), userList)

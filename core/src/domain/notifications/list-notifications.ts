@@ -1,7 +1,6 @@
 import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.ts'
 import { incidents, userNotifications } from '../../db/schema/index.ts'
-import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { visibleWhere } from '../../policy/index.ts'
 
@@ -9,19 +8,14 @@ import { visibleWhere } from '../../policy/index.ts'
 const visible = (actor: Actor): SQL =>
   sql`(${userNotifications.incidentId} IS NULL OR EXISTS (SELECT 1 FROM ${incidents} WHERE ${incidents.id} = ${userNotifications.incidentId} AND ${visibleWhere(actor, incidents)}))`
 
-const userOf = (actor: Actor) => {
-  if (actor.userId === null) throw new AppError('FORBIDDEN', 'notifications belong to a user')
-  return actor.userId
-}
-
 /**
  * The actor's own notifications (an API key: its creator's), newest first, and how many are
- * unread — never another user's, never about an incident the actor can no longer see.
- * @throws AppError FORBIDDEN for an actor that is no user (the system)
+ * unread — never another user's, never about an incident the actor can no longer see. An actor
+ * that is no user (the system, a key without a creator) has none.
  */
 export const listNotifications = async (db: DbOrTx, actor: Actor, opts: { limit?: number } = {}) => {
-  const userId = userOf(actor)
-  const mine = and(eq(userNotifications.userId, userId), visible(actor))
+  if (actor.userId === null) return { items: [], unread: 0 }
+  const mine = and(eq(userNotifications.userId, actor.userId), visible(actor))
   const items = await db
     .select({
       id: userNotifications.id,

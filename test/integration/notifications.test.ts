@@ -107,7 +107,8 @@ describe('workflow notifications', () => {
         message: expect.stringContaining(`#${id}`),
       }),
     ])
-    const mail = await waitFor(() => mailsTo('bob@corp.example')[0])
+    // woken by NOTIFY (the console has no pg-boss handle); the schedule is the safety net, so allow a minute
+    const mail = await waitFor(() => mailsTo('bob@corp.example')[0], 70_000)
     expect(mail.mail.messageId).toBe(`<notification-${mine.data[0].id}@clawback.invalid>`)
     expect(mail.mail.subject).toContain(`#${id}`)
     expect(mail.mail.text).toContain(`Incident #${id}`)
@@ -154,12 +155,16 @@ describe('workflow notifications', () => {
     const id = await newIncident({ isPrivate: true, teamId: blue.id })
     // as if carol had been told before the incident went private to a team she is not in
     await t.deps.db.transaction((tx) =>
-      notifyUsers(tx, {
-        userIds: [carol.user.id, bob.user.id],
-        incidentId: id,
-        kind: 'state_changed',
-        message: 'secret',
-      }),
+      notifyUsers(
+        tx,
+        {
+          userIds: [carol.user.id, bob.user.id],
+          incidentId: id,
+          kind: 'state_changed',
+          message: 'secret',
+        },
+        t.deps.boss,
+      ),
     )
     const carols = await api(carol.key, '/api/v1/notifications')
     expect(carols.data.map((n: { incidentId: number }) => n.incidentId)).not.toContain(id)
@@ -255,6 +260,15 @@ describe('workflow notifications', () => {
         settings: { host: '127.0.0.1', port: second.port, security: 'none', from: 'clawback@corp.example' },
         isOnPremises: true,
       })
+      // A run already sending reads the relay it started with: let earlier e-mails go out first.
+      await waitFor(async () => {
+        const [r] = (await t.deps.db.execute(sql`SELECT
+            (SELECT count(*) FROM user_notifications WHERE emailed_at IS NULL)
+          + (SELECT count(*) FROM pgboss.job WHERE name = 'notification.email' AND state = 'active') AS n`)) as unknown as {
+          n: string
+        }[]
+        return Number(r!.n) === 0
+      })
       const s = await signInAs(t.console, (await makeUser(t.deps.db, ['Admins'])).user.username)
       const save = (body: Record<string, string>) =>
         t.console.request('/connections/notifications', {
@@ -272,7 +286,11 @@ describe('workflow notifications', () => {
 
       const id = await newIncident({ teamId: blue.id })
       await t.deps.db.transaction((tx) =>
-        notifyUsers(tx, { userIds: [alice.user.id], incidentId: id, kind: 'state_changed', message: 'via relay 2' }),
+        notifyUsers(
+          tx,
+          { userIds: [alice.user.id], incidentId: id, kind: 'state_changed', message: 'via relay 2' },
+          t.deps.boss,
+        ),
       )
       await waitFor(() => second.messages.some((m) => m.envelopeTo.includes('alice@corp.example')))
       expect(mailsTo('alice@corp.example').some((m) => m.mail.subject?.includes('via relay 2'))).toBe(false)

@@ -44,6 +44,8 @@ import { listCreate } from './handlers/list-create.ts'
 import { listIndex } from './handlers/list-index.ts'
 import { listMemberAdd, listMemberDelete } from './handlers/list-member.ts'
 import { listShow } from './handlers/list-show.ts'
+import { notificationList } from './handlers/notification-list.ts'
+import { notificationRead } from './handlers/notification-read.ts'
 import { responseRunAct } from './handlers/response-run-act.ts'
 import { sourceCreate } from './handlers/source-create.ts'
 import { sourceList } from './handlers/source-list.ts'
@@ -117,6 +119,9 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.get('/match-conditions/:id', guard({ ...ui, permission: 'sources.read' }), conditionEdit)
   app.post('/match-conditions/:id', guard({ ...ui, permission: 'sources.write' }), conditionUpdate)
   app.post('/match-conditions/:id/delete', guard({ ...ui, permission: 'sources.write' }), conditionDelete)
+
+  app.get('/notifications', guard(ui), notificationList)
+  app.post('/notifications/read', guard(ui), notificationRead)
 
   app.get('/admin', guard(ui), adminHome)
   app.get('/admin/users', guard({ ...ui, permission: 'users.manage' }), userList)

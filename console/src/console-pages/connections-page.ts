@@ -3,17 +3,25 @@ import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { listManifests } from '../../../core/src/connectors/index.ts'
 import { listConnectors } from '../../../core/src/domain/connectors/list-connectors.ts'
+import { readNotificationSettings } from '../../../core/src/settings/notifications.ts'
 import { readProxySettings } from '../../../core/src/settings/proxy.ts'
 import { consolePage, csrfField, errorBox, notice } from './view.ts'
 
-/** GET /connections — connector instances (SMTP relays, webhooks, VirusTotal, ...) and the outbound proxy. */
+/**
+ * GET /connections — connector instances (SMTP relays, webhooks, VirusTotal, ...), the outbound
+ * proxy, and which relay sends workflow notification e-mails.
+ */
 export const connectionsPage = async (
   c: Context<AppEnv>,
   message?: { notice?: string; error?: string },
   status = 200,
 ) => {
   const { db } = c.var.deps
-  const [connectors, proxy] = await Promise.all([listConnectors(db, c.var.actor!), readProxySettings(db)])
+  const [connectors, proxy, notifications] = await Promise.all([
+    listConnectors(db, c.var.actor!),
+    readProxySettings(db),
+    readNotificationSettings(db),
+  ])
   return consolePage(
     c,
     'Connections',
@@ -34,7 +42,17 @@ export const connectionsPage = async (
   <form method="post" action="/connections/proxy">${csrfField(c)}
   <label>Proxy URL <input name="proxyUrl" value="${proxy.url}" placeholder="http://proxy.example:3128"></label>
   <label>No proxy for <input name="noProxy" value="${proxy.noProxy}" placeholder="corp.example, 10.0.0.5"></label>
-  <button class="primary">Save proxy</button></form></section>`,
+  <button class="primary">Save proxy</button></form></section>
+  <section class="card"><h2>Workflow notifications</h2>
+  <form method="post" action="/connections/notifications">${csrfField(c)}
+  <label>E-mail through <select name="connectorId"><option value="">the first enabled SMTP connector</option>${connectors
+    .filter((k) => k.kind === 'smtp')
+    .map(
+      (k) =>
+        html`<option value="${k.id}"${notifications.connectorId === k.id ? html` selected` : ''}>${k.name}</option>`,
+    )}</select></label>
+  <label>Notify when the score reaches <input name="scoreThreshold" type="number" min="0" max="1000" value="${notifications.scoreThreshold}"></label>
+  <button class="primary">Save notifications</button></form></section>`,
     status,
   )
 }

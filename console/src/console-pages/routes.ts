@@ -20,6 +20,7 @@ import { connectorTest } from './connector-test.ts'
 import { connectorUpdate } from './connector-update.ts'
 import { hostSettingsPage } from './host-settings-page.ts'
 import { hostSettingsSave } from './host-settings-save.ts'
+import { notificationSettingsSave } from './notification-settings-save.ts'
 import { opStatus } from './op-status.ts'
 import { proxySave } from './proxy-save.ts'
 import { secretExport } from './secret-export.ts'
@@ -101,6 +102,7 @@ export const mountConsolePages = (app: Hono<AppEnv>) => {
     view((c) => connectionsPage(c)),
   )
   app.post('/connections/proxy', admin(), proxySave)
+  app.post('/connections/notifications', admin(), notificationSettingsSave)
   app.get('/connections/new', admin(), view(connectorNew))
   app.post('/connections/new', admin(), connectorCreate)
   app.get('/connections/:id', admin(), view(connectorEdit))

@@ -2,6 +2,8 @@ import type { Context } from 'hono'
 import { html, raw } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
+import { countUnread } from '../../../core/src/domain/notifications/list-notifications.ts'
+import type { Actor } from '../../../core/src/policy/actor.ts'
 import { isHtmx } from '../htmx.ts'
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>
@@ -25,6 +27,12 @@ export const ANALYST_NAV: NavItem[] = [
     key: 'a',
   },
 ]
+
+/** The analyst top bar's link to /notifications with the unread count (one indexed count query). */
+const notificationsLink = async (c: Context<AppEnv>, actor: Actor) => {
+  const n = await countUnread(c.var.deps.db, actor)
+  return html`<a href="/notifications" class="notifications" title="Notifications"${c.req.path === '/notifications' ? raw(' aria-current="page"') : ''}>Notifications${n ? html` <span class="badge" id="unread-badge">${n}</span>` : ''}</a>`
+}
 
 const allowed = (actor: { permissions: ReadonlySet<string> } | undefined, p: NavItem['permission']) =>
   !p || (Array.isArray(p) ? p.some((x) => actor?.permissions.has(x)) : Boolean(actor?.permissions.has(p)))
@@ -61,7 +69,7 @@ ${session ? html`<meta name="csrf-token" content="${session.csrfToken}">` : ''}
   ${
     session
       ? html`<nav>${nav.map((n) => html`<a href="${n.href}"${c.req.path.startsWith(n.href) || (n.href === '/dashboard' && c.req.path === '/') ? raw(' aria-current="page"') : ''}${n.key ? html` accesskey="${n.key}"` : ''}>${n.label}</a>`)}</nav>
-  <div class="me"><a href="/account/password">${session.username}</a>
+  <div class="me">${options.area || !actor ? '' : notificationsLink(c, actor)} <a href="/account/password">${session.username}</a>
     <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button class="link">Sign out</button></form></div>`
       : ''
   }

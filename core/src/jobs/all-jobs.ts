@@ -2,6 +2,7 @@ import { alertMatchJob } from './alert-match.ts'
 import type { AnyJobDef } from './define-job.ts'
 import { incidentReevaluateJob } from './incident-reevaluate.ts'
 import { incidentsCompactCountsJob } from './incidents-compact-counts.ts'
+import { notificationEmailJob } from './notification-email.ts'
 import { responseRunJob } from './response-run.ts'
 import { sessionsPurgeJob } from './sessions-purge.ts'
 
@@ -15,4 +16,5 @@ export const ALL_JOBS: AnyJobDef[] = [
   incidentsCompactCountsJob,
   responseRunJob,
   incidentReevaluateJob,
+  notificationEmailJob,
 ]

@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm'
 import { fromDrizzle, PgBoss } from 'pg-boss'
 import type { DbOrTx } from '../db/client.ts'
 import type { Logger } from '../log.ts'
-import { ALL_JOBS } from './all-jobs.ts'
 import type { AnyJobDef, JobDef } from './define-job.ts'
 
 import { BOSS_SCHEMA } from './enqueue.ts'
@@ -36,7 +35,10 @@ export const startBoss = async (
     else log.error({ err }, 'job queue error')
   })
   await boss.start()
-  await ensureQueues(boss, options.jobs ?? ALL_JOBS)
+  // Imported here, not at the top: domain code imports `enqueue` from this module, and jobs import
+  // domain code, so a static import of the job list would be an import cycle (a job evaluated
+  // before its definition leaves a hole in ALL_JOBS).
+  await ensureQueues(boss, options.jobs ?? (await import('./all-jobs.ts')).ALL_JOBS)
   return boss
 }
 

@@ -72,10 +72,11 @@ export const startWorkers = async (
     if (job.cron) await boss.schedule(job.name, job.cron, {})
     if (job.notifyChannel) {
       const name = job.name
-      // singleton per second: a burst of changes becomes one job, never a queue of identical ones
+      // one job per second: a burst of changes becomes one job; a change while this second's job is
+      // taken goes into the next second's slot (singletonNextSlot), so no wake-up is dropped
       await deps.db.$client.listen(job.notifyChannel, () => {
         boss
-          .send(name, {}, { singletonKey: name, singletonSeconds: 1 })
+          .send(name, {}, { singletonKey: name, singletonSeconds: 1, singletonNextSlot: true })
           .catch((err) => deps.log.warn({ err, job: name }, 'could not send'))
       })
     }

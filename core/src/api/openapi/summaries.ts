@@ -104,5 +104,7 @@ export const SUMMARIES: Record<string, string> = {
   'PUT /api/lists/{id}/members/{memberId}': 'Compatible: edit a member',
   'DELETE /api/lists/{id}/members/{memberId}': 'Compatible: remove a member',
   'GET /feeds/lists/{file}': 'Plain-text feed of a list ({token}.txt; the token is the authorisation)',
+  'GET /api/v1/notifications': "The caller's own workflow notifications, newest first, with the unread count",
+  'POST /api/v1/notifications/read': 'Mark own notifications read: {ids} or {all: true}',
   'GET /api/openapi.json': 'This document',
 }

@@ -154,6 +154,11 @@ export const userNotifications = pgTable(
     message: text('message').notNull(),
     readAt: ts('read_at'),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** set when the e-mail went out (or was given up on): the outbox the notification.email job drains */
+    emailedAt: ts('emailed_at'),
   },
-  (t) => [index('user_notifications_user_idx').on(t.userId, t.readAt, t.createdAt)],
+  (t) => [
+    index('user_notifications_user_idx').on(t.userId, t.readAt, t.createdAt),
+    index('user_notifications_unsent_idx').on(t.createdAt).where(sql`emailed_at IS NULL`),
+  ],
 )

@@ -2,6 +2,7 @@ import type { Db } from '../../db/client.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { appendAudit } from '../audit/append-audit.ts'
+import { notifyUsers } from '../notifications/notify-users.ts'
 import { addHistory, touch, withIncident } from './incident-tx.ts'
 
 const changeState = async (
@@ -30,6 +31,13 @@ const changeState = async (
       objectId: incidentId,
       before: { state: row.state },
       after: { state },
+    })
+    await notifyUsers(tx, {
+      userIds: [row.assigneeId],
+      exceptUserId: actor.userId,
+      incidentId,
+      kind: 'state_changed',
+      message: `Incident #${incidentId} is now ${state} (${actor.label})`,
     })
   })
 

@@ -5,6 +5,7 @@ import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan, canSee } from '../../policy/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
+import { notifyUsers } from '../notifications/notify-users.ts'
 import { addHistory } from './incident-tx.ts'
 
 /**
@@ -64,6 +65,13 @@ export const closeIncidents = async (
           objectId: r.id,
           before: { state: r.state },
           after: { state: 'closed', summary: input.summary ?? '' },
+        })
+        await notifyUsers(tx, {
+          userIds: [r.assigneeId],
+          exceptUserId: actor.userId,
+          incidentId: r.id,
+          kind: 'state_changed',
+          message: `Incident #${r.id} is now closed (${actor.label})`,
         })
       }
     }

@@ -4,6 +4,7 @@ import { teamMembers, teams, users } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { appendAudit } from '../audit/append-audit.ts'
+import { notifyUsers } from '../notifications/notify-users.ts'
 import { addHistory, touch, withIncident } from './incident-tx.ts'
 
 const UNASSIGNED = (v: string | null | undefined) =>
@@ -80,5 +81,14 @@ export const setTeamAndAssignee = async (
       before: { teamId: row.teamId, assigneeId: row.assigneeId, state: row.state },
       after: { teamId, assigneeId: userId, state },
     })
+    // The new assignee hears of it, unless they assigned themselves.
+    if (userId !== null && userId !== row.assigneeId)
+      await notifyUsers(tx, {
+        userIds: [userId],
+        exceptUserId: actor.userId,
+        incidentId,
+        kind: 'assigned',
+        message: `Incident #${incidentId} was assigned to you by ${actor.label}`,
+      })
     return { changed: true }
   })

@@ -2,14 +2,15 @@ import { inArray, sql } from 'drizzle-orm'
 import type { PgBoss } from 'pg-boss'
 import type { Db } from '../../db/client.ts'
 import { alerts } from '../../db/schema/index.ts'
+import { notifyScoreCrossings } from '../notifications/notify-score-crossings.ts'
 import { offerResponses } from '../responses/offer-responses.ts'
 import { evaluateSubjects, loadEnabledConditions, loadSubjects } from './evaluate-alerts.ts'
 
 /**
  * Evaluates again, against their current state, the incidents a trigger marked as changed
- * (`incident_reevaluations`), up to `limit` at a time, and offers the responses newly matched —
- * exactly once per (condition, response, incident, target), whatever ran before. The pending rows
- * are taken with SKIP LOCKED and removed in the same transaction as the runs it creates, so several
+ * (`incident_reevaluations`), up to `limit` at a time, offers the responses newly matched —
+ * exactly once per (condition, response, incident, target), whatever ran before — and notifies
+ * scores that crossed the threshold (one run per incident: the pending rows serialise it). The pending rows are taken with SKIP LOCKED and removed in the same transaction as the runs it creates, so several
  * workers share the work and a crash leaves them pending. Returns how many incidents it took.
  */
 export const reevaluateIncidents = async (db: Db, boss: PgBoss, limit = 500) =>
@@ -32,5 +33,7 @@ export const reevaluateIncidents = async (db: Db, boss: PgBoss, limit = 500) =>
     )
     const { matches } = await evaluateSubjects(tx, subjects, conditions)
     const runs = await offerResponses(tx, boss, matches)
+    // The trigger also marks score changes: the place to see a score cross the notification threshold.
+    await notifyScoreCrossings(tx, boss, incidentIds)
     return { incidents: incidentIds.length, runs: runs.length }
   })

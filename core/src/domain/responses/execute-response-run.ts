@@ -1,17 +1,49 @@
 import { eq, sql } from 'drizzle-orm'
 import { ConnectorError } from '../../connectors/errors.ts'
-import { responseRuns, users } from '../../db/schema/index.ts'
+import type { DbOrTx } from '../../db/client.ts'
+import { incidents, responseRuns, users } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import type { JobContext } from '../../jobs/define-job.ts'
 import { SYSTEM } from '../../policy/actor.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { addHistory } from '../incidents/incident-tx.ts'
+import { notifyUsers } from '../notifications/notify-users.ts'
 import { loadUserActor } from '../users/load-actor.ts'
 import { readIncidentFacts } from './incident-facts.ts'
 import { responseTypeOf } from './response-types.ts'
 
 const FINISHED = new Set(['succeeded', 'partial', 'undone'])
 const ENGINE = { ...SYSTEM, label: 'response engine' }
+/** response.run's retryLimit (4) + 1: the attempt after which a failure is final. */
+const LAST_ATTEMPT = 5
+const PERMANENT = new Set(['auth', 'rejected', 'not_found'])
+const isPermanent = (err: unknown) =>
+  (err instanceof AppError && err.code !== 'INTERNAL' && err.code !== 'UNAVAILABLE') ||
+  (err instanceof ConnectorError && PERMANENT.has(err.kind))
+
+/** Tells who asked for the run (a person) and the incident's assignee how it ended. */
+const notifyOutcome = async (
+  tx: DbOrTx,
+  boss: JobContext['boss'],
+  run: typeof responseRuns.$inferSelect,
+  title: string,
+  outcome: string,
+) => {
+  const [incident] = await tx
+    .select({ assigneeId: incidents.assigneeId })
+    .from(incidents)
+    .where(eq(incidents.id, run.incidentId))
+  await notifyUsers(
+    tx,
+    {
+      userIds: [run.requestedBy, incident?.assigneeId],
+      incidentId: run.incidentId,
+      kind: outcome === 'failed' ? 'response_failed' : 'response_finished',
+      message: `${title}${run.target ? ` (${run.target})` : ''} ${outcome} on incident #${run.incidentId}`,
+    },
+    boss,
+  )
+}
 
 /**
  * Executes one run (or its undo) and records the outcome on the run, in the incident's history and
@@ -83,14 +115,20 @@ export const executeResponseRun = async (ctx: JobContext, runId: number, action:
         objectId: run.incidentId,
         after: { runId, type: run.responseType, target: run.target, status: outcome.status, details: outcome.details },
       })
+      if (action === 'run') await notifyOutcome(tx, ctx.boss, run, type.title, verb)
     })
     return { runId, status: outcome.status }
   } catch (err) {
     const message = err instanceof ConnectorError || err instanceof AppError ? err.message : 'internal error'
-    await db
-      .update(responseRuns)
-      .set({ status: action === 'run' ? 'failed' : run.status, error: `${action}: ${message}`.slice(0, 2000) })
-      .where(eq(responseRuns.id, runId))
+    await db.transaction(async (tx) => {
+      await tx
+        .update(responseRuns)
+        .set({ status: action === 'run' ? 'failed' : run.status, error: `${action}: ${message}`.slice(0, 2000) })
+        .where(eq(responseRuns.id, runId))
+      // Only a final failure is news: earlier attempts are retried by the queue.
+      if (action === 'run' && (isPermanent(err) || run.attempts + 1 >= LAST_ATTEMPT))
+        await notifyOutcome(tx, ctx.boss, run, type.title, 'failed')
+    })
     throw err
   }
 }

@@ -10,6 +10,8 @@
  *
  *   nice -n 10 npx node test/bench/fuzz.ts                 (FUZZ_CASES=20000 for a quick run)
  */
+// First: sockets and DNS look-ups beyond loopback throw (fuzzed connectors must not reach out).
+import '../harness/loopback-only.ts'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
 import fc from 'fast-check'

@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { Logger } from '../log.ts'
+import type { ConnectorError } from './errors.ts'
 import type { HttpClient } from './http.ts'
 
 /**
@@ -49,17 +50,98 @@ export interface IntelEnrich {
 }
 
 /**
- * Capabilities and the interface each one promises. Later issues add `mail.search`,
- * `mail.remediate` (kept apart: abuse mailboxes search without remediating), `directory.lookup`,
- * `list.push`, `intel.pull`: a new entry here and connectors that implement it.
+ * The answer for one item of a bulk call: bulk calls (`$batch` on Graph, one IMAP session per
+ * mailbox) answer per item, in the order asked, so one throttled or unknown mailbox never fails the
+ * others. A whole-call failure (bad credentials, peer down) is thrown instead.
+ */
+export type PerItem<T> = { ok: true; value: T } | { ok: false; error: ConnectorError }
+
+/** How to find a message: by its Message-ID (with angle brackets), or, without one, by attributes. */
+export type MailLocator =
+  | { by: 'messageId'; messageId: string }
+  | { by: 'attributes'; sender: string; subject: string; receivedFrom: string; receivedTo: string }
+
+/**
+ * One copy of a message in one mailbox, as the platform shows it now. `providerId` is the
+ * platform's id for the copy (immutable where the platform offers it; IMAP: folder, UIDVALIDITY and
+ * UID); `folderId` is what a move back needs (Graph folder id, EWS FolderId, Gmail label ids joined
+ * by ',', IMAP folder path). `place` says what kind of folder holds it.
+ */
+export type MailCopy = {
+  mailbox: string
+  providerId: string
+  folderId: string
+  folderName: string
+  place: 'inbox' | 'folder' | 'junk' | 'deleted' | 'recoverable' | 'sent' | 'quarantine'
+  isRead: boolean
+  internetMessageId: string | null
+  subject: string
+  from: string
+  receivedAt: string | null
+}
+
+/** A message one mailbox sent that forwards (or replies to) the one searched for. */
+export type MailForward = { messageId: string; recipients: string[]; sentAt: string | null }
+
+/**
+ * `mail.search`: find copies of a message. Every folder counts (Deleted Items/Trash, the
+ * recoverable-items dumpster where the platform has one and the permissions reach it, and the
+ * connector's own quarantine location, reported with place 'quarantine'). An unknown mailbox is a
+ * per-item `not_found`; a folder the permissions cannot reach is logged and left out (the quarantine
+ * domain reports it per recipient through `unreachable`). Abuse mailboxes (a later issue) add
+ * reading a folder's new messages here.
+ */
+export interface MailSearch {
+  findMessages(
+    queries: { mailbox: string; locator: MailLocator }[],
+    ctx: CallContext,
+  ): Promise<PerItem<{ copies: MailCopy[]; unreachable: string[] }>[]>
+  /** Messages each mailbox sent after `after` whose References/In-Reply-To name `messageId` (or, where headers cannot be searched, whose subject is a forward of `subject`). */
+  findForwards(
+    queries: { mailbox: string; messageId: string; subject: string; after: string }[],
+    ctx: CallContext,
+  ): Promise<PerItem<MailForward[]>[]>
+}
+
+/**
+ * `mail.remediate`: reversible quarantine. `quarantine` moves each copy to the connector's
+ * quarantine location (created hidden the first time) and answers the copy as it now is; a copy
+ * already there is answered as is (a retried job never moves twice). `restore` puts a quarantined
+ * copy back into the original's folder with the original's read state, and answers the restored copy
+ * (a copy already back is answered as is). Never deletes permanently.
+ */
+export interface MailRemediate {
+  quarantine(copies: MailCopy[], ctx: CallContext): Promise<PerItem<MailCopy>[]>
+  restore(items: { quarantined: MailCopy; original: MailCopy }[], ctx: CallContext): Promise<PerItem<MailCopy>[]>
+}
+
+/** `directory.expand`: for each address, null when it is not a group here, else its transitive members' mail addresses. */
+export interface DirectoryExpand {
+  expandGroups(addresses: string[], ctx: CallContext): Promise<PerItem<string[] | null>[]>
+}
+
+/**
+ * Capabilities and the interface each one promises. Later issues add `directory.lookup` (user
+ * attributes), `list.push`, `intel.pull`: a new entry here and connectors that implement it.
+ * `mail.search` and `mail.remediate` are apart: abuse mailboxes search without remediating.
  */
 export interface CapabilityMap {
   'notify.email': NotifyEmail
   'webhook.post': WebhookPost
   'intel.enrich': IntelEnrich
+  'mail.search': MailSearch
+  'mail.remediate': MailRemediate
+  'directory.expand': DirectoryExpand
 }
 export type Capability = keyof CapabilityMap
-export const CAPABILITIES = ['notify.email', 'webhook.post', 'intel.enrich'] as const satisfies readonly Capability[]
+export const CAPABILITIES = [
+  'notify.email',
+  'webhook.post',
+  'intel.enrich',
+  'mail.search',
+  'mail.remediate',
+  'directory.expand',
+] as const satisfies readonly Capability[]
 
 export type Manifest<C extends z.ZodType = z.ZodType> = {
   /** folder name and registry key: lowercase vendor id */

@@ -6,15 +6,24 @@ export type SmtpPeer = {
   port: number
   /** every message accepted, parsed, with the envelope the client gave */
   messages: { envelopeTo: string[]; mail: ParsedMail }[]
+  /** with `holdReply`: lets the held final replies (250) go and stops holding */
+  release(): void
   close(): Promise<void>
 }
 
 /**
  * A real SMTP server (the `smtp-server` package) on 127.0.0.1: optional AUTH (PLAIN/LOGIN) with
- * one user, and per-recipient refusals (550) for the addresses in `reject`.
+ * one user, and per-recipient refusals (550) for the addresses in `reject`. With `holdReply` it
+ * takes responsibility for a message once its data ended (the message is delivered) but holds the
+ * final 250 until `release()` — the window of RFC 1047 in which a client that dies has sent a
+ * message it never learns was accepted.
  */
-export const startSmtpPeer = async (opts: { user?: { name: string; password: string }; reject?: string[] } = {}) => {
+export const startSmtpPeer = async (
+  opts: { user?: { name: string; password: string }; reject?: string[]; holdReply?: boolean } = {},
+) => {
   const messages: SmtpPeer['messages'] = []
+  const held: (() => void)[] = []
+  let holding = opts.holdReply ?? false
   const server = new SMTPServer({
     disabledCommands: opts.user ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     allowInsecureAuth: true,
@@ -34,12 +43,21 @@ export const startSmtpPeer = async (opts: { user?: { name: string; password: str
       simpleParser(stream)
         .then((mail) => {
           messages.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), mail })
-          cb()
+          if (holding) held.push(() => cb())
+          else cb()
         })
         .catch(cb)
     },
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const port = (server.server.address() as AddressInfo).port
-  return { port, messages, close: () => new Promise<void>((r) => server.close(() => r())) } satisfies SmtpPeer
+  const release = () => {
+    holding = false
+    for (const reply of held.splice(0)) reply()
+  }
+  const close = () => {
+    release()
+    return new Promise<void>((r) => server.close(() => r()))
+  }
+  return { port, messages, release, close } satisfies SmtpPeer
 }

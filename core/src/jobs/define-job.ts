@@ -16,7 +16,13 @@ export type JobDef<P> = {
   payload: z.ZodType<P>
   queue: Pick<
     Queue,
-    'retryLimit' | 'retryDelay' | 'retryBackoff' | 'retryDelayMax' | 'expireInSeconds' | 'deleteAfterSeconds'
+    | 'retryLimit'
+    | 'retryDelay'
+    | 'retryBackoff'
+    | 'retryDelayMax'
+    | 'expireInSeconds'
+    | 'deleteAfterSeconds'
+    | 'heartbeatSeconds'
   > & {
     /** dead-letter queue name; created before the queue itself */
     deadLetter?: string

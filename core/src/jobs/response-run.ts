@@ -16,6 +16,9 @@ export const responseRunJob = defineJob({
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 300,
+    // A worker that dies mid-run stops the heartbeat: the run is retried at the next supervision
+    // (a minute) instead of after expireInSeconds.
+    heartbeatSeconds: 10,
     deadLetter: 'response.run.dlq',
   },
   run: ({ runId, action }, ctx) => executeResponseRun(ctx, runId, action),

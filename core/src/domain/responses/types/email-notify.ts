@@ -2,11 +2,11 @@ import { eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { ConnectorError } from '../../../connectors/errors.ts'
 import { supports } from '../../../connectors/types.ts'
-import { notificationTemplates, quarantineRecords } from '../../../db/schema/index.ts'
+import { notificationTemplates, quarantineRecords, responseRuns } from '../../../db/schema/index.ts'
 import { AppError } from '../../../errors.ts'
 import { openConnector } from '../../connectors/open-connector.ts'
 import { renderTemplate } from '../render-template.ts'
-import type { ResponseType } from '../response-type.ts'
+import type { ResponseContext, ResponseType } from '../response-type.ts'
 
 const ZParams = z
   .strictObject({
@@ -24,10 +24,23 @@ const ZParams = z
     path: ['extraAddresses'],
   })
 
+type Delivery = { delivery?: 'sending'; messageId?: string }
+
+/**
+ * Marks the run as inside its SMTP transaction (committed before the first byte goes out), or
+ * clears the mark. A retry that finds the mark knows an earlier attempt died between handing the
+ * message over and recording the relay's answer.
+ */
+const markSending = (ctx: Pick<ResponseContext, 'db' | 'runId'>, result: Delivery | null) =>
+  ctx.db.update(responseRuns).set({ result }).where(eq(responseRuns.id, ctx.runId))
+
 /**
  * One e-mail from a template to the affected recipients and/or extra addresses. The Message-ID is
  * fixed per run, so a receiver (or a retry) can recognise the same notification. Addresses the
  * relay refused while it accepted others make the run `partial`, each with the relay's answer.
+ * At most once: an attempt that died inside the SMTP transaction (the worker was killed; a relay
+ * may already have taken the message before its 250 — RFC 1047) is not sent again; the run ends
+ * `partial` with `inDoubt` so an analyst can check and resend by hand.
  */
 export const emailNotify: ResponseType<z.infer<typeof ZParams>> = {
   type: 'email.notify',
@@ -50,8 +63,25 @@ export const emailNotify: ResponseType<z.infer<typeof ZParams>> = {
       .from(quarantineRecords)
       .where(eq(quarantineRecords.incidentId, ctx.incidentId))
       .groupBy(quarantineRecords.status)
+    const messageId = `<response-run-${ctx.runId}@clawback.invalid>`
+    const [current] = await ctx.db
+      .select({ result: responseRuns.result })
+      .from(responseRuns)
+      .where(eq(responseRuns.id, ctx.runId))
+    if ((current?.result as Delivery | null)?.delivery === 'sending')
+      return {
+        status: 'partial',
+        details: {
+          template: template.name,
+          inDoubt: true,
+          messageId,
+          to,
+          reason: 'an earlier attempt stopped inside the SMTP transaction; not sent again, so no one gets it twice',
+        },
+      }
     const quarantine = counts.map((c) => `${c.n} ${c.status}`).join(', ')
     const opened = await openConnector(ctx.db, ctx.keyring, p.connectorId, { signal: ctx.signal, log: ctx.log })
+    await markSending(ctx, { delivery: 'sending', messageId })
     try {
       if (!supports(opened.connector, 'notify.email'))
         throw new ConnectorError('rejected', `connector ${opened.row.name} cannot send e-mail`)
@@ -62,7 +92,7 @@ export const emailNotify: ResponseType<z.infer<typeof ZParams>> = {
             .replace(/[\r\n]+/g, ' ')
             .slice(0, 998),
           text: renderTemplate(template.body, ctx.facts, quarantine),
-          messageId: `<response-run-${ctx.runId}@clawback.invalid>`,
+          messageId,
           headers: { 'X-Clawback-Incident': String(ctx.incidentId) },
         },
         opened.ctx,
@@ -71,6 +101,10 @@ export const emailNotify: ResponseType<z.infer<typeof ZParams>> = {
         status: receipt.rejected.length ? 'partial' : 'succeeded',
         details: { template: template.name, accepted: receipt.accepted, rejected: receipt.rejected },
       }
+    } catch (err) {
+      // the relay answered (or the connection failed) while this process was alive: the outcome is known
+      await markSending(ctx, null)
+      throw err
     } finally {
       await opened.close()
     }

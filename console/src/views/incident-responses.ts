@@ -8,7 +8,7 @@ const BADGE: Record<string, string> = { succeeded: 'ok', partial: 'warn', failed
 
 /** The buttons a run offers the viewer: run an offered one, approve/reject, undo. */
 const actions = (c: Context, r: Run, canRun: boolean) => {
-  if (!canRun) return ''
+  if (!canRun || !r.canRun) return ''
   const button = (act: string, label: string, cls = '') =>
     html`<form method="post" action="/response-runs/${r.id}/${act}" class="inline">${csrfField(c)}<button class="${cls}">${label}</button></form>`
   if (r.status === 'offered') return button('press', 'Run', 'primary')

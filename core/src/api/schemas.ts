@@ -330,7 +330,18 @@ export const ZResponseRun = z.strictObject({
   result: z.record(z.string(), z.unknown()).nullable(),
   error: z.string().nullable(),
   canUndo: z.boolean(),
+  canRun: z
+    .boolean()
+    .meta({ description: 'the caller may run, approve or undo it (responses.run and an allowed team)' }),
   createdAt: ZTime,
   finishedAt: ZTime.nullable(),
   undoneAt: ZTime.nullable(),
+})
+
+export const ZResponsePermission = z.strictObject({
+  type: z.string(),
+  title: z.string(),
+  canUndo: z.boolean(),
+  teamIds: z.array(ZId).meta({ description: 'teams allowed to run it by hand; empty: anyone with responses.run' }),
+  canRun: z.boolean().meta({ description: 'the caller may run it by hand' }),
 })

@@ -46,3 +46,17 @@ export const visibleAt = (actor: Actor, alias: 'o' | 'i'): SQL => {
   const t = sql.raw(alias)
   return sql`(NOT ${t}.is_private OR coalesce(${t}.team_id = ANY(${`{${actor.teamIds.join(',')}}`}::bigint[]), false))`
 }
+
+/**
+ * May the actor run (request, press, approve, undo) a response of this type by hand? `allowedTeams`
+ * is the type's team list from the settings; empty means anyone with `responses.run`.
+ */
+export const canRunResponse = (actor: Actor, allowedTeams: readonly number[] | undefined) =>
+  can(actor, 'responses.run') &&
+  (actor.kind === 'system' || !allowedTeams?.length || actor.teamIds.some((t) => allowedTeams.includes(t)))
+
+/** @throws FORBIDDEN naming the response type when `canRunResponse` says no */
+export const assertCanRunResponse = (actor: Actor, type: string, allowedTeams: readonly number[] | undefined) => {
+  if (!canRunResponse(actor, allowedTeams))
+    throw new AppError('FORBIDDEN', `only members of the teams allowed to run ${type} may run it by hand`)
+}

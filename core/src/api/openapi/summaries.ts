@@ -23,6 +23,9 @@ export const SUMMARIES: Record<string, string> = {
   'POST /api/v1/response-runs/{id}/approve': 'Approve a run awaiting approval (not by who requested it)',
   'POST /api/v1/response-runs/{id}/reject': 'Reject a run awaiting approval',
   'POST /api/v1/response-runs/{id}/undo': 'Undo a finished run whose type can be undone',
+  'GET /api/v1/response-types': 'Response types with the teams allowed to run each by hand and whether the caller may',
+  'PUT /api/v1/response-types/{type}/teams':
+    'Set the teams allowed to run a response type by hand (run, press, approve, undo); [] opens it to responses.run',
   'GET /api/v1/sources': 'List alert sources',
   'POST /api/v1/sources': 'Create a source (json: answer carries the POST URL with its token; csv)',
   'GET /api/v1/sources/{id}': 'One source; with_url=true adds its POST URL (sources.write)',

@@ -1,14 +1,16 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { listResponsePermissions } from '../../domain/responses/list-response-permissions.ts'
 import { listResponseRuns } from '../../domain/responses/list-response-runs.ts'
 import { actOnResponseRun, requestResponseRun } from '../../domain/responses/request-response-run.ts'
+import { setResponsePermission } from '../../domain/responses/set-response-permission.ts'
 import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
 import { visible } from '../middleware/visible.ts'
 import { idParam } from '../params.ts'
-import { data, ZResponseRun } from '../schemas.ts'
-import { input } from '../validate.ts'
+import { data, ZResponsePermission, ZResponseRun } from '../schemas.ts'
+import { id, input, text } from '../validate.ts'
 
 const incidentId = (raw: string | undefined) => idParam(raw, 'incident')
 const runId = (raw: string | undefined) => idParam(raw, 'response run')
@@ -62,3 +64,24 @@ for (const act of ['press', 'approve', 'reject', 'undo'] as const)
         202,
       ),
   )
+
+responsesApi.get('/api/v1/response-types', run, output(200, data(z.array(ZResponsePermission))), async (c) =>
+  c.json({ data: await listResponsePermissions(c.var.deps.db, c.var.actor!) }),
+)
+/** Which teams may run a response type by hand. */
+responsesApi.put(
+  '/api/v1/response-types/:type/teams',
+  guard({ auth: 'actor', permission: 'teams.manage' }),
+  input('param', z.object({ type: text(100).min(1) })),
+  input('json', z.strictObject({ teamIds: z.array(id()).max(1000) })),
+  output(200, data(z.strictObject({ type: z.string(), teamIds: z.array(z.number().int()) }))),
+  async (c) =>
+    c.json({
+      data: await setResponsePermission(
+        c.var.deps.db,
+        c.var.actor!,
+        c.req.valid('param').type,
+        c.req.valid('json').teamIds,
+      ),
+    }),
+)

@@ -6,7 +6,8 @@ import { AppError, notFound } from '../../errors.ts'
 import { enqueue } from '../../jobs/enqueue.ts'
 import { responseRunJob } from '../../jobs/response-run.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { assertCan } from '../../policy/index.ts'
+import { assertCan, assertCanRunResponse } from '../../policy/index.ts'
+import { readResponsePermissions } from '../../settings/response-permissions.ts'
 import { parseOr400 } from '../../validation/parse-input.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { lockIncident } from '../incidents/incident-tx.ts'
@@ -16,7 +17,7 @@ import { responseTypeOf } from './response-types.ts'
 /**
  * Runs a response by hand on an incident the actor can see: one run per target, queued — or
  * awaiting a second person's approval when asked. Pressing an offered button is the same call
- * with the run's id (`pressResponseRun`). Audited. @throws FORBIDDEN (responses.run), NOT_FOUND, INVALID_REQUEST
+ * with the run's id (`actOnResponseRun`). Audited. @throws FORBIDDEN (responses.run, or not in a team allowed to run the type), NOT_FOUND, INVALID_REQUEST
  */
 export const requestResponseRun = async (
   db: Db,
@@ -28,6 +29,7 @@ export const requestResponseRun = async (
   assertCan(actor, 'responses.run')
   const type = responseTypeOf(input.type)
   if (!type) throw new AppError('INVALID_REQUEST', 'type: unknown response type')
+  assertCanRunResponse(actor, type.type, (await readResponsePermissions(db)).teamsByType[type.type])
   const params = parseOr400(type.params, input.params ?? {}, 'params', 'params')
   return db.transaction(async (tx) => {
     await lockIncident(tx, actor, incidentId)
@@ -89,6 +91,9 @@ export const actOnResponseRun = async (
     if (!expect.includes(run.status)) throw new AppError('CONFLICT', `the run is ${run.status}; cannot ${act} it`)
     if (act === 'approve' && run.requestedBy !== null && run.requestedBy === actor.userId)
       throw new AppError('FORBIDDEN', 'a second person must approve a run you requested')
+    // rejecting stops a run, so it is open to anyone with responses.run; acting needs the type's teams
+    if (act !== 'reject')
+      assertCanRunResponse(actor, run.responseType, (await readResponsePermissions(tx)).teamsByType[run.responseType])
     if (act === 'undo' && !responseTypeOf(run.responseType)?.undo)
       throw new AppError('CONFLICT', `${run.responseType} cannot be undone`)
     const set =

@@ -7,7 +7,7 @@ import { listFailedJobs, retryJob } from '../../core/src/domain/jobs/list-failed
 import { AppError } from '../../core/src/errors.ts'
 import { enqueue, ensureQueues } from '../../core/src/jobs/boss.ts'
 import { defineJob } from '../../core/src/jobs/define-job.ts'
-import { sessionsPurgeJob } from '../../core/src/jobs/sessions-purge.ts'
+import { sessionsPurgeWorker } from '../../core/src/jobs/handlers/sessions-purge.ts'
 import { startWorkers } from '../../core/src/jobs/worker.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
@@ -116,7 +116,7 @@ describe('jobs', () => {
       { idHash: 'old', userId: u!.id, csrfToken: 'x', expiresAt: sql`now() - interval '1 minute'` as never },
       { idHash: 'live', userId: u!.id, csrfToken: 'y', expiresAt: sql`now() + interval '1 hour'` as never },
     ])
-    const out = await sessionsPurgeJob.run(
+    const out = await sessionsPurgeWorker.run(
       {},
       {
         db,

@@ -1,20 +1,22 @@
 import { alertMatchJob } from './alert-match.ts'
 import type { AnyJobDef } from './define-job.ts'
-import { incidentReevaluateJob } from './incident-reevaluate.ts'
-import { incidentsCompactCountsJob } from './incidents-compact-counts.ts'
-import { notificationEmailJob } from './notification-email.ts'
-import { responseRunJob } from './response-run.ts'
-import { sessionsPurgeJob } from './sessions-purge.ts'
+import { incidentReevaluateWorker } from './handlers/incident-reevaluate.ts'
+import { incidentsCompactCountsWorker } from './handlers/incidents-compact-counts.ts'
+import { notificationEmailWorker } from './handlers/notification-email.ts'
+import { responseRunWorker } from './handlers/response-run.ts'
+import { sessionsPurgeWorker } from './handlers/sessions-purge.ts'
 
 /**
- * Every core job: explicit, greppable, no glob. Jobs of other layers (appliance/) are added by the
- * process entry (`console/src/mounts.ts` `mounts.jobs`), so core never imports them.
+ * Every core job with its handler: explicit, greppable, no glob. Only workers (and pg-boss queue
+ * creation) import this list; enqueuing imports a definition (`jobs/<name>.ts`) alone. Jobs of other
+ * layers (appliance/) are added by the process entry (`console/src/mounts.ts` `mounts.jobs`), so
+ * core never imports them.
  */
 export const ALL_JOBS: AnyJobDef[] = [
-  sessionsPurgeJob,
+  sessionsPurgeWorker,
   alertMatchJob,
-  incidentsCompactCountsJob,
-  responseRunJob,
-  incidentReevaluateJob,
-  notificationEmailJob,
+  incidentsCompactCountsWorker,
+  responseRunWorker,
+  incidentReevaluateWorker,
+  notificationEmailWorker,
 ]

@@ -8,10 +8,11 @@ import type { Logger } from '../log.ts'
 export type JobContext = { db: Db; boss: PgBoss; log: Logger; signal: AbortSignal; keyring: Keyring; dataDir: string }
 
 /**
- * A job: a dotted name, a payload schema, a queue policy (retries, backoff, dead letter, expiry)
- * and an idempotent `run`. The queue owns retries; `run` must be safe to run twice.
+ * A job's definition: a dotted name, a payload schema and a queue policy (retries, backoff, dead
+ * letter, expiry) — all that enqueuing needs. It holds no handler code, so domain code that
+ * enqueues imports only this (`jobs/<name>.ts`); the handler lives in `jobs/handlers/<name>.ts`.
  */
-export type JobDef<P> = {
+export type JobSpec<P> = {
   name: string
   payload: z.ZodType<P>
   queue: Pick<
@@ -31,9 +32,21 @@ export type JobDef<P> = {
   cron?: string
   /** a PostgreSQL NOTIFY channel: each worker node sends this job (once per second at most) when it fires */
   notifyChannel?: string
-  run: (data: P, ctx: JobContext) => Promise<unknown>
 }
 
+/** A definition with its idempotent handler: what a worker runs. The queue owns retries; `run` must be safe to run twice. */
+export type JobDef<P> = JobSpec<P> & { run: (data: P, ctx: JobContext) => Promise<unknown> }
+
+/** Declares a job's definition (no handler). */
+export const jobSpec = <P>(spec: JobSpec<P>): JobSpec<P> => spec
+
+/** Pairs a definition with its handler (in `jobs/handlers/`); the handler calls a domain function. */
+export const withHandler = <P>(spec: JobSpec<P>, run: JobDef<P>['run']): JobDef<P> => ({ ...spec, run })
+
+/**
+ * Definition and handler in one object. Kept for jobs not yet split (alert.match, appliance backups);
+ * new jobs use `jobSpec` + `withHandler`.
+ */
 export const defineJob = <P>(def: JobDef<P>): JobDef<P> => def
 
 /** A job of any payload type, for the lists of jobs a process runs. */

@@ -1,17 +1,13 @@
 import { z } from 'zod'
-import { compactIncidentCounts } from '../domain/incidents/count-incidents.ts'
-import { defineJob } from './define-job.ts'
+import { jobSpec } from './define-job.ts'
 
 /**
  * Folds the delta rows the incident triggers append to incident_state_counts, so the tab counts
  * stay a read of a few rows however long nobody opens the list. Idempotent; every five minutes.
  */
-export const incidentsCompactCountsJob = defineJob({
+export const incidentsCompactCountsJob = jobSpec({
   name: 'incidents.compact-counts',
   payload: z.object({}).passthrough(),
   queue: { retryLimit: 3, retryDelay: 60, expireInSeconds: 300, deadLetter: 'incidents.compact-counts.dlq' },
   cron: '*/5 * * * *',
-  async run(_data, { db }) {
-    return { folded: await compactIncidentCounts(db) }
-  },
 })

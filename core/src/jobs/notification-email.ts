@@ -1,6 +1,5 @@
 import { z } from 'zod'
-import { sendNotificationEmails } from '../domain/notifications/send-notification-emails.ts'
-import { defineJob } from './define-job.ts'
+import { jobSpec } from './define-job.ts'
 
 /** NOTIFYed (on commit) by `notifyUsers` when its caller has no pg-boss handle. */
 export const NOTIFY_CHANNEL = 'clawback_notifications'
@@ -12,11 +11,10 @@ export const NOTIFY_CHANNEL = 'clawback_notifications'
  * lost job delays an e-mail by a minute at most and never drops it. Idempotent: a row is sent
  * under its row lock and marked in the same transaction.
  */
-export const notificationEmailJob = defineJob({
+export const notificationEmailJob = jobSpec({
   name: 'notification.email',
   payload: z.object({ ids: z.array(z.number().int().positive()).max(10_000).optional() }).passthrough(),
   queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300 },
   cron: '* * * * *',
   notifyChannel: NOTIFY_CHANNEL,
-  run: (_data, ctx) => sendNotificationEmails(ctx),
 })

@@ -1,13 +1,12 @@
 import { z } from 'zod'
-import { executeResponseRun } from '../domain/responses/execute-response-run.ts'
-import { defineJob } from './define-job.ts'
+import { jobSpec } from './define-job.ts'
 
 /**
- * Runs (or undoes) one response run. Bounded retries with backoff; a permanent failure goes to the
+ * Runs (or undoes) one response run (handler: handlers/response-run.ts). Bounded retries with backoff; a permanent failure goes to the
  * dead-letter queue and the run shows `failed` on the incident. Idempotent: a run already finished
  * is not run again, so a job retried after a worker died never acts twice on a finished run.
  */
-export const responseRunJob = defineJob({
+export const responseRunJob = jobSpec({
   name: 'response.run',
   payload: z.object({ runId: z.number().int().positive(), action: z.enum(['run', 'undo']).default('run') }),
   queue: {
@@ -21,5 +20,4 @@ export const responseRunJob = defineJob({
     heartbeatSeconds: 10,
     deadLetter: 'response.run.dlq',
   },
-  run: ({ runId, action }, ctx) => executeResponseRun(ctx, runId, action),
 })

@@ -1,0 +1,7 @@
+import { compactIncidentCounts } from '../../domain/incidents/count-incidents.ts'
+import { withHandler } from '../define-job.ts'
+import { incidentsCompactCountsJob } from '../incidents-compact-counts.ts'
+
+export const incidentsCompactCountsWorker = withHandler(incidentsCompactCountsJob, async (_data, { db }) => ({
+  folded: await compactIncidentCounts(db),
+}))

@@ -285,7 +285,7 @@ const present = (incs: IncidentRow[], expand: boolean, c: Record<string, Row[]>)
 /**
  * The selected incidents in the compatible shape, ordered by (created_at, id), read in one
  * snapshot (a repeatable-read, read-only transaction). Does not check visibility: `where` must
- * (see `visibleSql`), or the caller checks `isPrivate`/`teamId`.
+ * (see `visibleAt` in policy/), or the caller checks `isPrivate`/`teamId`.
  */
 export const loadCompatIncidents = async (db: Db, selection: CompatSelection, expand: boolean): Promise<CompatPage> => {
   const conn = await db.$client.reserve()

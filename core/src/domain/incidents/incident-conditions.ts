@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import { textArray } from '../../db/sql-arrays.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { visibleSql } from './compat-sql.ts'
+import { visibleAt } from '../../policy/index.ts'
 import type { IncidentSort } from './list-incidents.ts'
 
 export type IncidentFilter = {
@@ -33,7 +33,7 @@ export const fieldValue = (name: string) =>
 
 /** The WHERE clause of the incident list: visibility first, then every filter (state only when `withState`). */
 export const incidentConditions = (actor: Actor, f: IncidentFilter, withState: boolean): SQL => {
-  const parts: SQL[] = [visibleSql(actor)]
+  const parts: SQL[] = [visibleAt(actor, 'i')]
   if (withState && f.states?.length) parts.push(sql`i.state::text = ANY(${textArray(f.states)})`)
   if (f.createdFrom) parts.push(sql`i.created_at >= ${f.createdFrom.toISOString()}::timestamptz`)
   if (f.createdTo) parts.push(sql`i.created_at < ${f.createdTo.toISOString()}::timestamptz`)

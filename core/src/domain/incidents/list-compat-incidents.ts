@@ -3,10 +3,9 @@ import type { Db } from '../../db/client.ts'
 import { textArray } from '../../db/sql-arrays.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { assertCan } from '../../policy/index.ts'
+import { assertCan, visibleAt } from '../../policy/index.ts'
 import { isPgTimestamp } from '../../storable.ts'
 import { type CompatSelection, loadCompatIncidents } from './compat-incidents.ts'
-import { visibleSql } from './compat-sql.ts'
 
 export type CompatFilter = {
   states?: string[]
@@ -37,7 +36,7 @@ const decodeCursor = (s: string): Cursor => {
 }
 
 const whereOf = (actor: Actor, f: CompatFilter): SQL => {
-  const parts: SQL[] = [visibleSql(actor)]
+  const parts: SQL[] = [visibleAt(actor, 'i')]
   if (f.states?.length) {
     const bad = f.states.filter((s) => !STATES.has(s))
     if (bad.length) throw new AppError('INVALID_REQUEST', `state: unknown state ${bad.join(', ')}`)

@@ -14,6 +14,7 @@ import { jobs } from './jobs/index.ts'
 import { listsApi } from './lists/index.ts'
 import { matchConditionsApi } from './match-conditions/index.ts'
 import { httpMetrics, metricsApi } from './metrics/index.ts'
+import { notificationTemplatesApi } from './notification-templates/index.ts'
 import { notificationsApi } from './notifications/index.ts'
 import { openapiApi } from './openapi/index.ts'
 import { responsesApi } from './responses/index.ts'
@@ -39,6 +40,7 @@ for (const module of [
   investigationsApi,
   listsApi,
   notificationsApi,
+  notificationTemplatesApi,
   metricsApi,
   openapiApi,
 ])

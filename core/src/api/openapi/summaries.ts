@@ -23,6 +23,12 @@ export const SUMMARIES: Record<string, string> = {
   'POST /api/v1/response-runs/{id}/approve': 'Approve a run awaiting approval (not by who requested it)',
   'POST /api/v1/response-runs/{id}/reject': 'Reject a run awaiting approval',
   'POST /api/v1/response-runs/{id}/undo': 'Undo a finished run whose type can be undone',
+  'GET /api/v1/notification-templates': 'E-mail notification templates (plain text with {{placeholders}})',
+  'POST /api/v1/notification-templates': 'Create an e-mail notification template',
+  'PUT /api/v1/notification-templates/{id}': "Replace a template's name, subject and body",
+  'DELETE /api/v1/notification-templates/{id}': 'Delete a template (not a built-in one)',
+  'POST /api/v1/notification-templates/{id}/test-send':
+    'Render a template with a sample incident and send it through an smtp connector to one address',
   'GET /api/v1/response-types': 'Response types with the teams allowed to run each by hand and whether the caller may',
   'PUT /api/v1/response-types/{type}/teams':
     'Set the teams allowed to run a response type by hand (run, press, approve, undo); [] opens it to responses.run',

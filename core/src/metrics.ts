@@ -73,6 +73,11 @@ export const metrics = {
     'Time from request to durable commit of an alert, by source',
   ),
   intakeBatch: new Histogram('clawback_intake_batch_seconds', 'Duration of one group-commit transaction'),
+  intakeLag: new Histogram(
+    'clawback_intake_visibility_lag_seconds',
+    'Time from acknowledgement (intake log commit) to the alert linked into a visible incident (linkers of this process)',
+  ),
+  intakeLinked: new Counter('clawback_intake_linked_total', 'Alerts linked by the linkers of this process'),
   httpSeconds: new Histogram(
     'clawback_http_request_duration_seconds',
     'HTTP request latency by method, route and status class',
@@ -80,4 +85,4 @@ export const metrics = {
 }
 
 export const renderMetrics = (extra: string[] = []) =>
-  `${[metrics.intakeAlerts.render(), metrics.intakeSeconds.render(), metrics.intakeBatch.render(), metrics.httpSeconds.render(), ...extra].join('\n')}\n`
+  `${[metrics.intakeAlerts.render(), metrics.intakeSeconds.render(), metrics.intakeBatch.render(), metrics.intakeLag.render(), metrics.intakeLinked.render(), metrics.httpSeconds.render(), ...extra].join('\n')}\n`

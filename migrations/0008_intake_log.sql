@@ -17,8 +17,10 @@ ALTER TABLE "intake_log" ADD CONSTRAINT "intake_log_source_id_sources_id_fk" FOR
 --
 -- Several linkers at once: rows are taken with FOR UPDATE SKIP LOCKED under a short session-level
 -- advisory lock (the claim lock), which is released only once the batch holds its link-key locks
--- (sorted, so no deadlock). Batches therefore take their keys in the order they took their rows:
--- per link key, alerts are linked in arrival (log) order even with several workers.
+-- (sorted, so no deadlock). Batches therefore take their keys in the order they took their rows,
+-- and a row whose key has an older row held by another batch (one still running, or one whose
+-- worker died and whose rows come back when its transaction is rolled back) is left for later:
+-- per link key, alerts are linked in arrival (log) order even with several workers and crashes.
 CREATE FUNCTION intake_link_batch(max_rows integer)
 RETURNS TABLE (alert_id bigint, incident_id bigint, is_new boolean, received_at timestamptz)
 LANGUAGE plpgsql AS $$
@@ -30,6 +32,15 @@ BEGIN
   BEGIN
     SELECT coalesce(array_agg(s.id ORDER BY s.id), '{}') INTO ids
     FROM (SELECT l.id FROM intake_log l ORDER BY l.id LIMIT max_rows FOR UPDATE SKIP LOCKED) s;
+    -- Older rows we did not get are held by another batch (in flight, or dying and about to roll
+    -- back) or committed since our claim: our rows sharing a link key with one of them wait (they
+    -- stay in the log for a later batch), so an alert never overtakes an older one of its key.
+    SELECT coalesce(array_agg(l.id ORDER BY l.id), '{}') INTO ids
+    FROM intake_log l
+    WHERE l.id = ANY (ids)
+      AND (l.item->>'link_key' IS NULL OR l.item->>'link_key' NOT IN (
+        SELECT o.item->>'link_key' FROM intake_log o LEFT JOIN unnest(ids) c(id) ON c.id = o.id
+        WHERE o.id < (SELECT max(x) FROM unnest(ids) x) AND c.id IS NULL AND o.item->>'link_key' IS NOT NULL));
     PERFORM pg_advisory_xact_lock(hashtextextended(s.k, 7))
     FROM (SELECT DISTINCT l.item->>'link_key' AS k FROM intake_log l
           WHERE l.id = ANY (ids) AND l.item->>'link_key' IS NOT NULL ORDER BY 1) s;

@@ -16,19 +16,15 @@ export const INTAKE_CHANNEL = 'clawback_intake'
 export const appendIntake = async (db: Db, items: PendingAlert[]): Promise<AppendedAlert[]> => {
   if (items.length === 0) return []
   const alertIds = await takeAlertIds(db, items.length)
-  const sources: number[] = []
-  const raws: string[] = []
-  const rows: string[] = []
-  for (const [i, it] of items.entries()) {
-    sources.push(it.sourceId)
-    raws.push(it.raw)
+  const rows = items.map((it, i) => {
     const { alert_id: _, ...item } = toBatchItem(it, alertIds[i]!, false)
-    rows.push(JSON.stringify(item))
-  }
-  await db.$client`
-    WITH ins AS (
-      INSERT INTO intake_log (alert_id, source_id, raw, item)
-      SELECT * FROM unnest(${alertIds}::bigint[], ${sources}::bigint[], ${raws}::text[], ${rows}::jsonb[]))
+    return { alert_id: alertIds[i]!, source_id: it.sourceId, raw: it.raw, item: JSON.stringify(item) }
+  })
+  // One multi-row VALUES with a parameter per value: the raw body and the item travel as plain
+  // text parameters (no array-literal escaping on either side).
+  const sql = db.$client
+  await sql`
+    WITH ins AS (INSERT INTO intake_log ${sql(rows, 'alert_id', 'source_id', 'raw', 'item')})
     SELECT pg_notify(${INTAKE_CHANNEL}, '')`
   return alertIds.map((alertId) => ({ alertId }))
 }

@@ -1,8 +1,8 @@
 import type { Db } from '../../db/client.ts'
 import { AppError } from '../../errors.ts'
+import { linkKeyOf } from '../alerts/link-key.ts'
 import { resolveSourceToken } from '../sources/source-token.ts'
 import { intakeQueueFor } from './intake-queue.ts'
-import { linkKeyOf } from './link-key.ts'
 import { normalizeAlert } from './normalize-alert.ts'
 
 /**

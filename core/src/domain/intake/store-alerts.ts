@@ -1,38 +1,11 @@
 import type { Db } from '../../db/client.ts'
 import { alertMatchJob } from '../../jobs/alert-match.ts'
 import type { PgBoss } from '../../jobs/boss.ts'
-import { incidentSeverityOf, incidentTypeOf, type LinkKey, scoreOf } from './link-key.ts'
-import type { NormalizedAlert } from './normalize-alert.ts'
+import { hostsOf, type PendingAlert, usersOf } from '../alerts/alert-model.ts'
+import { incidentSeverityOf, incidentTypeOf, scoreOf } from '../alerts/link-key.ts'
 
-/** One alert ready to store: its source, the raw body verbatim, the normalised fields, its link key. */
-export type PendingAlert = {
-  sourceId: number
-  raw: string
-  rawContentType?: string
-  alert: NormalizedAlert
-  link: LinkKey | null
-}
+export type { PendingAlert }
 export type StoredAlert = { alertId: number; incidentId: number; isNewIncident: boolean }
-
-const hostsOf = (a: NormalizedAlert) => {
-  const out: { kind: string; host: string }[] = []
-  for (const e of a.attackers)
-    for (const h of [e.ip_address, e.host_name, e.url]) if (h) out.push({ kind: 'attacker', host: h })
-  for (const h of a.cncHosts) out.push({ kind: 'cnc', host: h.host })
-  for (const h of a.forensicsHosts) out.push({ kind: 'forensics', host: h.host })
-  for (const m of a.emails) for (const u of m.urls) out.push({ kind: 'url', host: u })
-  const tu = a.threatInfo.url
-  if (typeof tu === 'string' && tu) out.push({ kind: 'url', host: tu })
-  return out
-}
-
-const usersOf = (a: NormalizedAlert) => {
-  const out: { kind: string; username: string }[] = []
-  for (const m of a.emails) for (const r of m.recipients) out.push({ kind: 'targets', username: r })
-  for (const t of a.targets) if (t.user) out.push({ kind: 'targets', username: t.user })
-  for (const t of a.attackers) if (t.user) out.push({ kind: 'attackers', username: t.user })
-  return out
-}
 
 /**
  * One alert in the argument shape of `intake_store_alerts` (migration 0003) and of the intake log's

@@ -1,3 +1,14 @@
+CREATE TABLE "intake_failed" (
+	"id" bigint PRIMARY KEY NOT NULL,
+	"alert_id" bigint NOT NULL,
+	"source_id" bigint NOT NULL,
+	"received_at" timestamp with time zone NOT NULL,
+	"raw" text NOT NULL,
+	"item" jsonb NOT NULL,
+	"error" text NOT NULL,
+	"failed_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "intake_log" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "intake_log_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"alert_id" bigint NOT NULL,

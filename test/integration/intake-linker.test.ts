@@ -134,6 +134,27 @@ describe('intake linker', () => {
     expect(jobs[0]!.n).toBeLessThan(200)
   })
 
+  it('a row that cannot be linked is set aside with its error; the rows behind it are linked', async () => {
+    const { source } = await makeJsonSource(t)
+    await appendIntake(t.deps.db, pending(source.id, 'before', 20, 20))
+    await appendIntake(t.deps.db, pending(source.id, 'poison', 1, 1))
+    // A value the database refuses only when linking (never produced by the JSON reader).
+    await t.deps.db.execute(sql`
+      UPDATE intake_log SET item = jsonb_set(item, '{emails,0,delivered_at}', '"not a date"')
+      WHERE item->'alert'->>'summary' = 'poison-0'`)
+    await appendIntake(t.deps.db, pending(source.id, 'after', 20, 20))
+    await expect(linkIntakeBatch(t.deps.db, t.deps.boss)).rejects.toThrow(/not a date|invalid input syntax/)
+    await drainIntake(t)
+    await expectLinkedOnce('before', 20, 20)
+    await expectLinkedOnce('after', 20, 20)
+    const failed = await q<{ error: string; summary: string }>(
+      sql`SELECT error, item->'alert'->>'summary' AS summary FROM intake_failed`,
+    )
+    expect(failed).toEqual([{ error: expect.stringMatching(/not a date/), summary: 'poison-0' }])
+    expect(await intakeBacklog(t.deps.db)).toEqual({ alerts: 0, oldestSeconds: 0, failed: 1 })
+    await t.deps.db.execute(sql`DELETE FROM intake_failed`)
+  })
+
   it('a linker process killed (SIGKILL) while it holds a batch: the next linker links every alert exactly once', async () => {
     const { source } = await makeJsonSource(t)
     const items = pending(source.id, 'kill', 4000, 500)

@@ -28,7 +28,7 @@ export const systemPage = async (c: Context<AppEnv>, message?: string) => {
   <tr><th>PostgreSQL</th><td>${h.postgres.version}; ${bytes(h.postgres.sizeBytes)}; ${h.postgres.connections} of ${h.postgres.maxConnections} connections</td></tr>
   <tr><th>Roles in this process</th><td>${h.roles.map((r) => html`<span class="badge">${r.name}: ${r.isRunning ? 'running' : 'not here'}</span> `)}</td></tr>
   <tr><th>Time</th><td>${h.time.now} (${h.time.timezone})</td></tr>
-  <tr id="intake-lag"><th>Intake</th><td>${backlog.alerts} alerts waiting to be linked${backlog.alerts ? html` (oldest ${backlog.oldestSeconds.toFixed(1)} s)` : ''}; visibility lag p99 ${lagP99 === null ? 'n/a (nothing linked by this process yet)' : `≤ ${lagP99} s`}</td></tr></table>
+  <tr id="intake-lag"><th>Intake</th><td>${backlog.alerts} alerts waiting to be linked${backlog.alerts ? html` (oldest ${backlog.oldestSeconds.toFixed(1)} s)` : ''}; visibility lag p99 ${lagP99 === null ? 'n/a (nothing linked by this process yet)' : `≤ ${lagP99} s`}${backlog.failed ? html`; <span class="badge warn">${backlog.failed} set aside in intake_failed</span>` : ''}</td></tr></table>
   <h2>Processes (every node)</h2><table id="processes"><tr><th>Roles</th><th>Host</th><th>PID</th><th>Status</th><th>Started</th><th>Last heartbeat</th></tr>
   ${h.processes.map((p) => html`<tr><td>${p.roles}</td><td class="mono">${p.host}</td><td>${p.pid}</td><td>${p.live ? html`<span class="badge">live</span>` : html`<span class="badge warn">quiet</span>`}</td><td>${p.startedOn.toISOString()}</td><td>${p.heartbeatOn.toISOString()}</td></tr>`)}
   ${h.processes.length === 0 ? html`<tr><td colspan="6" class="muted">None registered.</td></tr>` : ''}</table>

@@ -44,6 +44,9 @@ metricsApi.get('/metrics', guard({ auth: 'actor', permission: 'system.manage' })
     '# HELP clawback_intake_backlog_oldest_seconds How long the oldest alert of the intake log has waited (current visibility lag)',
     '# TYPE clawback_intake_backlog_oldest_seconds gauge',
     `clawback_intake_backlog_oldest_seconds ${backlog.oldestSeconds}`,
+    '# HELP clawback_intake_failed_alerts Intake log rows the linker set aside (intake_failed) because they cannot be linked',
+    '# TYPE clawback_intake_failed_alerts gauge',
+    `clawback_intake_failed_alerts ${backlog.failed}`,
   )
   return c.body(renderMetrics([lines.join('\n')]), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
 })

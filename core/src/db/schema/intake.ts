@@ -60,3 +60,19 @@ export const intakeLog = pgTable('intake_log', {
   raw: text('raw').notNull(),
   item: jsonb('item').notNull(),
 })
+
+/**
+ * Intake log rows the linker could not link (a row that fails its batch even alone): set aside
+ * with the database's error so the rows behind it keep flowing. Shown on the system page and on
+ * /metrics; an operator fixes the cause and moves the row back into `intake_log`.
+ */
+export const intakeFailed = pgTable('intake_failed', {
+  id: bigint('id', { mode: 'number' }).primaryKey(),
+  alertId: ref('alert_id').notNull(),
+  sourceId: ref('source_id').notNull(),
+  receivedAt: ts('received_at').notNull(),
+  raw: text('raw').notNull(),
+  item: jsonb('item').notNull(),
+  error: text('error').notNull(),
+  failedAt: ts('failed_at').notNull().defaultNow(),
+})

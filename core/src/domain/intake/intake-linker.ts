@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.ts'
 import type { PgBoss } from '../../jobs/boss.ts'
 import type { Logger } from '../../log.ts'
 import { INTAKE_CHANNEL } from './append-intake.ts'
-import { linkIntakeBatch } from './link-intake.ts'
+import { linkIntakeBatch, linkOldestOrSetAside } from './link-intake.ts'
 
 export type LinkerOptions = {
   /** rows per batch (one transaction) */
@@ -36,7 +36,16 @@ export const startIntakeLinker = async (
     do {
       again = false
       while (!stopped) {
-        const linked = await linkIntakeBatch(db, boss, batch)
+        let linked: unknown[]
+        try {
+          linked = await linkIntakeBatch(db, boss, batch)
+        } catch (err) {
+          // One row may be what fails the batch: link the oldest alone, or set it aside.
+          log.error({ err }, 'intake linker: a batch failed; linking the oldest row alone')
+          if (await linkOldestOrSetAside(db, boss))
+            log.error('intake linker: a row that cannot be linked was set aside in intake_failed')
+          continue
+        }
         if (linked.length < batch) break
       }
     } while (again && !stopped)

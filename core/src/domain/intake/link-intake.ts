@@ -59,11 +59,52 @@ export const linkIntakeBatch = async (db: Db, boss: PgBoss, max = 2000): Promise
   return linked
 }
 
+/**
+ * After a batch failed: links the oldest free row of the log alone, and if it fails alone too,
+ * sets it aside in `intake_failed` with the database's error (in the same transaction that holds
+ * its row lock), so one row that cannot be linked never stops the rows behind it. Returns whether
+ * a row was set aside.
+ */
+export const linkOldestOrSetAside = async (db: Db, boss: PgBoss): Promise<boolean> => {
+  const failed = await db.$client.begin(async (sql) => {
+    const [row] = await sql<{ id: string }[]>`SELECT id FROM intake_log ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`
+    if (!row) return null
+    try {
+      await sql.savepoint(async (sp) => {
+        const linked = await sp<{ alert_id: string }[]>`SELECT alert_id FROM intake_link_batch(1)`
+        if (linked.length)
+          await boss.send(
+            alertMatchJob.name,
+            alertMatchJob.payload.parse({ alerts: linked.map((r) => ({ alertId: Number(r.alert_id) })) }),
+            {
+              db: {
+                executeSql: async (text: string, values?: unknown[]) => ({
+                  rows: await sp.unsafe(text, values as never[], { prepare: true }),
+                }),
+              },
+            },
+          )
+      })
+      return null
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err)
+      await sql`
+        WITH r AS (DELETE FROM intake_log WHERE id = ${row.id} RETURNING *)
+        INSERT INTO intake_failed (id, alert_id, source_id, received_at, raw, item, error)
+        SELECT id, alert_id, source_id, received_at, raw, item, ${error} FROM r`
+      return { id: row.id, error }
+    }
+  })
+  return failed !== null
+}
+
 /** How many alerts wait in the intake log, and how long the oldest has waited (seconds). */
 export const intakeBacklog = async (db: Db) => {
-  const [row] = await db.$client<{ n: string; oldest: number | null }[]>`
-    SELECT count(*)::text AS n, extract(epoch FROM now() - min(received_at))::float8 AS oldest FROM intake_log`
-  return { alerts: Number(row!.n), oldestSeconds: row!.oldest ?? 0 }
+  const [row] = await db.$client<{ n: string; oldest: number | null; failed: string }[]>`
+    SELECT count(*)::text AS n, extract(epoch FROM now() - min(received_at))::float8 AS oldest,
+      (SELECT count(*) FROM intake_failed)::text AS failed
+    FROM intake_log`
+  return { alerts: Number(row!.n), oldestSeconds: row!.oldest ?? 0, failed: Number(row!.failed) }
 }
 
 /**
@@ -73,7 +114,10 @@ export const intakeBacklog = async (db: Db) => {
 export const drainIntake = async (db: Db, boss: PgBoss, timeoutMs = 60_000) => {
   const until = Date.now() + timeoutMs
   for (;;) {
-    const linked = await linkIntakeBatch(db, boss)
+    const linked = await linkIntakeBatch(db, boss).catch(async () => {
+      await linkOldestOrSetAside(db, boss)
+      return [{}]
+    })
     if (linked.length) continue
     if ((await intakeBacklog(db)).alerts === 0) return
     if (Date.now() > until) throw new Error('drainIntake: the intake log did not empty in time')

@@ -7,6 +7,7 @@ import { buildApiApp } from './api/app.ts'
 import { buildConsoleApp } from './api/console-app.ts'
 import type { AppEnv, Deps } from './api/env.ts'
 import { ConfigError, describeConfig, loadConfig } from './config.ts'
+import { startIntakeLinker } from './domain/intake/intake-linker.ts'
 import { createInitialAdmin } from './domain/setup/create-initial-admin.ts'
 import { ensureBuiltins } from './domain/setup/ensure-builtins.ts'
 import { ALL_JOBS } from './jobs/all-jobs.ts'
@@ -81,6 +82,7 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
   const jobs = mounts.jobs ?? ALL_JOBS
   const boss = await startBoss(runtime.url, log, { supervise: isWorker, jobs, roles: config.roles })
   let workersUp = false
+  let stopLinker = async () => {}
   const deps: Deps = { config, db, boss, keyring: runtime.keyring, log, readiness: {} }
   if (isWorker) {
     await startWorkers(
@@ -89,6 +91,8 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
       config.workerConcurrency,
       jobs,
     )
+    // The intake linker (issue 16): links the durable intake log into incidents in batches.
+    stopLinker = await startIntakeLinker(db, boss, log)
     workersUp = true
     deps.readiness.workers = () => workersUp
   } else {
@@ -129,6 +133,7 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))))
     await stopServices()
     workersUp = false
+    await stopLinker()
     await boss.stop({ graceful: true, timeout: 30_000, close: true })
     await runtime.close()
     log.info('stopped')

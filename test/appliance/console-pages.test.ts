@@ -60,6 +60,7 @@ describe('management console pages', () => {
     expect(body).toContain('Time sources (NTP)')
     expect(body).toContain('Syslog forwarding')
     expect(body).toContain('Recent errors in this process')
+    expect(body).toMatch(/<tr id="intake-lag"><th>Intake<\/th><td>\d+ alerts waiting to be linked.*visibility lag p99/)
     expect(body).toMatch(
       /<tr><td>api,worker,console<\/td><td class="mono">[^<]+<\/td><td>\d+<\/td><td><span class="badge">live<\/span>/,
     )

@@ -4,8 +4,16 @@
  * on), for BENCH_SECONDS (default 60) after a short warm-up. Then the raw PostgreSQL insert rate
  * of the same rows (multi-row INSERTs into a copy of `alerts`, same durability) in the same run.
  *
+ * Intake answers once an alert is in the durable intake log; the linker (worker role, same
+ * process) links it afterwards. After the load the bench waits for the intake log and the
+ * alert.match jobs to drain and reports the end-to-end rate (acknowledged ÷ (load + drain)) and
+ * the CPU per alert of the whole pipeline. BENCH_LAG_OFFERED=2000 adds a paced phase
+ * (BENCH_LAG_SECONDS, default 20) at that offered rate and reports the visibility lag (ack →
+ * linked) p99 from the server's histogram.
+ *
  *   npx node test/bench/intake.ts                       # full: 60 s, 64 connections
  *   BENCH_SECONDS=10 npx node test/bench/intake.ts      # quick
+ *   BENCH_MATCH_CONDITIONS=200 BENCH_LAG_OFFERED=2000 npx node test/bench/intake.ts
  */
 
 import { randomBytes } from 'node:crypto'
@@ -253,25 +261,100 @@ const main = async () => {
     )
 
     const sql = postgres(benchDbUrl(), { max: 4, onnotice: () => {} })
-    // How far matching (the alert.match jobs, run by this process's worker) trails intake: wait for
-    // its backlog to drain before the raw insert, which then has PostgreSQL to itself.
+    // End to end: how long the linker (intake log) and matching (alert.match jobs, this process's
+    // worker) trail the load; the raw insert below then has PostgreSQL to itself.
     if (!/^api$/.test(process.env.CLAWBACK_ROLES ?? '')) {
-      const backlog = async () =>
-        Number(
-          (
-            await sql<{ n: string }[]>`SELECT count(*) AS n FROM pgboss.job
-              WHERE name = 'alert.match' AND state IN ('created', 'retry', 'active')`
-          )[0]!.n,
-        )
+      const backlog = async () => {
+        const [r] = await sql<{ log: string; jobs: string }[]>`SELECT
+          (SELECT count(*) FROM intake_log) AS log,
+          (SELECT count(*) FROM pgboss.job WHERE name = 'alert.match' AND state IN ('created', 'retry', 'active')) AS jobs`
+        return { log: Number(r!.log), jobs: Number(r!.jobs) }
+      }
       const d0 = performance.now()
       const left = await backlog()
       let n = left
-      while (n > 0 && performance.now() - d0 < 600_000) {
-        await new Promise((r) => setTimeout(r, 500))
+      let logDrained = n.log === 0 ? 0 : Number.NaN
+      while ((n.log > 0 || n.jobs > 0) && performance.now() - d0 < 600_000) {
+        await new Promise((r) => setTimeout(r, 100))
         n = await backlog()
+        if (n.log === 0 && Number.isNaN(logDrained)) logDrained = (performance.now() - d0) / 1000
       }
+      const drain = (performance.now() - d0) / 1000
+      const cpu2 = treeCpu(server.pid!)
       console.log(
-        `alert.match backlog when the load stopped: ${left} jobs; ${n === 0 ? `drained ${((performance.now() - d0) / 1000).toFixed(1)} s later` : `${n} still queued after 600 s`}`,
+        `backlog when the load stopped: ${left.log} alerts in the intake log (linked ${logDrained.toFixed(1)} s later), ${left.jobs} alert.match jobs (${n.jobs === 0 ? `drained ${drain.toFixed(1)} s later` : `${n.jobs} still queued after 600 s`})`,
+      )
+      const e2e = ok / (elapsed + drain)
+      console.log(
+        `end to end (acknowledged ÷ (load + drain), linking + ${MATCH_CONDITIONS} match conditions): ${ok} / (${elapsed.toFixed(1)} + ${drain.toFixed(1)}) s = ${e2e.toFixed(0)} alerts/s; target >= 3000 -> ${e2e >= 3000 ? 'MET' : `MISSED by ${(3000 - e2e).toFixed(0)}/s`}`,
+      )
+      const pipe = ((cpu2.node - cpu0.node + cpu2.pg - cpu0.pg) / Math.max(ok, 1)) * 1e3
+      console.log(
+        `pipeline cpu per alert (load + drain; server process incl. linker and workers + PostgreSQL): ${pipe.toFixed(3)} ms (server ${perAlert(cpu0.node, cpu2.node)} µs, PostgreSQL ${perAlert(cpu0.pg, cpu2.pg)} µs); target <= 0.6 ms -> ${pipe <= 0.6 ? 'MET' : `MISSED by ${(pipe - 0.6).toFixed(3)} ms`}`,
+      )
+      const linked = /clawback_intake_linked_total\{\} (\d+)/.exec(m)
+      if (linked) console.log(`linker: ${linked[1]} alerts linked when the load stopped (incl. warm-up)`)
+    }
+
+    const LAG_OFFERED = Number(process.env.BENCH_LAG_OFFERED ?? 0)
+    if (LAG_OFFERED > 0) {
+      const lagSeconds = Number(process.env.BENCH_LAG_SECONDS ?? 20)
+      const lagBuckets = async () => {
+        const text = await (
+          await fetch(`http://127.0.0.1:${BENCH.port}/metrics`, { headers: { authorization: key } })
+        ).text()
+        return [...text.matchAll(/clawback_intake_visibility_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/g)].map(
+          (x) => [x[1]!, Number(x[2])] as const,
+        )
+      }
+      const b0 = await lagBuckets()
+      const paced = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS })
+      const pacedPost = (body: string) =>
+        new Promise<number>((resolve) => {
+          const req = http.request(
+            {
+              host: '127.0.0.1',
+              port: BENCH.port,
+              path: url.pathname,
+              method: 'POST',
+              agent: paced,
+              headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+            },
+            (res) => {
+              res.resume()
+              res.on('end', () => resolve(res.statusCode ?? 0))
+            },
+          )
+          req.on('error', () => resolve(0))
+          req.end(body)
+        })
+      const p0 = performance.now()
+      let sent = 0
+      let acked = 0
+      const inflight: Promise<void>[] = []
+      while (performance.now() - p0 < lagSeconds * 1000) {
+        const due = Math.floor(((performance.now() - p0) / 1000) * LAG_OFFERED)
+        for (; sent < due; sent++)
+          inflight.push(
+            pacedPost(pregenerated[nextBody++ % pregenerated.length]!).then((st) => {
+              if (st === 200) acked++
+            }),
+          )
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      await Promise.all(inflight)
+      const pacedSeconds = (performance.now() - p0) / 1000
+      for (let i = 0; i < 600; i++) {
+        const [r] = await sql<{ n: string }[]>`SELECT count(*) AS n FROM intake_log`
+        if (Number(r!.n) === 0) break
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      paced.destroy()
+      const b1 = await lagBuckets()
+      const total = b1.at(-1)![1] - (b0.at(-1)?.[1] ?? 0)
+      const le = b1.find(([, c], i) => c - (b0[i]?.[1] ?? 0) >= 0.99 * total)?.[0]
+      console.log(
+        `visibility lag at ${LAG_OFFERED}/s offered for ${lagSeconds} s: ${acked} of ${sent} acknowledged in ${pacedSeconds.toFixed(1)} s (${(acked / pacedSeconds).toFixed(0)}/s achieved), ${total} linked; p99 <= ${le} s (histogram bucket); target <= 2 s -> ${le !== undefined && Number(le) <= 2 ? 'MET' : 'MISSED'}`,
       )
     }
 

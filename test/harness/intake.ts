@@ -1,17 +1,22 @@
 import { randomBytes } from 'node:crypto'
+import { drainIntake as drainIntakeLog } from '../../core/src/domain/intake/link-intake.ts'
 import { createSource } from '../../core/src/domain/sources/create-source.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import type { TestApp } from './app.ts'
 
-/** A JSON source and a function that posts one alert to its token URL through the real app. */
+/**
+ * A JSON source and a function that posts one alert to its token URL through the real app. `post`
+ * asks the route to wait for the linker (`?wait=10`), so its answer carries `incident_id`;
+ * `{ wait: false }` answers as soon as the alert is in the intake log.
+ */
 export const makeJsonSource = async (
   t: TestApp,
   name = `src-${randomBytes(3).toString('hex')}`,
   linkingRules?: Record<string, unknown>,
 ) => {
   const { source, token } = await createSource(t.deps.db, t.deps.keyring, SYSTEM, { name, type: 'json', linkingRules })
-  const post = (body: unknown, headers: Record<string, string> = {}) =>
-    t.api.request(`/threat/json_event/events/${token}`, {
+  const post = (body: unknown, headers: Record<string, string> = {}, options: { wait?: boolean } = {}) =>
+    t.api.request(`/threat/json_event/events/${token}${options.wait === false ? '' : '?wait=10'}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -41,3 +46,6 @@ export const alertBody = (over: Record<string, unknown> = {}, email: Record<stri
   threat_info: { name: 'Credential phish', url: 'http://evil.example/login' },
   ...over,
 })
+
+/** Links everything waiting in the intake log (the app's own linker may be busy with some of it). */
+export const drainIntake = (t: TestApp) => drainIntakeLog(t.deps.db, t.deps.boss)

@@ -11,8 +11,9 @@ import { createTestDb, type TestDb } from '../harness/db.ts'
 import { alertBody } from '../harness/intake.ts'
 import { freePort } from '../harness/process.ts'
 
-// Kills the real server process (SIGKILL) in the middle of sustained intake, restarts it, and
-// checks that every alert that was answered 2xx is stored exactly once.
+// Kills the real server process (SIGKILL) in the middle of sustained intake (its linker busy too),
+// restarts it, waits for the intake log to drain, and checks that every alert that was answered 2xx
+// is stored and linked exactly once.
 let testDb: TestDb
 let dataDir: string
 let child: ChildProcess | undefined
@@ -25,7 +26,7 @@ const start = async () => {
       DATABASE_URL: testDb.url,
       CLAWBACK_DATA_DIR: dataDir,
       CLAWBACK_CONFIG: '/dev/null',
-      CLAWBACK_ROLES: 'api',
+      CLAWBACK_ROLES: 'api,worker',
       PORT: String(PORT),
       LOG_LEVEL: 'warn',
     },
@@ -90,18 +91,38 @@ it('every alert answered 2xx survives a SIGKILL of the server, exactly once', as
   child = await start()
   const after = await fetch(url, { method: 'POST', body: JSON.stringify(alertBody({ summary: 'after-restart' })) })
   expect(after.status).toBe(200)
+  // The restarted server's linker drains what the killed one left in the intake log.
+  const drained = Date.now() + 60_000
+  let backlog = -1
+  while (backlog !== 0 && Date.now() < drained) {
+    const [b] = await testDb.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM intake_log`)
+    backlog = b!.n
+    if (backlog) await new Promise((r) => setTimeout(r, 100))
+  }
+  expect(backlog).toBe(0)
   child.kill('SIGTERM')
   await new Promise((r) => child!.once('exit', r))
   child = undefined
 
   const rows = await testDb.db.execute<{ summary: string; n: number }>(
-    sql`SELECT summary, count(*)::int AS n FROM alerts GROUP BY summary`,
+    sql`SELECT summary, count(*)::int AS n FROM alerts WHERE incident_id IS NOT NULL GROUP BY summary`,
   )
   const stored = new Map(rows.map((r) => [r.summary, r.n]))
   const missing = [...acked].filter((m) => stored.get(m) !== 1)
   expect(missing).toEqual([])
   expect(rows.filter((r) => r.n > 1)).toEqual([])
   expect(stored.get('after-restart')).toBe(1)
+  const unlinked = await testDb.db.execute(sql`SELECT id FROM alerts WHERE incident_id IS NULL`)
+  expect(unlinked.length).toBe(0)
+  // Each marker has its own message-id: one incident per alert, none opened twice.
+  const shared = await testDb.db.execute(
+    sql`SELECT incident_id FROM alerts WHERE summary LIKE 'm-%' GROUP BY incident_id HAVING count(*) > 1`,
+  )
+  expect(shared.length).toBe(0)
+  const keys = await testDb.db.execute(
+    sql`SELECT key FROM incident_link_keys WHERE key LIKE 'mid:%' GROUP BY key HAVING count(*) > 1`,
+  )
+  expect(keys.length).toBe(0)
   // Alerts whose answer was lost may or may not be stored, but never half: each stored alert has its email.
   const orphans = await testDb.db.execute(
     sql`SELECT a.id FROM alerts a LEFT JOIN alert_emails e ON e.alert_id = a.id WHERE e.id IS NULL AND a.summary LIKE 'm-%'`,

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { alerts, apiKeys, incidents, sources } from '../../core/src/db/schema/index.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
-import { alertBody, makeJsonSource } from '../harness/intake.ts'
+import { alertBody, drainIntake, makeJsonSource } from '../harness/intake.ts'
 
 let t: TestApp
 beforeAll(async () => {
@@ -169,6 +169,7 @@ describe('JSON alert intake', () => {
       const ok = await post([buf.subarray(0, cut), buf.subarray(cut)], false)
       expect(ok.status).toBe(200)
       const { alert_id } = JSON.parse(ok.body) as { alert_id: number }
+      await drainIntake(t)
       const [row] = await t.deps.db.select().from(alerts).where(eq(alerts.id, alert_id))
       expect(row!.summary).toBe('Grüße – ünïcode split across chunks')
     } finally {

@@ -4,7 +4,9 @@ import { canEditHostSettings } from '../../../appliance/src/system/set-host-sett
 import { systemHealth } from '../../../appliance/src/system/system-health.ts'
 import { readTimeAndLogging } from '../../../appliance/src/system/time-and-logging.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
+import { intakeBacklog } from '../../../core/src/domain/intake/link-intake.ts'
 import { recentErrors } from '../../../core/src/log.ts'
+import { metrics } from '../../../core/src/metrics.ts'
 import { bytes, consolePage, csrfField, notice } from './view.ts'
 
 const dur = (s: number) =>
@@ -14,6 +16,8 @@ const dur = (s: number) =>
 export const systemPage = async (c: Context<AppEnv>, message?: string) => {
   const h = await systemHealth(c.var.deps.db, c.var.actor!, c.var.deps.config.roles, c.var.deps.boss)
   const tl = readTimeAndLogging(c.var.deps.config.root)
+  const backlog = await intakeBacklog(c.var.deps.db)
+  const lagP99 = metrics.intakeLag.quantile({}, 0.99)
   return consolePage(
     c,
     'System',
@@ -23,7 +27,8 @@ export const systemPage = async (c: Context<AppEnv>, message?: string) => {
   <tr><th>Memory</th><td>${bytes(h.memory.used)} used of ${bytes(h.memory.total)}; ${bytes(h.memory.available)} available</td></tr>
   <tr><th>PostgreSQL</th><td>${h.postgres.version}; ${bytes(h.postgres.sizeBytes)}; ${h.postgres.connections} of ${h.postgres.maxConnections} connections</td></tr>
   <tr><th>Roles in this process</th><td>${h.roles.map((r) => html`<span class="badge">${r.name}: ${r.isRunning ? 'running' : 'not here'}</span> `)}</td></tr>
-  <tr><th>Time</th><td>${h.time.now} (${h.time.timezone})</td></tr></table>
+  <tr><th>Time</th><td>${h.time.now} (${h.time.timezone})</td></tr>
+  <tr id="intake-lag"><th>Intake</th><td>${backlog.alerts} alerts waiting to be linked${backlog.alerts ? html` (oldest ${backlog.oldestSeconds.toFixed(1)} s)` : ''}; visibility lag p99 ${lagP99 === null ? 'n/a (nothing linked by this process yet)' : `≤ ${lagP99} s`}${backlog.failed ? html`; <span class="badge warn">${backlog.failed} set aside in intake_failed</span>` : ''}</td></tr></table>
   <h2>Processes (every node)</h2><table id="processes"><tr><th>Roles</th><th>Host</th><th>PID</th><th>Status</th><th>Started</th><th>Last heartbeat</th></tr>
   ${h.processes.map((p) => html`<tr><td>${p.roles}</td><td class="mono">${p.host}</td><td>${p.pid}</td><td>${p.live ? html`<span class="badge">live</span>` : html`<span class="badge warn">quiet</span>`}</td><td>${p.startedOn.toISOString()}</td><td>${p.heartbeatOn.toISOString()}</td></tr>`)}
   ${h.processes.length === 0 ? html`<tr><td colspan="6" class="muted">None registered.</td></tr>` : ''}</table>

@@ -1,5 +1,5 @@
 import { bigint, boolean, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
-import { alerts, incidents } from './incidents.ts'
+import { alerts, incidents, sources } from './incidents.ts'
 
 const ts = (name: string) => timestamp(name, { withTimezone: true })
 const ref = (name: string) => bigint(name, { mode: 'number' })
@@ -41,3 +41,38 @@ export const matchEvaluations = pgTable(
   },
   (t) => [index('match_evaluations_incident_idx').on(t.incidentId)],
 )
+
+/**
+ * The durable intake log (issue 16): one row per acknowledged alert, appended by the request path
+ * with group commit and deleted by the linker in the transaction that links it (so a row exists
+ * exactly while its alert waits to be linked). Only the primary key is indexed: the log is written
+ * at the request rate and read in id order. `alert_id` is taken from the alerts sequence before the
+ * append, so the request can answer it; `item` holds the normalised alert, its link key and what
+ * the linker derives from it (the argument shape of `intake_store_alerts`, without the raw body).
+ */
+export const intakeLog = pgTable('intake_log', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  alertId: ref('alert_id').notNull(),
+  sourceId: ref('source_id')
+    .notNull()
+    .references(() => sources.id),
+  receivedAt: ts('received_at').notNull().defaultNow(),
+  raw: text('raw').notNull(),
+  item: jsonb('item').notNull(),
+})
+
+/**
+ * Intake log rows the linker could not link (a row that fails its batch even alone): set aside
+ * with the database's error so the rows behind it keep flowing. Shown on the system page and on
+ * /metrics; an operator fixes the cause and moves the row back into `intake_log`.
+ */
+export const intakeFailed = pgTable('intake_failed', {
+  id: bigint('id', { mode: 'number' }).primaryKey(),
+  alertId: ref('alert_id').notNull(),
+  sourceId: ref('source_id').notNull(),
+  receivedAt: ts('received_at').notNull(),
+  raw: text('raw').notNull(),
+  item: jsonb('item').notNull(),
+  error: text('error').notNull(),
+  failedAt: ts('failed_at').notNull().defaultNow(),
+})

@@ -1,35 +1,34 @@
 import type { Db } from '../../db/client.ts'
-import type { PgBoss } from '../../jobs/boss.ts'
 import { metrics } from '../../metrics.ts'
-import { type PendingAlert, type StoredAlert, storeAlerts } from './store-alerts.ts'
+import { type AppendedAlert, appendIntake } from './append-intake.ts'
+import type { PendingAlert } from './store-alerts.ts'
 
-type Waiting = { item: PendingAlert; resolve: (r: StoredAlert) => void; reject: (e: unknown) => void }
+type Waiting = { item: PendingAlert; resolve: (r: AppendedAlert) => void; reject: (e: unknown) => void }
 
 /**
  * Group commit for intake (DESIGN.md "The flow of an alert"): alerts submitted while a flush is
- * running wait in memory and are written together by the next transaction. Each submitter's promise
+ * running wait in memory and are appended together to the durable intake log by the next
+ * transaction (`append-intake.ts`; the linker links them later, `link-intake.ts`). Each submitter's promise
  * settles only after the transaction holding its alert committed (resolve) or failed (reject).
  * When a batch fails, its alerts are retried one by one so one bad alert cannot fail the others;
  * nothing is ever acknowledged without a commit.
  */
 export class IntakeQueue {
   readonly db: Db
-  readonly boss: PgBoss
   readonly maxBatch: number
   readonly maxFlushes: number
   private waiting: Waiting[] = []
   private flushing = 0
   private scheduled = false
 
-  constructor(db: Db, boss: PgBoss, options: { maxBatch?: number; maxFlushes?: number } = {}) {
+  constructor(db: Db, options: { maxBatch?: number; maxFlushes?: number } = {}) {
     this.db = db
-    this.boss = boss
     this.maxBatch = options.maxBatch ?? 400
     this.maxFlushes = options.maxFlushes ?? 4
   }
 
-  /** Resolves once the alert is committed, with its alert and incident ids. */
-  submit(item: PendingAlert): Promise<StoredAlert> {
+  /** Resolves once the alert is committed to the intake log, with its alert id. */
+  submit(item: PendingAlert): Promise<AppendedAlert> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, resolve, reject })
       this.kick()
@@ -52,9 +51,8 @@ export class IntakeQueue {
     const batch = this.waiting.splice(0, this.maxBatch)
     const started = performance.now()
     try {
-      const stored = await storeAlerts(
+      const stored = await appendIntake(
         this.db,
-        this.boss,
         batch.map((w) => w.item),
       )
       for (const [i, w] of batch.entries()) w.resolve(stored[i]!)
@@ -63,7 +61,7 @@ export class IntakeQueue {
       else {
         for (const w of batch) {
           try {
-            const [one] = await storeAlerts(this.db, this.boss, [w.item])
+            const [one] = await appendIntake(this.db, [w.item])
             w.resolve(one!)
           } catch (e) {
             w.reject(e)
@@ -81,10 +79,10 @@ export class IntakeQueue {
 const queues = new WeakMap<Db, IntakeQueue>()
 
 /** The process's intake queue for this database (one per Db handle). */
-export const intakeQueueFor = (db: Db, boss: PgBoss) => {
+export const intakeQueueFor = (db: Db) => {
   let q = queues.get(db)
   if (!q) {
-    q = new IntakeQueue(db, boss)
+    q = new IntakeQueue(db)
     queues.set(db, q)
   }
   return q

@@ -1,98 +1,29 @@
 import { AppError } from '../../errors.ts'
 import { dateProblem, fieldNameProblem, findUnstorable, MAX_DEPTH } from '../../storable.ts'
+import {
+  bracketMessageId,
+  CLASSIFICATIONS,
+  type Endpoint,
+  LINK_ATTRIBUTES,
+  MAX_RECIPIENTS,
+  type NormalizedAlert,
+  type NormalizedEmail,
+  SEVERITIES,
+  SEVERITY_ALIASES,
+} from '../alerts/alert-model.ts'
 
-/**
- * The JSON alert (versions 1.0 and 2.0, API-COMPAT.md) reduced to what Clawback stores. Inner
- * names of target/email/threat_info/detector are not public, so snake_case and camelCase are both
- * read; nested objects may arrive JSON-encoded as strings; numbers may arrive as strings.
- */
-export type NormalizedEmail = {
-  messageId: string | null
-  sender: string
-  recipients: string[]
-  subject: string
-  deliveredAt: string | null
-  headers: Record<string, unknown>
-  urls: string[]
-  attachments: { name: string; size: number | null; contentType: string; md5: string; sha256: string }[]
-  isAbuseCopy: boolean
-}
-
-export type Endpoint = Partial<
-  Record<'ip_address' | 'mac_address' | 'host_name' | 'machine_name' | 'url' | 'user', string>
-> & { port?: number }
-
-export type NormalizedAlert = {
-  jsonVersion: string
-  summary: string
-  description: string
-  classification: string
-  severity: Severity
-  attackers: Endpoint[]
-  targets: Endpoint[]
-  cncHosts: { host: string; port?: number }[]
-  forensicsHosts: { host: string; port?: number }[]
-  detector: Record<string, unknown>
-  threatInfo: Record<string, unknown>
-  customFields: Record<string, unknown>
-  linkAttribute: string | null
-  emails: NormalizedEmail[]
-}
-
-export const CLASSIFICATIONS = [
-  'malware',
-  'policy-violation',
-  'vulnerability',
-  'network',
-  'spam',
-  'phish',
-  'command-and-control',
-  'data-match',
-  'authentication',
-  'system-behavior',
-  'impostor',
-  'reported-abuse',
-  'unknown',
-] as const
-
-export const SEVERITIES = ['info', 'minor', 'moderate', 'major', 'critical'] as const
-export type Severity = (typeof SEVERITIES)[number]
-const SEVERITY_ALIASES: Record<string, Severity> = {
-  info: 'info',
-  informational: 'info',
-  minor: 'minor',
-  low: 'minor',
-  moderate: 'moderate',
-  medium: 'moderate',
-  major: 'major',
-  high: 'major',
-  critical: 'critical',
-}
-
-export const LINK_ATTRIBUTES = [
-  'target_ip_address',
-  'target_hostname',
-  'target_machine_name',
-  'target_user',
-  'target_mac_address',
-  'attacker_ip_address',
-  'attacker_hostname',
-  'attacker_machine_name',
-  'attacker_user',
-  'attacker_mac_address',
-  'email_recipient',
-  'email_sender',
-  'email_subject',
-  'message_id',
-  'threat_filename',
-  'threat_filehash',
-] as const
-
-/**
- * Most recipients one alert's e-mail may list. A real message reaches at most a few thousand
- * mailboxes; beyond this a single row grows to megabytes (every read, match and backup of it pays).
- */
-export const MAX_RECIPIENTS = 10_000
+// The model lives in domain/alerts/alert-model.ts (issue 14 §1b); re-exported for this reader's callers.
+export {
+  bracketMessageId,
+  CLASSIFICATIONS,
+  type Endpoint,
+  LINK_ATTRIBUTES,
+  MAX_RECIPIENTS,
+  type NormalizedAlert,
+  type NormalizedEmail,
+  SEVERITIES,
+  type Severity,
+} from '../alerts/alert-model.ts'
 export { MAX_DEPTH }
 
 const bad = (field: string, message: string) => new AppError('INVALID_REQUEST', `${field}: ${message}`)
@@ -239,13 +170,6 @@ const hosts = (v: unknown, field: string) => {
     const port = num(pick(o, 'port'), `${field}.${i}.port`)
     return port === undefined ? { host } : { host, port }
   })
-}
-
-/** Message ids are stored and matched with angle brackets, as the compatible API shows them. */
-export const bracketMessageId = (id: string) => {
-  const t = id.trim()
-  if (!t) return t
-  return t.startsWith('<') ? t : `<${t.replace(/>$/, '')}>`
 }
 
 const isoOrNull = (v: unknown, field: string) => {

@@ -1,38 +1,60 @@
 import type { Db } from '../../db/client.ts'
 import { alertMatchJob } from '../../jobs/alert-match.ts'
 import type { PgBoss } from '../../jobs/boss.ts'
-import { incidentSeverityOf, incidentTypeOf, type LinkKey, scoreOf } from './link-key.ts'
-import type { NormalizedAlert } from './normalize-alert.ts'
+import { hostsOf, type PendingAlert, usersOf } from '../alerts/alert-model.ts'
+import { incidentSeverityOf, incidentTypeOf, scoreOf } from '../alerts/link-key.ts'
 
-/** One alert ready to store: its source, the raw body verbatim, the normalised fields, its link key. */
-export type PendingAlert = {
-  sourceId: number
-  raw: string
-  rawContentType?: string
-  alert: NormalizedAlert
-  link: LinkKey | null
-}
+export type { PendingAlert }
 export type StoredAlert = { alertId: number; incidentId: number; isNewIncident: boolean }
 
-const hostsOf = (a: NormalizedAlert) => {
-  const out: { kind: string; host: string }[] = []
-  for (const e of a.attackers)
-    for (const h of [e.ip_address, e.host_name, e.url]) if (h) out.push({ kind: 'attacker', host: h })
-  for (const h of a.cncHosts) out.push({ kind: 'cnc', host: h.host })
-  for (const h of a.forensicsHosts) out.push({ kind: 'forensics', host: h.host })
-  for (const m of a.emails) for (const u of m.urls) out.push({ kind: 'url', host: u })
-  const tu = a.threatInfo.url
-  if (typeof tu === 'string' && tu) out.push({ kind: 'url', host: tu })
-  return out
-}
-
-const usersOf = (a: NormalizedAlert) => {
-  const out: { kind: string; username: string }[] = []
-  for (const m of a.emails) for (const r of m.recipients) out.push({ kind: 'targets', username: r })
-  for (const t of a.targets) if (t.user) out.push({ kind: 'targets', username: t.user })
-  for (const t of a.attackers) if (t.user) out.push({ kind: 'attackers', username: t.user })
-  return out
-}
+/**
+ * One alert in the argument shape of `intake_store_alerts` (migration 0003) and of the intake log's
+ * `item` (migration 0008): link key and window, the incident it would open, the alerts columns,
+ * e-mails, and the hosts and users it adds to its incident. The log keeps the raw body in its own
+ * column (`withRaw` false).
+ */
+export const toBatchItem = (it: PendingAlert, alertId: number, withRaw = true) => ({
+  alert_id: alertId,
+  link_key: it.link?.key ?? null,
+  link_win: it.link?.windowSeconds ?? null,
+  inc: {
+    type: incidentTypeOf(it.alert.classification),
+    severity: incidentSeverityOf(it.alert.severity),
+    score: scoreOf(it.alert.severity),
+    summary: it.alert.summary.slice(0, 1000),
+    source_id: it.sourceId,
+  },
+  alert: {
+    source_id: it.sourceId,
+    raw: withRaw ? it.raw : undefined,
+    raw_content_type: it.rawContentType ?? 'application/json',
+    classification: it.alert.classification,
+    severity: it.alert.severity,
+    summary: it.alert.summary,
+    description: it.alert.description,
+    attackers: it.alert.attackers,
+    targets: it.alert.targets,
+    cnc_hosts: it.alert.cncHosts,
+    forensics_hosts: it.alert.forensicsHosts,
+    detector: it.alert.detector,
+    threat_info: it.alert.threatInfo,
+    custom_fields: it.alert.customFields,
+    link_attribute: it.alert.linkAttribute,
+  },
+  emails: it.alert.emails.map((m) => ({
+    message_id: m.messageId,
+    sender: m.sender,
+    recipients: m.recipients,
+    subject: m.subject,
+    delivered_at: m.deliveredAt,
+    headers: m.headers,
+    urls: m.urls,
+    attachments: m.attachments,
+    is_abuse_copy: m.isAbuseCopy,
+  })),
+  hosts: hostsOf(it.alert),
+  users: usersOf(it.alert),
+})
 
 const ID_BLOCK = 1000
 const idPools = new WeakMap<Db, number[]>()
@@ -41,7 +63,7 @@ const idPools = new WeakMap<Db, number[]>()
  * Alert ids for a batch, taken from the alerts sequence in blocks of 1,000 per process (a gap is
  * left by a process that stops; ids order nothing: lists order by time and id).
  */
-const takeAlertIds = async (db: Db, n: number): Promise<number[]> => {
+export const takeAlertIds = async (db: Db, n: number): Promise<number[]> => {
   const pool = idPools.get(db) ?? []
   idPools.set(db, pool)
   if (pool.length < n) {
@@ -64,48 +86,7 @@ const takeAlertIds = async (db: Db, n: number): Promise<number[]> => {
 export const storeAlerts = async (db: Db, boss: PgBoss, items: PendingAlert[]): Promise<StoredAlert[]> => {
   if (items.length === 0) return []
   const alertIds = await takeAlertIds(db, items.length)
-  const batch = items.map((it, i) => ({
-    alert_id: alertIds[i],
-    link_key: it.link?.key ?? null,
-    link_win: it.link?.windowSeconds ?? null,
-    inc: {
-      type: incidentTypeOf(it.alert.classification),
-      severity: incidentSeverityOf(it.alert.severity),
-      score: scoreOf(it.alert.severity),
-      summary: it.alert.summary.slice(0, 1000),
-      source_id: it.sourceId,
-    },
-    alert: {
-      source_id: it.sourceId,
-      raw: it.raw,
-      raw_content_type: it.rawContentType ?? 'application/json',
-      classification: it.alert.classification,
-      severity: it.alert.severity,
-      summary: it.alert.summary,
-      description: it.alert.description,
-      attackers: it.alert.attackers,
-      targets: it.alert.targets,
-      cnc_hosts: it.alert.cncHosts,
-      forensics_hosts: it.alert.forensicsHosts,
-      detector: it.alert.detector,
-      threat_info: it.alert.threatInfo,
-      custom_fields: it.alert.customFields,
-      link_attribute: it.alert.linkAttribute,
-    },
-    emails: it.alert.emails.map((m) => ({
-      message_id: m.messageId,
-      sender: m.sender,
-      recipients: m.recipients,
-      subject: m.subject,
-      delivered_at: m.deliveredAt,
-      headers: m.headers,
-      urls: m.urls,
-      attachments: m.attachments,
-      is_abuse_copy: m.isAbuseCopy,
-    })),
-    hosts: hostsOf(it.alert),
-    users: usersOf(it.alert),
-  }))
+  const batch = items.map((it, i) => toBatchItem(it, alertIds[i]!))
   const conn = await db.$client.reserve()
   try {
     // Queries run in the order they are executed; none waits for the previous answer. Their

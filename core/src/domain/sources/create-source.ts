@@ -6,8 +6,8 @@ import { sources } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
+import { linkingRulesOf } from '../alerts/link-key.ts'
 import { appendAudit } from '../audit/append-audit.ts'
-import { linkingRulesOf } from '../intake/link-key.ts'
 
 export const SOURCE_TYPES = ['json', 'csv'] as const
 

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { sha256 } from '../../auth/tokens.ts'
 import type { Db } from '../../db/client.ts'
 import { sources } from '../../db/schema/index.ts'
-import { type LinkingRules, linkingRulesOf } from '../intake/link-key.ts'
+import { type LinkingRules, linkingRulesOf } from '../alerts/link-key.ts'
 
 export type TokenSource = { id: number; name: string; type: string; isEnabled: boolean; rules: LinkingRules }
 

@@ -1,4 +1,4 @@
-import type { Endpoint, NormalizedAlert } from './normalize-alert.ts'
+import type { Endpoint, NormalizedAlert } from './alert-model.ts'
 
 /**
  * Per-source linking rules (stored in `sources.linking_rules`). Defaults: link alerts carrying the

@@ -1,0 +1,82 @@
+import type { Db } from '../../db/client.ts'
+import type { PgBoss } from '../../jobs/boss.ts'
+import type { Logger } from '../../log.ts'
+import { INTAKE_CHANNEL } from './append-intake.ts'
+import { linkIntakeBatch, linkOldestOrSetAside } from './link-intake.ts'
+
+export type LinkerOptions = {
+  /** rows per batch (one transaction) */
+  batch?: number
+  /** after a NOTIFY, wait this long so that more appends join the batch */
+  gatherMs?: number
+  /** safety-net poll when no NOTIFY arrives (a missed one, a linker started after the append) */
+  pollMs?: number
+}
+
+/**
+ * The linker of a worker process: wakes on NOTIFY `clawback_intake` (sent by every intake append)
+ * or every `pollMs`, then links batches of the intake log until one comes back short. One loop per
+ * process; several processes link at once safely (intake_link_batch). Returns its stop function,
+ * which waits for the batch in progress.
+ */
+export const startIntakeLinker = async (
+  db: Db,
+  boss: PgBoss,
+  log: Pick<Logger, 'error'>,
+  options: LinkerOptions = {},
+) => {
+  const batch = options.batch ?? 2000
+  const gatherMs = options.gatherMs ?? 50
+  let running: Promise<void> | null = null
+  let again = false
+  let stopped = false
+  let gather: NodeJS.Timeout | null = null
+
+  const loop = async () => {
+    do {
+      again = false
+      while (!stopped) {
+        let linked: unknown[]
+        try {
+          linked = await linkIntakeBatch(db, boss, batch)
+        } catch (err) {
+          // One row may be what fails the batch: link the oldest alone, or set it aside.
+          log.error({ err }, 'intake linker: a batch failed; linking the oldest row alone')
+          if (await linkOldestOrSetAside(db, boss))
+            log.error('intake linker: a row that cannot be linked was set aside in intake_failed')
+          continue
+        }
+        if (linked.length < batch) break
+      }
+    } while (again && !stopped)
+  }
+  const run = () => {
+    if (stopped) return
+    if (running) {
+      again = true
+      return
+    }
+    running = loop()
+      .catch((err) => log.error({ err }, 'intake linker: batch failed; retried at the next wake-up'))
+      .finally(() => {
+        running = null
+      })
+  }
+  const onNotify = () => {
+    if (gather || stopped) return
+    gather = setTimeout(() => {
+      gather = null
+      run()
+    }, gatherMs)
+  }
+  const listener = await db.$client.listen(INTAKE_CHANNEL, onNotify)
+  const timer = setInterval(run, options.pollMs ?? 1000)
+  run()
+  return async () => {
+    stopped = true
+    clearInterval(timer)
+    if (gather) clearTimeout(gather)
+    await listener.unlisten().catch(() => {})
+    await running
+  }
+}

@@ -1,0 +1,187 @@
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_LINKING_RULES, linkKeyOf } from '../../core/src/domain/alerts/link-key.ts'
+import { appendIntake } from '../../core/src/domain/intake/append-intake.ts'
+import { intakeBacklog, linkIntakeBatch } from '../../core/src/domain/intake/link-intake.ts'
+import { normalizeAlert } from '../../core/src/domain/intake/normalize-alert.ts'
+import { startTestApp, type TestApp } from '../harness/app.ts'
+import { makeApiKey } from '../harness/factories.ts'
+import { alertBody, drainIntake, makeJsonSource } from '../harness/intake.ts'
+import { runNode } from '../harness/process.ts'
+
+// The set-based linker (issue 16) on its own: these apps run no linker of their own, so each test
+// decides who links the intake log and when.
+let t: TestApp
+beforeAll(async () => {
+  t = await startTestApp({}, { linker: false })
+})
+afterAll(() => t.close())
+
+/**
+ * `n` alerts of one source; alert i carries summary `<tag>-<i>` and the message-id `keyOf(i)`
+ * (by default one of `keys` ids, round robin).
+ */
+const pending = (sourceId: number, tag: string, n: number, keys: number, keyOf = (i: number) => String(i % keys)) =>
+  Array.from({ length: n }, (_, i) => {
+    const body = alertBody({ summary: `${tag}-${i}` }, { message_id: `<${tag}-k${keyOf(i)}@x>` })
+    const alert = normalizeAlert(body)
+    return { sourceId, raw: JSON.stringify(body), alert, link: linkKeyOf(alert, DEFAULT_LINKING_RULES) }
+  })
+
+const q = async <T>(query: ReturnType<typeof sql>) => (await t.deps.db.execute(query)) as unknown as T[]
+
+/** Every alert of `tag` linked once; one incident per key, opened by the key's first alert. */
+const expectLinkedOnce = async (tag: string, n: number, keys: number) => {
+  const rows = await q<{ n: number; unlinked: number }>(sql`
+    SELECT count(*)::int AS n, count(*) FILTER (WHERE incident_id IS NULL)::int AS unlinked
+    FROM alerts WHERE summary LIKE ${`${tag}-%`}`)
+  expect(rows[0]).toEqual({ n, unlinked: 0 })
+  const dup = await q(
+    sql`SELECT summary FROM alerts WHERE summary LIKE ${`${tag}-%`} GROUP BY summary HAVING count(*) > 1`,
+  )
+  expect(dup).toEqual([])
+  const incidents = await q<{ incident_id: string; alerts: number; keys: number }>(sql`
+    SELECT a.incident_id, count(*)::int AS alerts, count(DISTINCT e.message_id)::int AS keys
+    FROM alerts a JOIN alert_emails e ON e.alert_id = a.id
+    WHERE a.summary LIKE ${`${tag}-%`} GROUP BY a.incident_id`)
+  expect(incidents.length).toBe(keys)
+  expect(incidents.every((i) => i.keys === 1)).toBe(true)
+  // Arrival order per key: each incident was opened by (carries the summary of) its first alert.
+  const misordered = await q(sql`
+    SELECT i.id FROM incidents i
+    JOIN LATERAL (SELECT a.summary FROM alerts a WHERE a.incident_id = i.id ORDER BY a.id LIMIT 1) f ON true
+    WHERE f.summary LIKE ${`${tag}-%`} AND i.summary <> f.summary`)
+  expect(misordered).toEqual([])
+  const history = await q<{ n: number }>(sql`
+    SELECT count(*)::int AS n FROM incident_history h
+    WHERE h.history_type = 'created' AND h.incident_id IN (SELECT incident_id FROM alerts WHERE summary LIKE ${`${tag}-%`})`)
+  expect(history[0]!.n).toBe(keys)
+}
+
+describe('intake linker', () => {
+  it('shows the backlog and the visibility lag on /metrics', async () => {
+    const key = await makeApiKey(t.deps.db, ['Admins'])
+    const metricsText = async () => {
+      const res = await t.api.request('/metrics', { headers: { authorization: key } })
+      expect(res.status).toBe(200)
+      return res.text()
+    }
+    const lagCount = (text: string) =>
+      Number(/clawback_intake_visibility_lag_seconds_count\{\} (\d+)/.exec(text)?.[1] ?? 0)
+    const { source, post } = await makeJsonSource(t)
+    const before = lagCount(await metricsText())
+    for (let i = 0; i < 3; i++) expect((await post(alertBody(), {}, { wait: false })).status).toBe(200)
+    await appendIntake(t.deps.db, pending(source.id, 'metrics', 2, 2))
+    await new Promise((r) => setTimeout(r, 20))
+    const waiting = await metricsText()
+    expect(waiting).toMatch(/^clawback_intake_backlog_alerts 5$/m)
+    const oldest = Number(/^clawback_intake_backlog_oldest_seconds (\S+)$/m.exec(waiting)?.[1])
+    expect(oldest).toBeGreaterThan(0)
+    await drainIntake(t)
+    const drained = await metricsText()
+    expect(drained).toMatch(/^clawback_intake_backlog_alerts 0$/m)
+    expect(drained).toMatch(/^clawback_intake_backlog_oldest_seconds 0$/m)
+    expect(lagCount(drained) - before).toBe(5)
+  })
+
+  it('replaying log rows whose alerts are linked already writes nothing twice', async () => {
+    const { source } = await makeJsonSource(t)
+    const appended = await appendIntake(t.deps.db, pending(source.id, 'replay', 30, 10))
+    expect(appended.length).toBe(30)
+    const saved = await q<{ alert_id: string; source_id: string; raw: string; item: unknown }>(
+      sql`SELECT alert_id, source_id, raw, item FROM intake_log ORDER BY id`,
+    )
+    expect(saved.length).toBe(30)
+    await drainIntake(t)
+    await expectLinkedOnce('replay', 30, 10)
+    const counts = () =>
+      q(sql`SELECT (SELECT count(*) FROM alerts)::int AS a, (SELECT count(*) FROM incidents)::int AS i,
+        (SELECT count(*) FROM incident_history)::int AS h, (SELECT count(*) FROM incident_hosts)::int AS ho,
+        (SELECT count(*) FROM incident_users)::int AS u, (SELECT count(*) FROM alert_emails)::int AS e,
+        (SELECT count(*) FROM incident_link_keys)::int AS k`)
+    const before = await counts()
+    // The same rows again (a replay: an append retried after its commit was in fact durable, a restore).
+    for (const r of saved)
+      await t.deps.db.execute(
+        sql`INSERT INTO intake_log (alert_id, source_id, raw, item) VALUES (${r.alert_id}, ${r.source_id}, ${r.raw}, ${JSON.stringify(r.item)}::jsonb)`,
+      )
+    expect(await linkIntakeBatch(t.deps.db, t.deps.boss)).toEqual([])
+    expect(await counts()).toEqual(before)
+    expect((await intakeBacklog(t.deps.db)).alerts).toBe(0)
+    await expectLinkedOnce('replay', 30, 10)
+  })
+
+  it('four linkers at once, in small batches: every alert linked once, one incident per key, in arrival order', async () => {
+    const { source } = await makeJsonSource(t)
+    // Each key twice, 50 rows apart: the two alerts sit in different batches that run at the same
+    // time, so only ordered key locking keeps the first of them the one that opens the incident.
+    const items = pending(source.id, 'conc', 1200, 600, (i) => `${Math.floor(i / 100)}-${i % 50}`)
+    for (let i = 0; i < items.length; i += 100) await appendIntake(t.deps.db, items.slice(i, i + 100))
+    let batches = 0
+    const linker = async () => {
+      for (;;) {
+        const linked = await linkIntakeBatch(t.deps.db, t.deps.boss, 40)
+        if (!linked.length) return
+        batches++
+      }
+    }
+    await Promise.all([linker(), linker(), linker(), linker()])
+    await drainIntake(t)
+    expect(batches).toBeGreaterThanOrEqual(30)
+    await expectLinkedOnce('conc', 1200, 600)
+    // One alert.match job per batch, never one per alert.
+    const jobs = await q<{ n: number }>(sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'alert.match'`)
+    expect(jobs[0]!.n).toBeLessThan(200)
+  })
+
+  it('a row that cannot be linked is set aside with its error; the rows behind it are linked', async () => {
+    const { source } = await makeJsonSource(t)
+    await appendIntake(t.deps.db, pending(source.id, 'before', 20, 20))
+    await appendIntake(t.deps.db, pending(source.id, 'poison', 1, 1))
+    // A value the database refuses only when linking (never produced by the JSON reader).
+    await t.deps.db.execute(sql`
+      UPDATE intake_log SET item = jsonb_set(item, '{emails,0,delivered_at}', '"not a date"')
+      WHERE item->'alert'->>'summary' = 'poison-0'`)
+    await appendIntake(t.deps.db, pending(source.id, 'after', 20, 20))
+    await expect(linkIntakeBatch(t.deps.db, t.deps.boss)).rejects.toThrow(/not a date|invalid input syntax/)
+    await drainIntake(t)
+    await expectLinkedOnce('before', 20, 20)
+    await expectLinkedOnce('after', 20, 20)
+    const failed = await q<{ error: string; summary: string }>(
+      sql`SELECT error, item->'alert'->>'summary' AS summary FROM intake_failed`,
+    )
+    expect(failed).toEqual([{ error: expect.stringMatching(/not a date/), summary: 'poison-0' }])
+    expect(await intakeBacklog(t.deps.db)).toEqual({ alerts: 0, oldestSeconds: 0, failed: 1 })
+    await t.deps.db.execute(sql`DELETE FROM intake_failed`)
+  })
+
+  it('a linker process killed (SIGKILL) while it holds a batch: the next linker links every alert exactly once', async () => {
+    const { source } = await makeJsonSource(t)
+    const items = pending(source.id, 'kill', 4000, 500)
+    for (let i = 0; i < items.length; i += 400) await appendIntake(t.deps.db, items.slice(i, i + 400))
+    const child = runNode('test/harness/linker-child.ts', [], {
+      DATABASE_URL: t.testDb.url,
+      LINKER_BATCH: '1000',
+    })
+    // Wait until the child's linker is inside a batch transaction (it holds rows of the log).
+    let holding = false
+    const until = Date.now() + 60_000
+    while (!holding && Date.now() < until) {
+      const rows = await q(sql`
+        SELECT pid FROM pg_stat_activity
+        WHERE application_name = 'clawback-linker-child' AND xact_start IS NOT NULL AND query LIKE '%intake_link_batch%'`)
+      holding = rows.length > 0
+      if (!holding) await new Promise((r) => setTimeout(r, 5))
+    }
+    expect(holding, child.output()).toBe(true)
+    child.child.kill('SIGKILL')
+    await child.exited
+    const left = (await intakeBacklog(t.deps.db)).alerts
+    // Killed mid-batch: its batch is back in the log, nothing half-written.
+    expect(left).toBeGreaterThan(0)
+    const linkedSoFar = await q<{ n: number }>(sql`SELECT count(*)::int AS n FROM alerts WHERE summary LIKE 'kill-%'`)
+    expect(linkedSoFar[0]!.n + left).toBe(4000)
+    await drainIntake(t)
+    await expectLinkedOnce('kill', 4000, 500)
+  }, 120_000)
+})

@@ -16,6 +16,7 @@ import { matchConditionsApi } from './match-conditions/index.ts'
 import { httpMetrics, metricsApi } from './metrics/index.ts'
 import { notificationsApi } from './notifications/index.ts'
 import { openapiApi } from './openapi/index.ts'
+import { quarantineApi } from './quarantine/index.ts'
 import { responsesApi } from './responses/index.ts'
 import { sourcesApi } from './sources/index.ts'
 import { teams } from './teams/index.ts'
@@ -34,6 +35,7 @@ for (const module of [
   connectorsApi,
   matchConditionsApi,
   responsesApi,
+  quarantineApi,
   incidentsApi,
   incidentFieldsApi,
   investigationsApi,

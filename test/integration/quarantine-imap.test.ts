@@ -9,7 +9,7 @@ import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
 import { startWorkers } from '../../core/src/jobs/worker.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
-import { makeApiKey } from '../harness/factories.ts'
+import { makeApiKey, makeTeam } from '../harness/factories.ts'
 import { alertBody, makeJsonSource } from '../harness/intake.ts'
 import { type DovecotPeer, eml, startDovecot } from '../peers/dovecot.ts'
 
@@ -211,6 +211,18 @@ describe('quarantine on IMAP (real Dovecot)', () => {
         .map((m) => (m.after as any).mailbox)
         .sort(),
     ).toEqual([ALICE, BOB, CAROL])
+
+    // responses.run alone does not reach quarantine: the 'quarantine' permission is needed too
+    await makeTeam(t.deps.db, { name: 'Responders', permissions: ['incidents.read', 'responses.run'] })
+    const responder = await makeApiKey(t.deps.db, ['Responders'])
+    const as = (path: string, body?: unknown) =>
+      t.api.request(path, {
+        method: 'POST',
+        headers: { authorization: responder, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    expect((await as(`/api/v1/incidents/${incidentId}/responses`, { type: 'mail.quarantine' })).status).toBe(403)
+    expect((await as(`/api/v1/response-runs/${run.id}/undo`)).status).toBe(403)
 
     expect((await api(`/api/v1/response-runs/${run.id}/undo`, 'POST')).status).toBe(202)
     await quarantineRun(incidentId, 'undone')

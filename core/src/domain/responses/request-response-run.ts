@@ -28,6 +28,7 @@ export const requestResponseRun = async (
   assertCan(actor, 'responses.run')
   const type = responseTypeOf(input.type)
   if (!type) throw new AppError('INVALID_REQUEST', 'type: unknown response type')
+  if (type.permission) assertCan(actor, type.permission)
   const params = parseOr400(type.params, input.params ?? {}, 'params', 'params')
   return db.transaction(async (tx) => {
     await lockIncident(tx, actor, incidentId)
@@ -80,6 +81,8 @@ export const actOnResponseRun = async (
     const [run] = await tx.select().from(responseRuns).where(eq(responseRuns.id, runId)).for('update')
     if (!run) throw notFound('response run')
     await lockIncident(tx, actor, run.incidentId)
+    const permission = responseTypeOf(run.responseType)?.permission
+    if (permission) assertCan(actor, permission)
     const expect = {
       press: ['offered'],
       approve: ['awaiting_approval'],

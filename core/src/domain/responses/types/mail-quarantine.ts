@@ -28,6 +28,7 @@ export const mailQuarantine: ResponseType<z.infer<typeof ZParams>> = {
   type: 'mail.quarantine',
   title: 'Quarantine the message',
   params: ZParams,
+  permission: 'quarantine',
   targets: () => [''],
   async run(p, _target, ctx) {
     const { status, counts } = await quarantineIncident(qctx(ctx), p)

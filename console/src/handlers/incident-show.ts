@@ -15,6 +15,13 @@ import { hostsSection } from '../views/incident-hosts.ts'
 import { responsesSection } from '../views/incident-responses.ts'
 import { page } from '../views/layout.ts'
 
+const RECIPIENT_TYPES: Record<string, string> = {
+  original: 'Original Recipient',
+  dl: 'Distribution List',
+  forward: 'Forwarded',
+  search: 'Search',
+}
+
 const HISTORY_LABEL: Record<string, string> = {
   comment: 'commented',
   state_change: 'changed state',
@@ -133,9 +140,9 @@ ${formError(errors)}${fieldError(errors, 'state')}
   <section class="card"><h2>Quarantine results <span class="count">${d.quarantine.length}</span></h2>
     ${
       d.quarantine.length
-        ? html`<table class="dense small"><thead><tr><th>Mailbox</th><th>Status</th><th>Type</th></tr></thead><tbody>${d.quarantine.map(
+        ? html`<table class="dense small"><thead><tr><th>Mailbox</th><th>Status</th><th>Type</th><th>Via</th><th>Read</th><th>Folder</th><th>Details</th></tr></thead><tbody>${d.quarantine.map(
             (r) =>
-              html`<tr><td class="mono">${r.mailbox}</td><td><span class="badge ${r.status === 'successful' ? 'ok' : r.status === 'failed' ? 'bad' : ''}">${r.undoneAt ? 'undone' : r.status}</span></td><td>${r.recipientType}</td></tr>`,
+              html`<tr><td class="mono">${r.mailbox}</td><td><span class="badge ${r.status === 'successful' ? 'ok' : r.status === 'failed' ? 'bad' : ''}">${r.undoneAt ? 'undone' : r.status.replace('_', ' ')}</span></td><td>${RECIPIENT_TYPES[r.recipientType] ?? r.recipientType}</td><td class="mono">${r.via ?? ''}</td><td>${r.isRead === null ? '' : r.isRead ? 'yes' : 'no'}</td><td>${r.originalFolder ?? ''}</td><td>${r.lastError ?? r.details}</td></tr>`,
           )}</tbody></table>`
         : html`<p class="empty">No quarantine actions yet.</p>`
     }

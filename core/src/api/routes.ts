@@ -17,6 +17,7 @@ import { httpMetrics, metricsApi } from './metrics/index.ts'
 import { notificationTemplatesApi } from './notification-templates/index.ts'
 import { notificationsApi } from './notifications/index.ts'
 import { openapiApi } from './openapi/index.ts'
+import { quarantineApi } from './quarantine/index.ts'
 import { responsesApi } from './responses/index.ts'
 import { sourcesApi } from './sources/index.ts'
 import { teams } from './teams/index.ts'
@@ -35,6 +36,7 @@ for (const module of [
   connectorsApi,
   matchConditionsApi,
   responsesApi,
+  quarantineApi,
   incidentsApi,
   incidentFieldsApi,
   investigationsApi,

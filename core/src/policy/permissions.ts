@@ -10,6 +10,8 @@ export const PERMISSIONS = [
   'sources.read',
   'sources.write',
   'responses.run',
+  /** run and undo mail quarantine (on top of responses.run) */
+  'quarantine',
   'users.manage',
   'teams.manage',
   'api_keys.manage',
@@ -48,6 +50,7 @@ export const BUILTIN_TEAMS = [
       'lists.write',
       'sources.read',
       'responses.run',
+      'quarantine',
     ] as Permission[],
   },
 ] as const

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import { connectors } from './connectors.ts'
 import { users } from './identity.ts'
 import { alerts, incidents, sources } from './incidents.ts'
 
@@ -117,8 +118,20 @@ export const quarantineRecords = pgTable(
     originalFolder: text('original_folder'),
     quarantineFolder: text('quarantine_folder'),
     isRead: boolean('is_read'),
+    /** original · dl · forward · search (shown as Original Recipient / Distribution List / Forwarded / Search) */
     recipientType: text('recipient_type').notNull().default('original'),
+    /** pending · quarantining · successful · failed · not_found · whitelisted · restoring · undone */
     status: text('status').notNull().default('pending'),
+    /** the mail connector the mailbox was routed to */
+    connectorId: ref('connector_id').references(() => connectors.id, { onDelete: 'set null' }),
+    /** the group (dl) or forwarding mailbox (forward) that led here */
+    via: text('via'),
+    /** forward-following depth: 0 for the alert's own recipients */
+    depth: integer('depth').notNull().default(0),
+    /** how the message is found again: the locator (MailLocator) */
+    locator: jsonb('locator'),
+    /** every copy in this mailbox: { original: MailCopy, quarantined: MailCopy | null }[]; originals are written before any move */
+    copies: jsonb('copies').notNull().default([]),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     details: text('details').notNull().default(''),

@@ -30,6 +30,7 @@ export const requestResponseRun = async (
   const type = responseTypeOf(input.type)
   if (!type) throw new AppError('INVALID_REQUEST', 'type: unknown response type')
   assertCanRunResponse(actor, type.type, (await readResponsePermissions(db)).teamsByType[type.type])
+  if (type.permission) assertCan(actor, type.permission)
   const params = parseOr400(type.params, input.params ?? {}, 'params', 'params')
   return db.transaction(async (tx) => {
     await lockIncident(tx, actor, incidentId)
@@ -82,6 +83,8 @@ export const actOnResponseRun = async (
     const [run] = await tx.select().from(responseRuns).where(eq(responseRuns.id, runId)).for('update')
     if (!run) throw notFound('response run')
     await lockIncident(tx, actor, run.incidentId)
+    const permission = responseTypeOf(run.responseType)?.permission
+    if (permission) assertCan(actor, permission)
     const expect = {
       press: ['offered'],
       approve: ['awaiting_approval'],

@@ -3,6 +3,7 @@ import type { Keyring } from '../../crypto/master-secret.ts'
 import type { Db } from '../../db/client.ts'
 import type { Logger } from '../../log.ts'
 import type { Actor } from '../../policy/actor.ts'
+import type { Permission } from '../../policy/permissions.ts'
 import type { IncidentFacts } from './incident-facts.ts'
 
 /** What a response's `run`/`undo` gets: the database, secrets, the acting identity and the incident's facts. */
@@ -29,6 +30,8 @@ export type ResponseType<P = unknown> = {
   type: string
   title: string
   params: z.ZodType<P>
+  /** a permission needed on top of responses.run to request, press, approve or undo it (e.g. quarantine) */
+  permission?: Permission
   /** the values one incident gives this response (one run each), e.g. every sender domain; [''] for one run */
   targets(params: P, facts: IncidentFacts): string[]
   run(params: P, target: string, ctx: ResponseContext): Promise<ResponseOutcome>

@@ -1,0 +1,176 @@
+import { eq, sql } from 'drizzle-orm'
+import { ConnectorError } from '../../connectors/errors.ts'
+import { type MailCopy, type MailLocator, supports } from '../../connectors/types.ts'
+import { quarantineRecords } from '../../db/schema/index.ts'
+import { appendAudit } from '../audit/append-audit.ts'
+import { bulkCall, type connectorPool, isRetryable, type QuarantineContext } from './connector-calls.ts'
+
+/** One copy of the message in a mailbox: where it was (null when another run had already quarantined it) and where it is now. */
+export type CopyPair = { original: MailCopy | null; quarantined: MailCopy | null }
+type Row = typeof quarantineRecords.$inferSelect
+
+/**
+ * Reconciles what the row recorded with what a fresh search shows (a run killed between a MOVE
+ * and its write finds the copy in place 'quarantine' and pairs it with the recorded original):
+ * copies still outside quarantine are to be moved; a quarantine copy nobody recorded counts as done.
+ */
+export const reconcile = (recorded: CopyPair[], current: MailCopy[]) => {
+  const pairs = recorded.map((p) => ({ ...p }))
+  const inQ = current.filter((c) => c.place === 'quarantine')
+  const outside = current.filter((c) => c.place !== 'quarantine')
+  const used = new Set(pairs.flatMap((p) => (p.quarantined ? [p.quarantined.providerId] : [])))
+  for (const c of outside)
+    if (!pairs.some((p) => p.original?.providerId === c.providerId)) pairs.push({ original: c, quarantined: null })
+  for (const p of pairs) {
+    if (p.quarantined || !p.original || outside.some((c) => c.providerId === p.original!.providerId)) continue
+    const moved = inQ.find((c) => !used.has(c.providerId))
+    if (moved) {
+      p.quarantined = moved
+      used.add(moved.providerId)
+    }
+  }
+  for (const c of inQ) if (!used.has(c.providerId)) pairs.push({ original: null, quarantined: c })
+  const toMove = pairs.filter(
+    (p) => !p.quarantined && p.original && outside.some((c) => c.providerId === p.original!.providerId),
+  )
+  return { pairs, toMove }
+}
+
+const fail = async (q: QuarantineContext, row: Row, status: 'failed' | 'not_found', message: string) => {
+  await q.db
+    .update(quarantineRecords)
+    .set({
+      status,
+      lastError: status === 'failed' ? message.slice(0, 2000) : null,
+      details: message.slice(0, 2000),
+      attempts: sql`${quarantineRecords.attempts} + 1`,
+      finishedAt: sql`now()`,
+    })
+    .where(eq(quarantineRecords.id, row.id))
+}
+
+/**
+ * Pulls the message out of every given row's mailbox through the row's connector: re-search
+ * first, record the originals on the row (before any move), MOVE what is still outside, then
+ * record the quarantined copies and audit the move with the initiator. Answers whether a
+ * throttled/unavailable failure is left (the job should retry; the rows make that safe).
+ */
+export const pullMailboxes = async (
+  q: QuarantineContext,
+  pool: ReturnType<typeof connectorPool>,
+  rows: Row[],
+  exempt: Set<string>,
+) => {
+  let isRetryLeft = false
+  const byConnector = new Map<number, Row[]>()
+  for (const r of rows) {
+    if (exempt.has(r.mailbox) || (r.via && r.recipientType !== 'forward' && exempt.has(r.via))) {
+      await q.db
+        .update(quarantineRecords)
+        .set({ status: 'whitelisted', details: 'exempt from quarantine' })
+        .where(eq(quarantineRecords.id, r.id))
+      continue
+    }
+    if (r.connectorId) byConnector.set(r.connectorId, [...(byConnector.get(r.connectorId) ?? []), r])
+  }
+  await Promise.all(
+    [...byConnector.entries()].map(async ([connectorId, group]) => {
+      const opened = await pool.get(connectorId)
+      const mail = opened.connector
+      if (!supports(mail, 'mail.search') || !supports(mail, 'mail.remediate'))
+        throw new ConnectorError('rejected', `connector ${opened.row.name} cannot search and quarantine mail`)
+      const found = await bulkCall(
+        group,
+        (chunk) =>
+          mail.findMessages(
+            chunk.map((r) => ({ mailbox: r.mailbox, locator: r.locator as MailLocator })),
+            opened.ctx,
+          ),
+        q.signal,
+      )
+      const work: { row: Row; pairs: CopyPair[]; toMove: CopyPair[] }[] = []
+      for (const [i, row] of group.entries()) {
+        const a = found[i]!
+        if (!a.ok) {
+          if (a.error.kind === 'not_found') await fail(q, row, 'not_found', a.error.message)
+          else {
+            isRetryLeft ||= isRetryable(a.error)
+            await fail(q, row, 'failed', a.error.message)
+          }
+          continue
+        }
+        const { pairs, toMove } = reconcile(row.copies as CopyPair[], a.value.copies)
+        if (pairs.length === 0) {
+          await fail(q, row, 'not_found', 'no copy of the message in this mailbox')
+          continue
+        }
+        const first = pairs.find((p) => p.original)?.original
+        await q.db
+          .update(quarantineRecords)
+          .set({
+            status: 'quarantining',
+            copies: pairs,
+            provider: opened.row.kind,
+            isRead: first?.isRead ?? null,
+            originalFolder:
+              [...new Set(pairs.flatMap((p) => (p.original ? [p.original.folderName] : [])))].join(', ') || null,
+            attempts: sql`${quarantineRecords.attempts} + 1`,
+            startedAt: sql`coalesce(${quarantineRecords.startedAt}, now())`,
+            details: a.value.unreachable.length ? `unreachable: ${a.value.unreachable.join(', ')}` : '',
+          })
+          .where(eq(quarantineRecords.id, row.id))
+        work.push({ row, pairs, toMove })
+      }
+      const flat = work.flatMap((w) => w.toMove.map((p) => ({ w, p })))
+      const moved = await bulkCall(
+        flat.map((f) => f.p.original!),
+        (chunk) => mail.quarantine(chunk, opened.ctx),
+        q.signal,
+      )
+      const errors = new Map<number, string>()
+      flat.forEach(({ w, p }, k) => {
+        const a = moved[k]!
+        if (a.ok) p.quarantined = a.value
+        else {
+          isRetryLeft ||= isRetryable(a.error)
+          errors.set(w.row.id, a.error.message)
+        }
+      })
+      for (const w of work) {
+        const isDone = w.pairs.every((p) => p.quarantined)
+        const movedNow = w.toMove.filter((p) => p.quarantined)
+        await q.db.transaction(async (tx) => {
+          await tx
+            .update(quarantineRecords)
+            .set({
+              status: isDone ? 'successful' : 'failed',
+              copies: w.pairs,
+              quarantineFolder: w.pairs.find((p) => p.quarantined)?.quarantined?.folderName ?? null,
+              providerMessageId: w.pairs.find((p) => p.quarantined)?.quarantined?.providerId ?? null,
+              lastError: isDone ? null : (errors.get(w.row.id) ?? 'not every copy moved').slice(0, 2000),
+              details: isDone
+                ? `${w.pairs.length} cop${w.pairs.length === 1 ? 'y' : 'ies'} in quarantine`
+                : (errors.get(w.row.id) ?? '').slice(0, 2000),
+              finishedAt: sql`now()`,
+            })
+            .where(eq(quarantineRecords.id, w.row.id))
+          if (movedNow.length)
+            await appendAudit(tx, q.actor, {
+              action: 'quarantine.move',
+              objectType: 'incident',
+              objectId: q.incidentId,
+              after: {
+                mailbox: w.row.mailbox,
+                messageId: w.row.messageId,
+                connector: opened.row.name,
+                runId: q.runId,
+                from: movedNow.map((p) => p.original!.folderName),
+                to: movedNow.map((p) => p.quarantined!.folderName),
+              },
+            })
+        })
+      }
+    }),
+  )
+  return { isRetryLeft }
+}

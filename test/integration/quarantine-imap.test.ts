@@ -1,0 +1,311 @@
+import { and, eq } from 'drizzle-orm'
+import { ImapFlow } from 'imapflow'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { alertEmails, alerts, auditLog, quarantineRecords, responseRuns } from '../../core/src/db/schema/index.ts'
+import { exemptFromQuarantine } from '../../core/src/domain/quarantine/exempt-from-quarantine.ts'
+import { quarantineIncident } from '../../core/src/domain/quarantine/quarantine-incident.ts'
+import { restoreIncident } from '../../core/src/domain/quarantine/restore-incident.ts'
+import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
+import { startWorkers } from '../../core/src/jobs/worker.ts'
+import { SYSTEM } from '../../core/src/policy/actor.ts'
+import { startTestApp, type TestApp } from '../harness/app.ts'
+import { makeApiKey, makeTeam } from '../harness/factories.ts'
+import { alertBody, makeJsonSource } from '../harness/intake.ts'
+import { type DovecotPeer, eml, startDovecot } from '../peers/dovecot.ts'
+
+/**
+ * Quarantine end to end on a real Dovecot: a JSON alert → match condition → automatic
+ * mail.quarantine through the imap connector, verified by logging in as each user and reading
+ * their folders; undo; search without a Message-ID; forward following; whitelist; a run killed
+ * between a MOVE and its write resumes without moving twice.
+ */
+const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'].map((u) => `${u}@corp.example`)
+const [ALICE, BOB, CAROL, DAVE, ERIN, FRANK] = USERS as [string, string, string, string, string, string]
+const Q = 'Clawback Quarantine'
+let t: TestApp
+let admin: string
+let peer: DovecotPeer
+let src: Awaited<ReturnType<typeof makeJsonSource>>
+
+const api = async (path: string, method = 'GET', body?: unknown) => {
+  const res = await t.api.request(path, {
+    method,
+    headers: { authorization: admin, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return { status: res.status, ...((await res.json()) as { data?: any; error?: { message: string } }) }
+}
+const waitFor = async <T>(probe: () => Promise<T | undefined | false>, ms = 45_000): Promise<T> => {
+  const until = Date.now() + ms
+  for (;;) {
+    const v = await probe()
+    if (v) return v
+    if (Date.now() > until) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 150))
+  }
+}
+const incidentOf = (messageId: string) =>
+  waitFor(async () => {
+    const [row] = await t.deps.db
+      .select({ incidentId: alerts.incidentId })
+      .from(alertEmails)
+      .innerJoin(alerts, eq(alerts.id, alertEmails.alertId))
+      .where(eq(alertEmails.messageId, messageId))
+    return row?.incidentId ?? undefined
+  })
+const quarantineRun = (incidentId: number, status: string) =>
+  waitFor(async () => {
+    const [run] = await t.deps.db
+      .select()
+      .from(responseRuns)
+      .where(and(eq(responseRuns.incidentId, incidentId), eq(responseRuns.responseType, 'mail.quarantine')))
+    return run?.status === status ? run : undefined
+  })
+
+/** What the user sees, logged in as themselves: folder → [Message-ID, \Seen][] (non-empty folders). */
+const userView = async (mailbox: string) => {
+  const c = new ImapFlow({
+    host: peer.host,
+    port: peer.port,
+    secure: false,
+    auth: { user: mailbox, pass: peer.passwords[mailbox]! },
+    logger: false,
+  })
+  await c.connect()
+  const view: Record<string, [string, boolean][]> = {}
+  try {
+    for (const f of await c.list()) {
+      const box = await c.mailboxOpen(f.path, { readOnly: true })
+      if (!box.exists) continue
+      const rows = (await c.fetchAll('1:*', { envelope: true, flags: true })) as {
+        envelope?: { messageId?: string }
+        flags?: Set<string>
+      }[]
+      view[f.path] = rows.map((r) => [r.envelope?.messageId ?? '', r.flags?.has('\\Seen') ?? false])
+    }
+  } finally {
+    await c.logout()
+  }
+  return view
+}
+const markSeen = async (mailbox: string, folder: string) => {
+  const c = new ImapFlow({
+    host: peer.host,
+    port: peer.port,
+    secure: false,
+    auth: { user: mailbox, pass: peer.passwords[mailbox]! },
+    logger: false,
+  })
+  await c.connect()
+  await c.mailboxOpen(folder)
+  await c.messageFlagsAdd('1:*', ['\\Seen'])
+  await c.logout()
+}
+const deliver = (to: string, messageId: string | undefined, folder = 'INBOX', subject = 'Invoice') =>
+  peer.save(to, eml({ from: 'bad@evil.example', to, subject, messageId }), folder)
+
+beforeAll(async () => {
+  peer = await startDovecot({ users: USERS })
+  t = await startTestApp()
+  admin = await makeApiKey(t.deps.db, ['Admins'])
+  const connector = await api('/api/v1/connectors', 'POST', {
+    kind: 'imap',
+    name: 'dovecot',
+    settings: {
+      host: peer.host,
+      port: peer.port,
+      security: 'none',
+      domains: ['corp.example'],
+      masterUser: peer.master.name,
+      testMailbox: ALICE,
+    },
+    secrets: { masterPassword: peer.master.password },
+    isOnPremises: true,
+  })
+  expect(connector.status).toBe(201)
+  src = await makeJsonSource(t)
+  const cond = await api(`/api/v1/sources/${src.source.id}/match-conditions`, 'POST', {
+    name: 'Pull phish',
+    condition: { field: 'classification', op: 'eq', value: 'phish' },
+    responses: [{ type: 'mail.quarantine', params: { maxForwardDepth: 2 } }],
+    isAutomatic: true,
+    isEnabled: true,
+  })
+  expect(cond.status).toBe(201)
+  await exemptFromQuarantine(t.deps.db, SYSTEM, [DAVE])
+  await startWorkers(
+    t.deps.boss,
+    { db: t.deps.db, log: t.deps.log, keyring: t.deps.keyring, dataDir: t.dataDir },
+    2,
+    ALL_JOBS,
+  )
+})
+afterAll(async () => {
+  await t?.close()
+  await peer?.stop()
+})
+
+describe('quarantine on IMAP (real Dovecot)', () => {
+  it('pulls an alerted message out of every mailbox (Trash included, forwards followed, exempt skipped) and undo puts it back with its read state', async () => {
+    const mid = '<phish-1@evil.example>'
+    await deliver(ALICE, mid)
+    await markSeen(ALICE, 'INBOX')
+    await deliver(BOB, mid, 'Trash') // bob had deleted it already
+    await deliver(DAVE, mid)
+    // bob forwarded it to carol before deleting it: Sent copy references the original
+    await peer.save(
+      BOB,
+      eml({ from: BOB, to: CAROL, subject: 'Fwd: Invoice', messageId: '<fwd-1@corp.example>', references: mid }),
+      'Sent',
+    )
+    await peer.save(
+      CAROL,
+      eml({ from: BOB, to: CAROL, subject: 'Fwd: Invoice', messageId: '<fwd-1@corp.example>', references: mid }),
+    )
+    expect((await src.post(alertBody({}, { message_id: mid, recipient: [ALICE, BOB, DAVE] }))).status).toBe(200)
+    const incidentId = await incidentOf(mid)
+    const run = await quarantineRun(incidentId, 'succeeded')
+
+    expect(await userView(ALICE)).toEqual({ [Q]: [[mid, true]] })
+    expect((await userView(BOB))[Q]).toEqual([[mid, false]])
+    expect((await userView(BOB)).Trash).toBeUndefined()
+    expect(await userView(CAROL)).toEqual({ [Q]: [['<fwd-1@corp.example>', false]] })
+    expect(await userView(DAVE)).toEqual({ INBOX: [[mid, false]] })
+
+    const results = await api(`/api/v1/incidents/${incidentId}/quarantine-results`)
+    expect(results.status).toBe(200)
+    const byMailbox = Object.fromEntries(results.data.map((r: any) => [r.mailbox, r]))
+    expect(byMailbox[ALICE]).toMatchObject({
+      status: 'successful',
+      recipientType: 'Original Recipient',
+      isRead: true,
+      originalFolder: 'INBOX',
+      quarantineFolder: Q,
+      provider: 'imap',
+    })
+    expect(byMailbox[BOB]).toMatchObject({ status: 'successful', originalFolder: 'Trash', isRead: false })
+    expect(byMailbox[CAROL]).toMatchObject({
+      status: 'successful',
+      recipientType: 'Forwarded',
+      via: BOB,
+      messageId: '<fwd-1@corp.example>',
+    })
+    expect(byMailbox[DAVE]).toMatchObject({ status: 'whitelisted' })
+    const compat = await t.api.request(`/api/incidents/${incidentId}`, { headers: { authorization: admin } })
+    const inc = (await compat.json()) as any
+    expect(inc.successful_quarantines).toBe(3)
+    expect(inc.failed_quarantines).toBe(0)
+    expect(inc.quarantine_results.find((r: any) => r.recipient === CAROL)).toMatchObject({
+      status: 'successful',
+      recipientType: 'Forwarded',
+      wasUndone: 'false',
+    })
+    expect(inc.quarantine_results.find((r: any) => r.recipient === ALICE)).toMatchObject({
+      isRead: 'true',
+      alertSource: 'imap',
+    })
+    const moves = await t.deps.db.select().from(auditLog).where(eq(auditLog.action, 'quarantine.move'))
+    expect(
+      moves
+        .filter((m) => m.objectId === String(incidentId))
+        .map((m) => (m.after as any).mailbox)
+        .sort(),
+    ).toEqual([ALICE, BOB, CAROL])
+
+    // responses.run alone does not reach quarantine: the 'quarantine' permission is needed too
+    await makeTeam(t.deps.db, { name: 'Responders', permissions: ['incidents.read', 'responses.run'] })
+    const responder = await makeApiKey(t.deps.db, ['Responders'])
+    const as = (path: string, body?: unknown) =>
+      t.api.request(path, {
+        method: 'POST',
+        headers: { authorization: responder, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    expect((await as(`/api/v1/incidents/${incidentId}/responses`, { type: 'mail.quarantine' })).status).toBe(403)
+    expect((await as(`/api/v1/response-runs/${run.id}/undo`)).status).toBe(403)
+
+    expect((await api(`/api/v1/response-runs/${run.id}/undo`, 'POST')).status).toBe(202)
+    await quarantineRun(incidentId, 'undone')
+    expect(await userView(ALICE)).toEqual({ INBOX: [[mid, true]] })
+    expect(await userView(BOB)).toMatchObject({ Trash: [[mid, false]] })
+    expect((await userView(BOB))[Q]).toBeUndefined()
+    expect(await userView(CAROL)).toEqual({ INBOX: [['<fwd-1@corp.example>', false]] })
+    const after = await api(`/api/v1/incidents/${incidentId}/quarantine-results`)
+    expect(
+      after.data
+        .filter((r: any) => r.wasUndone)
+        .map((r: any) => r.mailbox)
+        .sort(),
+    ).toEqual([ALICE, BOB, CAROL])
+    const undos = await t.deps.db.select().from(auditLog).where(eq(auditLog.action, 'quarantine.restore'))
+    expect(undos.filter((m) => m.objectId === String(incidentId)).every((m) => m.actorLabel)).toBe(true)
+    expect(undos.filter((m) => m.objectId === String(incidentId))).toHaveLength(3)
+  })
+
+  it('without a Message-ID searches by sender, subject and delivery time (type Search)', async () => {
+    await peer.save(
+      ERIN,
+      eml({ from: 'bad@evil.example', to: ERIN, subject: 'Your parcel', messageId: '<parcel-x@evil.example>' }),
+    )
+    await peer.save(
+      ERIN,
+      eml({ from: 'bad@evil.example', to: ERIN, subject: 'Other news', messageId: '<other@evil.example>' }),
+    )
+    const body = alertBody(
+      { summary: 'no id' },
+      { recipient: [ERIN], subject: 'Your parcel', message_id: undefined, delivery_time: new Date().toISOString() },
+    )
+    expect((await src.post(body)).status).toBe(200)
+    const rows = await waitFor(async () => {
+      const r = await t.deps.db.select().from(quarantineRecords).where(eq(quarantineRecords.mailbox, ERIN))
+      return r[0]?.status === 'successful' ? r : undefined
+    })
+    expect(rows[0]).toMatchObject({ recipientType: 'search' })
+    expect(await userView(ERIN)).toEqual({
+      INBOX: [['<other@evil.example>', false]],
+      [Q]: [['<parcel-x@evil.example>', false]],
+    })
+  })
+
+  it('a run killed between the MOVE and its write resumes without moving twice, and undo still finds the original folder', async () => {
+    const mid = '<phish-kill@evil.example>'
+    await deliver(FRANK, mid, 'Junk')
+    await markSeen(FRANK, 'Junk')
+    // an incident the match condition does not act on (classification malware)
+    expect(
+      (await src.post(alertBody({ classification: 'malware' }, { message_id: mid, recipient: [FRANK] }))).status,
+    ).toBe(200)
+    const incidentId = await incidentOf(mid)
+    const q = {
+      db: t.deps.db,
+      keyring: t.deps.keyring,
+      log: t.deps.log,
+      signal: new AbortController().signal,
+      actor: SYSTEM,
+      incidentId,
+      runId: null,
+    }
+    const opts = { followForwards: true, maxForwardDepth: 3, autoClose: false }
+    expect((await quarantineIncident(q, opts)).status).toBe('succeeded')
+    // the kill: the MOVE happened, the row still says 'quarantining' with only the original recorded
+    const [row] = await t.deps.db.select().from(quarantineRecords).where(eq(quarantineRecords.incidentId, incidentId))
+    const pairs = row!.copies as { original: unknown; quarantined: unknown }[]
+    await t.deps.db
+      .update(quarantineRecords)
+      .set({ status: 'quarantining', copies: pairs.map((p) => ({ original: p.original, quarantined: null })) })
+      .where(eq(quarantineRecords.id, row!.id))
+    expect((await quarantineIncident(q, opts)).status).toBe('succeeded')
+    expect((await quarantineIncident(q, opts)).status).toBe('succeeded')
+    expect(await userView(FRANK)).toEqual({ [Q]: [[mid, true]] })
+    const rows = await t.deps.db.select().from(quarantineRecords).where(eq(quarantineRecords.incidentId, incidentId))
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toMatchObject({ status: 'successful', originalFolder: 'Junk' })
+    const moves = (await t.deps.db.select().from(auditLog).where(eq(auditLog.action, 'quarantine.move'))).filter(
+      (m) => m.objectId === String(incidentId),
+    )
+    expect(moves).toHaveLength(1)
+    await restoreIncident(q)
+    await restoreIncident(q)
+    expect(await userView(FRANK)).toEqual({ Junk: [[mid, true]] })
+  })
+})

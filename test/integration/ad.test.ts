@@ -64,9 +64,9 @@ const make = async (
 }
 
 /** Runs expandGroups on a stored connector the way a job does (openConnector: egress policy, secrets). */
-const expand = async (id: number, addresses: string[]) => {
+const expand = async (id: number, addresses: string[], signal = AbortSignal.timeout(30_000)) => {
   const opened = await openConnector(t.deps.db, t.deps.keyring, id, {
-    signal: AbortSignal.timeout(30_000),
+    signal,
     log: t.deps.log,
   })
   try {
@@ -160,6 +160,13 @@ describe('ad connector: directory.expand against Samba AD', () => {
     const startTls = await make({ url: samba.ldapUrl })
     const [dl] = await expand(startTls, ['all-staff@corp.example.test'])
     expect(dl).toMatchObject({ ok: true, value: expect.arrayContaining(['alice@corp.example.test']) })
+  })
+
+  it('honours the abort signal: an aborted call fails as unavailable and leaves the next one working', async () => {
+    const id = await make()
+    const err = await caught(expand(id, ['all-staff@corp.example.test'], AbortSignal.abort()))
+    expect(err).toMatchObject({ kind: 'unavailable', message: 'ad: aborted' })
+    expect((await expand(id, ['all-staff@corp.example.test']))[0]).toMatchObject({ ok: true })
   })
 
   it('verifies the certificate: without the CA it is refused as TLS, naming the problem', async () => {

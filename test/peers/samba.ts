@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, openSync } from 'node:fs'
-import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { existsSync, openSync, rmSync } from 'node:fs'
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -246,6 +246,9 @@ const template = async () => {
     await writeFile(join(build, 'ready'), new Date().toISOString())
     await rm(dir, { recursive: true, force: true })
     await rename(build, dir)
+    for (const name of await readdir(ROOT))
+      if (name.startsWith('template-') && join(ROOT, name) !== dir)
+        await rm(join(ROOT, name), { recursive: true, force: true })
   } catch (err) {
     await rm(build, { recursive: true, force: true })
     throw err
@@ -305,7 +308,13 @@ export const startSambaPeer = async (opts: { lockTimeoutMs?: number } = {}): Pro
   await takeLock(opts.lockTimeoutMs ?? 600_000)
   let samba: ChildProcess | undefined
   let dir: string | undefined
+  // a test process that exits without stop() (a killed worker's parent, an uncaught error) takes Samba with it
+  const onExit = () => {
+    if (samba?.pid && samba.exitCode === null) process.kill(samba.pid, 'SIGKILL')
+    rmSync(LOCK, { force: true })
+  }
   const release = async () => {
+    process.off('exit', onExit)
     if (samba?.pid && samba.exitCode === null && samba.signalCode === null) {
       const exited = new Promise((r) => samba!.once('exit', r))
       process.kill(samba.pid, 'SIGTERM')
@@ -320,6 +329,10 @@ export const startSambaPeer = async (opts: { lockTimeoutMs?: number } = {}): Pro
   }
   try {
     await waitPortsFree(15_000)
+    // holding the lock, no peer of this checkout runs: copies and builds left by a killed run go
+    for (const name of await readdir(ROOT).catch(() => []))
+      if (name.startsWith('run-') || name.startsWith('build-'))
+        await rm(join(ROOT, name), { recursive: true, force: true })
     const tpl = await template()
     dir = await mkdtemp(join(ROOT, 'run-'))
     await cp(tpl, dir, { recursive: true })
@@ -329,6 +342,7 @@ export const startSambaPeer = async (opts: { lockTimeoutMs?: number } = {}): Pro
     const out = openSync(logFile, 'a')
     samba = spawn('samba', ['-s', conf, '-F', '--no-process-group', '--debug-stdout'], { stdio: ['ignore', out, out] })
     await writeFile(LOCK, JSON.stringify({ pid: process.pid, sambaPid: samba.pid }))
+    process.once('exit', onExit)
     const caPem = await readFile(join(dir, 'tls/ca.pem'), 'utf8')
     await waitForLdaps(samba, caPem, logFile, 60_000)
     return {

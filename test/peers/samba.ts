@@ -230,7 +230,11 @@ const provision = async (dir: string) => {
 
 /** The template for this seed and Samba version, built once (under the lock) and reused. */
 const template = async () => {
-  const { stdout: version } = await run('samba', ['--version'])
+  const { stdout: version } = await run('samba', ['--version']).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(
+      `samba peer: samba not runnable (${err.code ?? err.message}); apt-get install -y samba-ad-dc samba winbind krb5-user ldap-utils ldb-tools`,
+    )
+  })
   const key = createHash('sha256')
     .update(version)
     .update(JSON.stringify(SEED))

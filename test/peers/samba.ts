@@ -28,6 +28,8 @@ const run = promisify(execFile)
 const ROOT = resolve(import.meta.dirname, '../.tmp/samba')
 const LOCK = join(tmpdir(), 'clawback-samba.lock')
 const DIR_TOKEN = '@SAMBA_DIR@'
+/** Bump when provision() changes what it builds (the seed and the Samba version are hashed already). */
+const TEMPLATE_VERSION = 1
 
 export const REALM = 'CORP.EXAMPLE.TEST'
 export const BASE_DN = 'DC=corp,DC=example,DC=test'
@@ -238,7 +240,7 @@ const template = async () => {
   const key = createHash('sha256')
     .update(version)
     .update(JSON.stringify(SEED))
-    .update(provision.toString())
+    .update(String(TEMPLATE_VERSION))
     .digest('hex')
     .slice(0, 12)
   const dir = join(ROOT, `template-${key}`)

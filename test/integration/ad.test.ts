@@ -166,6 +166,9 @@ describe('ad connector: directory.expand against Samba AD', () => {
     const id = await make()
     const err = await caught(expand(id, ['all-staff@corp.example.test'], AbortSignal.abort()))
     expect(err).toMatchObject({ kind: 'unavailable', message: 'ad: aborted' })
+    // aborted while connecting / binding: the socket is closed, nothing leaks out later
+    const midway = await caught(expand(id, ['all-staff@corp.example.test'], AbortSignal.timeout(5)))
+    expect(midway).toMatchObject({ kind: 'unavailable', message: 'ad: aborted' })
     expect((await expand(id, ['all-staff@corp.example.test']))[0]).toMatchObject({ ok: true })
   })
 

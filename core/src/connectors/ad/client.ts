@@ -118,10 +118,13 @@ export class AdConnector implements Connector, DirectoryExpand {
       } catch (err) {
         throw toConnectorError(err, 'bind')
       }
+      if (ctx.signal.aborted) throw new ConnectorError('unavailable', 'ad: aborted')
       return await work(client)
     }
+    const running = run()
+    running.catch(() => {}) // after an abort its failure is no one's business: the race answered already
     try {
-      return await Promise.race([run(), aborted])
+      return await Promise.race([running, aborted])
     } finally {
       ctx.signal.removeEventListener('abort', onAbort!)
       await client.unbind().catch(() => {})

@@ -1,4 +1,5 @@
 /** Every connector kind, registered explicitly (greppable; no glob). Import this once per process. */
+import './ews/index.ts'
 import './gmail/index.ts'
 import './smtp/index.ts'
 import './virustotal/index.ts'

@@ -8,6 +8,8 @@ import type {
   MailRemediate,
   MailSearch,
 } from '../../core/src/connectors/types.ts'
+import { startTestApp } from '../harness/app.ts'
+import { makeApiKey } from '../harness/factories.ts'
 import { startEwsPeer } from '../peers/ews.ts'
 import { okValue, peerContext, untilSettled } from '../peers/mail-context.ts'
 
@@ -289,6 +291,53 @@ describe('ews full-access delegation', () => {
     } finally {
       await c.close()
       await p.close()
+    }
+  })
+})
+
+describe('ews through the connectors API', () => {
+  it('"test connection" of a stored on-premises instance trusts its private CA and names the missing role', async () => {
+    const t = await startTestApp()
+    try {
+      const key = await makeApiKey(t.deps.db, ['Admins'])
+      const call = async (path: string, method: string, body?: unknown) => {
+        const res = await t.api.request(path, {
+          method,
+          headers: { authorization: key, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        })
+        return {
+          status: res.status,
+          body: (await res.json()) as { data: { id: number; isOk: boolean; message: string } },
+        }
+      }
+      const created = await call('/api/v1/connectors', 'POST', {
+        kind: 'ews',
+        name: 'Exchange',
+        isOnPremises: true,
+        // pasted into a one-line form field
+        settings: { ...settings(peer), caCertificate: peer.ca.replace(/\n/g, ' ') },
+        secrets: { password: 'pw-1' },
+      })
+      expect(created.status).toBe(201)
+      const id = created.body.data.id
+      expect((await call(`/api/v1/connectors/${id}/test`, 'POST')).body.data).toMatchObject({
+        isOk: true,
+        message: expect.stringContaining('impersonation reaches'),
+      })
+      peer.setImpersonates([])
+      const refused = (await call(`/api/v1/connectors/${id}/test`, 'POST')).body.data
+      peer.setImpersonates(users)
+      expect(refused).toMatchObject({ isOk: false, message: expect.stringContaining('-Role ApplicationImpersonation') })
+      const bad = await call('/api/v1/connectors', 'POST', {
+        kind: 'ews',
+        name: 'x',
+        settings: { ...settings(peer), caCertificate: 'nope' },
+        secrets: { password: 'p' },
+      })
+      expect(bad.status).toBe(400)
+    } finally {
+      await t.close()
     }
   })
 })

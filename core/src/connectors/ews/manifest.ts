@@ -24,6 +24,12 @@ export const ZEwsSettings = z.strictObject({
     .default('Clawback Quarantine'),
   /** requests in flight at once (Exchange's EWSMaxConcurrency default is 27 per account) */
   maxConcurrency: z.number().int().min(1).max(27).default(8),
+  /** PEM of the CA that issued the server's certificate, when it is a private one (else the system's CAs) */
+  caCertificate: z
+    .string()
+    .max(20_000)
+    .regex(/-----BEGIN CERTIFICATE-----/, 'a PEM certificate')
+    .optional(),
   exchangeVersion: z.enum(['Exchange2013', 'Exchange2013_SP1', 'Exchange2016']).default('Exchange2013_SP1'),
 })
 export type TEwsSettings = z.infer<typeof ZEwsSettings>

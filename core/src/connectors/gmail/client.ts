@@ -1,6 +1,7 @@
 import { admin, type admin_directory_v1 } from '@googleapis/admin'
 import type { Credentials } from 'google-auth-library'
 import { ConnectorError } from '../errors.ts'
+import { pemOf } from '../pem.ts'
 import { addressesOf, addressOf, isForwardOf, perMailbox } from '../per-mailbox.ts'
 import type {
   CallContext,
@@ -13,7 +14,7 @@ import type {
   MailSearch,
 } from '../types.ts'
 import { GmailMailbox, header, KEPT_LABELS } from './mailbox.ts'
-import { domainsOf, GMAIL_SCOPE, GROUPS_SCOPE, manifest, pemOf, type TGmailSettings } from './manifest.ts'
+import { domainsOf, GMAIL_SCOPE, GROUPS_SCOPE, manifest, type TGmailSettings } from './manifest.ts'
 import { delegatedClient, toConnectorError } from './transport.ts'
 
 const epoch = (iso: string, what: string) => {

@@ -51,18 +51,6 @@ export const domainsOf = (settings: TGmailSettings) =>
     .map((d) => d.trim().toLowerCase())
     .filter(Boolean)
 
-/**
- * The private key as PEM, however it was pasted: the JSON key file's `private_key` with its `\n`
- * escapes, or a PEM whose line breaks a one-line form field turned into spaces.
- */
-export const pemOf = (raw: string) => {
-  const text = raw.trim().replace(/\\n/g, '\n')
-  const m = /^(-----BEGIN [A-Z ]+-----)\s*([A-Za-z0-9+/=\s]+?)\s*(-----END [A-Z ]+-----)$/.exec(text)
-  if (!m) return text
-  const body = m[2]!.replace(/\s+/g, '')
-  return `${m[1]}\n${body.match(/.{1,64}/g)!.join('\n')}\n${m[3]}\n`
-}
-
 export const GMAIL_SCOPE = 'https://www.googleapis.com/auth/gmail.modify'
 export const GROUPS_SCOPE = 'https://www.googleapis.com/auth/admin.directory.group.member.readonly'
 

@@ -1,4 +1,4 @@
-import { admin, type admin_directory_v1 } from '@googleapis/admin'
+import type { admin_directory_v1 } from '@googleapis/admin'
 import type { Credentials } from 'google-auth-library'
 import { ConnectorError } from '../errors.ts'
 import { pemOf } from '../pem.ts'
@@ -13,9 +13,7 @@ import type {
   MailRemediate,
   MailSearch,
 } from '../types.ts'
-import { GmailMailbox, header, KEPT_LABELS } from './mailbox.ts'
 import { domainsOf, GMAIL_SCOPE, GROUPS_SCOPE, manifest, type TGmailSettings } from './manifest.ts'
-import { delegatedClient, toConnectorError } from './transport.ts'
 
 const epoch = (iso: string, what: string) => {
   const ms = Date.parse(iso)
@@ -24,6 +22,8 @@ const epoch = (iso: string, what: string) => {
 }
 /** A phrase for Gmail's search: quotes and backslashes cannot be escaped there, so they go. */
 const phrase = (s: string) => `"${s.replace(/["\\]/g, ' ').trim()}"`
+/** Google's libraries, loaded on first use (see google.ts). */
+const google = () => import('./google.ts')
 const bare = (messageId: string) => messageId.trim().replace(/^<|>$/g, '')
 
 /** Gmail's search query for a locator (https://support.google.com/mail/answer/7190). */
@@ -52,10 +52,11 @@ export class GmailConnector implements Connector, MailSearch, MailRemediate, Dir
     this.#quotaWindowMs = opts.quotaWindowMs ?? 60_000
   }
 
-  #mailbox(address: string, ctx: CallContext, tokens = this.#tokens) {
+  async #mailbox(address: string, ctx: CallContext, tokens = this.#tokens) {
     const domain = address.split('@')[1]?.toLowerCase() ?? ''
     if (!domainsOf(this.#settings).includes(domain))
       throw new ConnectorError('rejected', `gmail: ${address} is not in the connector's domains`)
+    const { GmailMailbox } = await google()
     return new GmailMailbox(address, this.#settings, this.#privateKey, ctx, tokens, this.#quotaWindowMs)
   }
 
@@ -64,7 +65,7 @@ export class GmailConnector implements Connector, MailSearch, MailRemediate, Dir
     return perMailbox(
       queries,
       async ({ mailbox, locator }) => {
-        const box = this.#mailbox(mailbox, ctx)
+        const box = await this.#mailbox(mailbox, ctx)
         const copies: MailCopy[] = []
         for (const id of await box.listIds(searchQuery(locator))) {
           const copy = await box.copyOf(await box.get(id))
@@ -94,9 +95,10 @@ export class GmailConnector implements Connector, MailSearch, MailRemediate, Dir
     return perMailbox(
       queries,
       async (q) => {
-        const box = this.#mailbox(q.mailbox, ctx)
+        const box = await this.#mailbox(q.mailbox, ctx)
         const words = q.subject.replace(/^\s*((re|fwd?|fw)\s*:\s*)+/i, '').trim()
         const query = `in:sent after:${epoch(q.after, 'after')}${words ? ` subject:${phrase(words)}` : ''}`
+        const { header } = await google()
         const id = bare(q.messageId).toLowerCase()
         const found: MailForward[] = []
         for (const mid of await box.listIds(query)) {
@@ -121,11 +123,12 @@ export class GmailConnector implements Connector, MailSearch, MailRemediate, Dir
     return perMailbox(
       copies,
       async (copy) => {
-        const box = this.#mailbox(copy.mailbox, ctx)
+        const box = await this.#mailbox(copy.mailbox, ctx)
         const label = (await box.quarantineLabelId(true))!
         const now = await box.get(copy.providerId)
         const labels = now.labelIds ?? []
         if (labels.includes(label)) return box.copyOf(now)
+        const { KEPT_LABELS } = await google()
         const remove = labels.filter((l) => !KEPT_LABELS.has(l))
         await box.modify(copy.providerId, [label], remove)
         return box.copyOf(await box.get(copy.providerId))
@@ -139,7 +142,7 @@ export class GmailConnector implements Connector, MailSearch, MailRemediate, Dir
     return perMailbox(
       items.map((i) => ({ ...i, mailbox: i.quarantined.mailbox })),
       async ({ quarantined, original }) => {
-        const box = this.#mailbox(quarantined.mailbox, ctx)
+        const box = await this.#mailbox(quarantined.mailbox, ctx)
         const label = await box.quarantineLabelId(false)
         const now = await box.get(quarantined.providerId)
         const current = now.labelIds ?? []
@@ -157,7 +160,8 @@ export class GmailConnector implements Connector, MailSearch, MailRemediate, Dir
     )
   }
 
-  #directory(ctx: CallContext) {
+  async #directory(ctx: CallContext) {
+    const { admin, delegatedClient } = await google()
     const auth = delegatedClient(ctx, {
       clientEmail: this.#settings.clientEmail,
       privateKey: this.#privateKey,
@@ -170,7 +174,8 @@ export class GmailConnector implements Connector, MailSearch, MailRemediate, Dir
 
   /** Google Groups' transitive members (`includeDerivedMembership`), users only; null for an address that is no group. */
   async expandGroups(addresses: string[], ctx: CallContext) {
-    const dir = this.#directory(ctx)
+    const dir = await this.#directory(ctx)
+    const { toConnectorError } = await google()
     return perMailbox(
       addresses.map((mailbox) => ({ mailbox })),
       async ({ mailbox }) => {
@@ -206,7 +211,7 @@ export class GmailConnector implements Connector, MailSearch, MailRemediate, Dir
         `${e.message}; in the Admin console (Security → API controls → Domain-wide delegation) grant client ${who} the scope ${scope}`,
       )
     // a fresh token, not a cached one: the delegation must hold now
-    const box = this.#mailbox(this.#settings.adminSubject, ctx, new Map())
+    const box = await this.#mailbox(this.#settings.adminSubject, ctx, new Map())
     try {
       await box.call(1, 'users.getProfile', () => box.api.users.getProfile({ userId: 'me' }))
     } catch (err) {
@@ -214,12 +219,12 @@ export class GmailConnector implements Connector, MailSearch, MailRemediate, Dir
     }
     const hasLabel = (await box.quarantineLabelId(false)) !== null
     try {
-      await this.#directory(ctx).members.list({
+      await (await this.#directory(ctx)).members.list({
         groupKey: `clawback-connection-test@${domainsOf(this.#settings)[0]}`,
         maxResults: 1,
       })
     } catch (err) {
-      const e = toConnectorError(err, 'members.list')
+      const e = (await google()).toConnectorError(err, 'members.list')
       if (e.kind === 'auth' && /token refused|delegation/.test(e.message)) throw grant(GROUPS_SCOPE, e)
       if (e.kind === 'auth')
         throw new ConnectorError(

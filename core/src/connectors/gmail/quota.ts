@@ -5,7 +5,7 @@ import { ConnectorError } from '../errors.ts'
  * Gmail's per-user quota (15,000 units per user per minute; list/get/modify cost 5) kept on our
  * side: a sliding window of the units spent per (service account, user) in this process, so a
  * bulk call over one mailbox slows down instead of being answered 429. The window is counted a
- * twentieth longer than Google's, so clock skew and request latency cannot tip a call over.
+ * twentieth (at least a second) longer than Google's, so request latency cannot tip a call over.
  * A wait longer than `maxWaitMs` is not waited: the call is answered rate_limited with the wait
  * as retryAfterMs, and the job layer comes back then.
  */
@@ -18,7 +18,7 @@ export const acquireUnits = async (
   units: number,
   opts: { perWindow: number; windowMs: number; maxWaitMs: number; signal: AbortSignal },
 ) => {
-  const window = opts.windowMs + Math.ceil(opts.windowMs / 20)
+  const window = opts.windowMs + Math.max(1000, Math.ceil(opts.windowMs / 20))
   const started = Date.now()
   for (;;) {
     const now = Date.now()

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { createHttpClient, resolveUnderPolicy } from '../../connectors/http.ts'
 import { instantiateConnector, manifestOf } from '../../connectors/index.ts'
+import { caOf } from '../../connectors/pem.ts'
 import type { CallContext, Connector } from '../../connectors/types.ts'
 import { getCredential } from '../../crypto/credentials.ts'
 import type { Keyring } from '../../crypto/master-secret.ts'
@@ -12,7 +13,8 @@ import { readProxySettings } from '../../settings/proxy.ts'
 
 /**
  * Builds a usable instance of a stored connector and the context its calls take: an HTTP client
- * and resolver under the instance's egress policy, the system proxy, the caller's abort signal.
+ * and resolver under the instance's egress policy, the system proxy, the instance's private CA if
+ * its settings name one, the caller's abort signal.
  * Call `close()` when done. No permission check: callers (a job, `testConnector`) have checked.
  * @throws AppError NOT_FOUND; UNAVAILABLE when the connector is disabled (unless `evenDisabled`)
  */
@@ -33,7 +35,8 @@ export const openConnector = async (
   }
   const policy = { isOnPremises: row.isOnPremises }
   const proxy = await readProxySettings(db)
-  const http = createHttpClient({ policy, proxy: proxy.url ? proxy : undefined })
+  // a private CA an on-premises kind's settings name (ews `caCertificate`), else the system's
+  const http = createHttpClient({ policy, proxy: proxy.url ? proxy : undefined, ca: caOf(row.settings) })
   const connector = instantiateConnector(row.kind, row.settings, secrets)
   const ctx: CallContext = {
     signal: opts.signal,

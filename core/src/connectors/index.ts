@@ -1,4 +1,5 @@
 /** Every connector kind, registered explicitly (greppable; no glob). Import this once per process. */
+import './msgraph/index.ts'
 import './smtp/index.ts'
 import './virustotal/index.ts'
 import './webhook/index.ts'

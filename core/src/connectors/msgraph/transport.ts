@@ -114,6 +114,7 @@ export class GraphTransport {
   readonly #secret: string
   readonly #limits: GraphLimits
   readonly #credentials = new WeakMap<HttpClient, ClientSecretCredential>()
+  readonly #tokens = new WeakMap<HttpClient, { token: Promise<string>; expiresAt: number }>()
   readonly #inflight = new Map<string, number>()
   /** batches sent (for figures) */
   batches = 0
@@ -138,13 +139,35 @@ export class GraphTransport {
     return c
   }
 
-  /** A token for Graph (cached by the credential). @throws ConnectorError auth (refused) / unavailable */
-  async token(ctx: CallContext): Promise<string> {
+  /**
+   * A token for Graph, kept until 5 minutes before it expires (asking MSAL's cache on every batch
+   * costs more CPU than the batch) and shared by concurrent batches.
+   * @throws ConnectorError auth (refused) / unavailable
+   */
+  token(ctx: CallContext): Promise<string> {
+    const held = this.#tokens.get(ctx.http)
+    if (held && held.expiresAt - 300_000 > Date.now()) return held.token
+    const pending = this.#fetchToken(ctx).then(
+      (t) => {
+        this.#tokens.set(ctx.http, { token: Promise.resolve(t.token), expiresAt: t.expiresOnTimestamp })
+        return t.token
+      },
+      (err) => {
+        this.#tokens.delete(ctx.http)
+        throw err
+      },
+    )
+    this.#tokens.set(ctx.http, { token: pending, expiresAt: Number.POSITIVE_INFINITY })
+    return pending
+  }
+
+  async #fetchToken(ctx: CallContext) {
     try {
       const t = await this.#credential(ctx.http).getToken(`${this.#settings.graphBaseUrl}/.default`, {
         abortSignal: ctx.signal,
       })
-      return t.token
+      if (!t) throw new Error('no token')
+      return t
     } catch (err) {
       const e = err as { name?: string; statusCode?: number; message?: string }
       if (e.name === 'AuthenticationError' && (e.statusCode ?? 0) >= 400 && (e.statusCode ?? 0) < 500)
@@ -184,6 +207,7 @@ export class GraphTransport {
       if (renewed) return false
       renewed = true
       this.#credential(ctx.http, true)
+      this.#tokens.delete(ctx.http)
       return true
     }
 

@@ -38,7 +38,7 @@ const settings = ZGraphSettings.parse({
   graphBaseUrl: peer.baseUrl,
 })
 const mailboxes = Array.from({ length: MAILBOXES }, (_, i) => `user${i}@contoso.example`)
-mailboxes.forEach((m, i) => peer.state.deliver(m, { internetMessageId: mid, isRead: i % 3 === 0 }))
+for (const [i, m] of mailboxes.entries()) peer.state.deliver(m, { internetMessageId: mid, isRead: i % 3 === 0 })
 
 /** Runs `work` over chunks of `items`, JOBS at a time; answers the chunk results in order. */
 const fanOut = async <T, R>(items: T[], work: (chunk: T[]) => Promise<R[]>): Promise<R[]> => {

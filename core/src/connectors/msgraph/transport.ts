@@ -170,7 +170,12 @@ export class GraphTransport {
       return t
     } catch (err) {
       const e = err as { name?: string; statusCode?: number; message?: string }
-      if (e.name === 'AuthenticationError' && (e.statusCode ?? 0) >= 400 && (e.statusCode ?? 0) < 500)
+      // MSAL's refusal (bad secret, unknown app or tenant) arrives as AuthenticationRequiredError or
+      // AuthenticationError carrying the OAuth error code; anything else (network, 5xx) is transient.
+      const refused =
+        /^(invalid_client|unauthorized_client|invalid_request|invalid_grant)\b/.test(e.message ?? '') ||
+        (e.name === 'AuthenticationError' && (e.statusCode ?? 0) >= 400 && (e.statusCode ?? 0) < 500)
+      if (refused)
         throw new ConnectorError('auth', 'msgraph: the tenant refused the client id or secret', { cause: err })
       throw new ConnectorError('unavailable', `msgraph: no token: ${(e.message ?? '').split('\n')[0]}`, { cause: err })
     }

@@ -370,4 +370,25 @@ describe('msgraph connector', () => {
       message: expect.stringMatching(/refused the client id or secret/),
     })
   })
+
+  it('the peer records a client that breaks the limits (so the zero-violation checks can fail)', async () => {
+    const boxes = ['greedy0@contoso.example', 'greedy1@contoso.example']
+    for (const m of boxes) peer.state.deliver(m, { internetMessageId: '<g@x>' })
+    const greedy = connector({ perMailbox: 30, batchSize: 30, retryBudgetMs: 2_000 })
+    const ops = Array.from({ length: 24 }, (_, i) => ({
+      key: boxes[i % 2]!,
+      method: 'GET' as const,
+      url: `/users/${boxes[i % 2]}/mailFolders/inbox`,
+    }))
+    await greedy.transport.run(ops, ctx).catch(() => undefined)
+    // many small batches to one mailbox at once: more than 4 of its requests in flight
+    const oneBox = connector({ perMailbox: 30, batchSize: 4, batchesInFlight: 8, retryBudgetMs: 5_000 })
+    await oneBox.transport.run(
+      Array.from({ length: 64 }, () => ops[0]!),
+      ctx,
+    )
+    expect(peer.violations.some((v) => /\$batch of 24 members/.test(v))).toBe(true)
+    expect(peer.violations.some((v) => /greedy0@contoso\.example: \d+ concurrent requests \(limit 4\)/.test(v))).toBe(true)
+    peer.violations.length = 0
+  })
 })

@@ -388,7 +388,9 @@ describe('msgraph connector', () => {
       ctx,
     )
     expect(peer.violations.some((v) => /\$batch of 24 members/.test(v))).toBe(true)
-    expect(peer.violations.some((v) => /greedy0@contoso\.example: \d+ concurrent requests \(limit 4\)/.test(v))).toBe(true)
+    expect(peer.violations.some((v) => /greedy0@contoso\.example: \d+ concurrent requests \(limit 4\)/.test(v))).toBe(
+      true,
+    )
     peer.violations.length = 0
   })
 })

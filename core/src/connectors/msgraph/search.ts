@@ -100,14 +100,16 @@ export const findMessages = async (
       map.places.set(quarantine.values[0].id, { place: 'quarantine', name: quarantineName })
     }
     folderCache.set(mailbox.toLowerCase(), map)
+    // Throttling that outlasted the budget fails the item (the job retries); only a refusal of the
+    // folder itself (403/404/400: permissions, no archive) makes it unreachable.
+    if ('error' in recoverable) return { ok: false, error: recoverable.error }
     const copies = found.values.map((m) => toCopy(mailbox, m, map))
     const unreachable: string[] = []
     if ('values' in recoverable) copies.push(...recoverable.values.map((m) => toCopy(mailbox, m, map, true)))
-    else {
+    else if ([400, 403, 404].includes(recoverable.failed.status)) {
       unreachable.push(RECOVERABLE)
-      const why = 'error' in recoverable ? recoverable.error.message : `HTTP ${recoverable.failed.status}`
-      ctx.log.warn({ mailbox, why }, 'msgraph: Recoverable Items not reachable')
-    }
+      ctx.log.warn({ mailbox, status: recoverable.failed.status }, 'msgraph: Recoverable Items not reachable')
+    } else return { ok: false, error: answerError(recoverable.failed, `Recoverable Items of ${mailbox}`, 'Mail.ReadWrite') }
     return { ok: true, value: { copies, unreachable } }
   })
 }

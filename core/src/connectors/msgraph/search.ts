@@ -109,7 +109,8 @@ export const findMessages = async (
     else if ([400, 403, 404].includes(recoverable.failed.status)) {
       unreachable.push(RECOVERABLE)
       ctx.log.warn({ mailbox, status: recoverable.failed.status }, 'msgraph: Recoverable Items not reachable')
-    } else return { ok: false, error: answerError(recoverable.failed, `Recoverable Items of ${mailbox}`, 'Mail.ReadWrite') }
+    } else
+      return { ok: false, error: answerError(recoverable.failed, `Recoverable Items of ${mailbox}`, 'Mail.ReadWrite') }
     return { ok: true, value: { copies, unreachable } }
   })
 }

@@ -20,7 +20,9 @@ export const connectorFields = (
   values: Record<string, unknown>,
   secretsSet: string[],
 ): Html => html`${propsOf(manifest).map(([name, p]) => {
-  const v = values[name] ?? p.default ?? ''
+  const given = values[name] ?? p.default ?? ''
+  // lists (msgraph's accepted domains) are edited as one comma-separated field
+  const v = Array.isArray(given) ? given.join(', ') : given
   const field = `s.${name}`
   if (p.enum)
     return html`<label>${label(name)} <select name="${field}">${p.enum.map((o) => html`<option${o === v ? html` selected` : ''}>${o}</option>`)}</select></label>`
@@ -48,6 +50,7 @@ export const connectorInputFrom = (manifest: Manifest, form: FormBody) => {
     const raw = one(form, `s.${name}`)
     if (p.type === 'boolean') settings[name] = checked(form, `s.${name}`)
     else if (raw === '') continue
+    else if (p.type === 'array') settings[name] = raw.split(/[\s,]+/).filter(Boolean)
     else settings[name] = p.type === 'integer' || p.type === 'number' ? Number(raw) : raw
   }
   const secrets = Object.fromEntries(manifest.secrets.map((s) => [s.name, one(form, `secret.${s.name}`)]))

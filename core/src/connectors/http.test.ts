@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import net, { type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { selfSignedCert } from '../../../test/peers/self-signed.ts'
 import { ConnectorError } from './errors.ts'
 import { createHttpClient, resolveUnderPolicy, throwForStatus } from './http.ts'
 
@@ -156,5 +158,17 @@ describe('the outbound HTTP client', () => {
     await expect(resolveUnderPolicy({ isOnPremises: false }, 'localhost')).rejects.toMatchObject({ kind: 'rejected' })
     await expect(resolveUnderPolicy({ isOnPremises: false }, '10.0.0.1')).rejects.toMatchObject({ kind: 'rejected' })
     expect((await resolveUnderPolicy({ isOnPremises: true }, 'localhost')).address).toMatch(/^(127\.|::1)/)
+  })
+
+  it('trusts a private CA only when given one (`ca`)', async () => {
+    const tls = selfSignedCert()
+    const https = createHttpsServer(tls, (_req, res) => res.end('ok'))
+    const url = `https://127.0.0.1:${await listen(https)}/`
+    const plain = createHttpClient({ policy: { isOnPremises: true } })
+    expect(await kindOf(plain.request(url))).toMatchObject({ kind: 'unavailable' })
+    const trusting = createHttpClient({ policy: { isOnPremises: true }, ca: tls.cert })
+    expect((await trusting.request(url)).text()).toBe('ok')
+    await Promise.all([plain.close(), trusting.close()])
+    await new Promise<void>((r) => https.close(() => r()))
   })
 })

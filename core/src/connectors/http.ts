@@ -37,8 +37,8 @@ export type HttpClientOptions = {
   proxy?: ProxySettings
   timeoutMs?: number
   connectTimeoutMs?: number
-  /** PEM certificates trusted instead of the system's (a private CA of an on-premises server; a test peer's self-signed one) */
-  ca?: string[]
+  /** PEM certificates trusted in place of the system roots (a private CA; the tests' loopback HTTPS peers) */
+  ca?: string | string[]
 }
 
 class EgressRefused extends Error {}
@@ -103,14 +103,11 @@ const causeChain = (err: unknown): unknown[] => {
 /** Creates a client. Dispatchers are kept per client; call `close()` when the client is discarded. */
 export const createHttpClient = (options: HttpClientOptions): HttpClient & { close(): Promise<void> } => {
   const timeoutMs = options.timeoutMs ?? 30_000
-  const connect = {
-    timeout: options.connectTimeoutMs ?? 10_000,
-    lookup: guardedLookup(options.policy),
-    ...(options.ca ? { ca: options.ca } : {}),
-  }
+  const ca = options.ca ? { ca: options.ca } : {}
+  const connect = { timeout: options.connectTimeoutMs ?? 10_000, lookup: guardedLookup(options.policy), ...ca }
   const direct = new Agent({ connect })
   const proxied = options.proxy?.url
-    ? new ProxyAgent({ uri: options.proxy.url, proxyTls: {}, requestTls: options.ca ? { ca: options.ca } : undefined })
+    ? new ProxyAgent({ uri: options.proxy.url, proxyTls: {}, requestTls: ca })
     : undefined
 
   const dispatcherFor = (url: URL): Dispatcher =>

@@ -1,0 +1,42 @@
+import { z } from 'zod'
+import type { Manifest } from '../types.ts'
+
+const origin = z
+  .url({ protocol: /^https$/ })
+  .max(2000)
+  .transform((u) => new URL(u).origin)
+
+export const ZGraphSettings = z.strictObject({
+  /** the directory (tenant) id of the customer's Microsoft Entra tenant */
+  tenantId: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9.-]+$/, 'a tenant id or domain'),
+  /** the application (client) id of the app registration */
+  clientId: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9-]+$/, 'an application id'),
+  /** Entra's login host; changed only for a national cloud (or a test peer) */
+  authorityHost: origin.default('https://login.microsoftonline.com'),
+  /** Graph's origin; changed only for a national cloud (or a test peer) */
+  graphBaseUrl: origin.default('https://graph.microsoft.com'),
+  /** the accepted domains whose mailboxes live in this tenant (routing of recipients to connectors) */
+  domains: z.array(z.string().min(1).max(253)).max(500).default([]),
+  /** the hidden folder each mailbox's quarantined copies are moved to (created on first use) */
+  quarantineFolderName: z.string().min(1).max(255).default('Clawback Quarantine'),
+})
+export type TGraphSettings = z.infer<typeof ZGraphSettings>
+
+export const manifest = {
+  kind: 'msgraph',
+  title: 'Microsoft 365 (Graph)',
+  description:
+    'Finds, quarantines and restores delivered mail in Microsoft 365 mailboxes and expands groups, with an app registration (application permissions Mail.ReadWrite, GroupMember.Read.All, User.Read.All).',
+  capabilities: ['mail.search', 'mail.remediate', 'directory.expand'],
+  settings: ZGraphSettings,
+  secrets: [{ name: 'clientSecret', label: 'Client secret of the app registration', isRequired: true }],
+  docs: 'ARCHITECTURE.md#microsoft-365-msgraph',
+} as const satisfies Manifest<typeof ZGraphSettings>

@@ -2,6 +2,7 @@ import type { ResponseType } from './response-type.ts'
 import { emailNotify } from './types/email-notify.ts'
 import { incidentAssign, incidentClose, incidentSetFields } from './types/incident-actions.ts'
 import { listAdd, listRemove } from './types/list-add.ts'
+import { submitForAnalysis } from './types/submit-for-analysis.ts'
 import { webhookPost } from './types/webhook-post.ts'
 
 /**
@@ -16,6 +17,7 @@ export const RESPONSE_TYPES: ResponseType<never>[] = [
   incidentClose,
   incidentAssign,
   incidentSetFields,
+  submitForAnalysis,
 ] as ResponseType<never>[]
 
 export const responseTypeOf = (type: string): ResponseType<unknown> | undefined =>

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   alertEmails,
@@ -10,9 +10,14 @@ import {
   responseRuns,
 } from '../../core/src/db/schema/index.ts'
 import type { AnalysisFinding } from '../../core/src/domain/analysis/analyze-incident.ts'
+import { gatherAnalysisContext } from '../../core/src/domain/analysis/gather-analysis-context.ts'
 import { putBlob } from '../../core/src/domain/attachments/blob-store.ts'
+import { addMember } from '../../core/src/domain/lists/change-members.ts'
+import { createList } from '../../core/src/domain/lists/create-list.ts'
+import { extractReport } from '../../core/src/domain/reports/extract-report.ts'
 import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
 import { startWorkers } from '../../core/src/jobs/worker.ts'
+import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 import { makeApiKey, makeUser, signInAs } from '../harness/factories.ts'
 import { alertBody, makeJsonSource } from '../harness/intake.ts'
@@ -239,5 +244,80 @@ describe('submit for analysis', () => {
       return r.length && r[0]!.status === 'failed' ? r : undefined
     })
     expect(failed!.error).toBe('run: original message: none stored for this incident')
+  })
+})
+
+describe('the look-ups of the analysis', () => {
+  it('finds list hits by sender, wildcard host, URL and attachment hash; skips expired members and unnamed lists', async () => {
+    const { original } = await extractReport(readFileSync(path.join(FIXTURES, 'attached-rfc822.eml')))
+    const list = async (name: string, type: string, members: { member: string; expiration?: Date }[]) => {
+      const { list: l } = await createList(t.deps.db, t.deps.keyring, SYSTEM, { name, type })
+      for (const m of members) await addMember(t.deps.db, SYSTEM, l.id, m)
+    }
+    await list('Bad senders', 'email', [{ member: 'helpdesk@c0rp-helpdesk.example' }])
+    await list('Bad hosts', 'host', [
+      { member: '*.login-check.example' },
+      { member: 'tinyurl.com', expiration: new Date(Date.now() - 60_000) },
+    ])
+    await list('Bad hashes', 'hash', [{ member: original.attachments[0]!.sha256 }])
+    await list('Bad IPs', 'ip', [{ member: '203.0.113.9' }])
+    await list('Bad URLs', 'url', [{ member: 'https://tinyurl.com/quota-fix' }])
+    await list('Known good', 'host', [{ member: 'c0rp-helpdesk.example' }])
+    const ctx = (lists: string[]) =>
+      gatherAnalysisContext(t.deps.db, original, { incidentId: 0, before: new Date(), protectedDomains: [], lists })
+    const hits = (await ctx(['Bad senders', 'Bad hosts', 'Bad hashes', 'Bad IPs', 'Bad URLs'])).listHits
+    expect(hits.map((h) => `${h.list}:${h.value}`).sort()).toEqual(
+      [
+        'Bad senders:helpdesk@c0rp-helpdesk.example',
+        'Bad hosts:*.login-check.example',
+        `Bad hashes:${original.attachments[0]!.sha256}`,
+        'Bad IPs:203.0.113.9',
+        'Bad URLs:https://tinyurl.com/quota-fix',
+      ].sort(),
+    )
+    // no names: every list counts (so an allow list must be left out by naming the block lists)
+    expect((await ctx([])).listHits.map((h) => h.list)).toContain('Known good')
+  })
+
+  it('a sender domain is new until an alert of another, earlier incident carried it', async () => {
+    const { original } = await extractReport(readFileSync(path.join(FIXTURES, 'forward-apple.eml')))
+    const known = async () =>
+      (
+        await gatherAnalysisContext(t.deps.db, original, {
+          incidentId: 0,
+          before: new Date(),
+          protectedDomains: [],
+          lists: [],
+        })
+      ).isSenderDomainKnown
+    expect(await known()).toBe(false)
+    expect((await src.post(alertBody({}, { sender: 'Someone@Parcel-Hold.example' }))).status).toBe(200)
+    await waitFor(known)
+    const [own] = await t.deps.db
+      .select({ incidentId: alerts.incidentId })
+      .from(alertEmails)
+      .innerJoin(alerts, eq(alerts.id, alertEmails.alertId))
+      .where(sql`lower(${alertEmails.sender}) = 'someone@parcel-hold.example'`)
+    // the incident's own alerts and later alerts do not count
+    expect(
+      (
+        await gatherAnalysisContext(t.deps.db, original, {
+          incidentId: own!.incidentId!,
+          before: new Date(),
+          protectedDomains: [],
+          lists: [],
+        })
+      ).isSenderDomainKnown,
+    ).toBe(false)
+    expect(
+      (
+        await gatherAnalysisContext(t.deps.db, original, {
+          incidentId: 0,
+          before: new Date(Date.now() - 3_600_000),
+          protectedDomains: [],
+          lists: [],
+        })
+      ).isSenderDomainKnown,
+    ).toBe(false)
   })
 })

@@ -9,7 +9,7 @@ import {
   incidentHistory,
   responseRuns,
 } from '../../core/src/db/schema/index.ts'
-import type { AnalysisFinding } from '../../core/src/domain/analysis/analyze-incident.ts'
+import type { AnalysisFinding } from '../../core/src/domain/analysis/analysis-types.ts'
 import { gatherAnalysisContext } from '../../core/src/domain/analysis/gather-analysis-context.ts'
 import { putBlob } from '../../core/src/domain/attachments/blob-store.ts'
 import { addMember } from '../../core/src/domain/lists/change-members.ts'

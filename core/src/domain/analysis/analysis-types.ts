@@ -37,3 +37,28 @@ export type AnalysedMessage = Pick<
   | 'bulkHeaders'
   | 'isIntact'
 >
+
+/** Where analysis results live: enrichment_findings rows of this source and kind. */
+export const ANALYSIS_SOURCE = 'analysis'
+export const ANALYSIS_KIND = 'message_verdict'
+
+/** The Abuse Disposition (API-COMPAT) each verdict sets; "clean" is the incumbent's Low Risk. */
+export const ABUSE_DISPOSITION_OF: Record<Disposition, string> = {
+  malicious: 'Malicious',
+  suspicious: 'Suspicious',
+  spam: 'Spam',
+  bulk: 'Bulk',
+  clean: 'Low Risk',
+}
+
+export type AnalysisFinding = Analysis & {
+  runId: number | null
+  alertId: number
+  format: ReportedOriginal['format']
+  originalSha256: string
+  subject: string
+  sender: string | null
+  messageId: string | null
+  /** the Abuse Disposition the verdict set, or null when an analyst's value was kept */
+  setDisposition: string | null
+}

@@ -10,35 +10,10 @@ import { extractReport } from '../reports/extract-report.ts'
 import { readMsgFile } from '../reports/read-msg-file.ts'
 import type { ReportedOriginal } from '../reports/report-types.ts'
 import { sniffContentType } from '../reports/sniff-content-type.ts'
-import type { Analysis, Disposition } from './analysis-types.ts'
+import { ABUSE_DISPOSITION_OF, ANALYSIS_KIND, ANALYSIS_SOURCE, type AnalysisFinding } from './analysis-types.ts'
 import { analyzeMessage } from './analyze-message.ts'
 import { gatherAnalysisContext } from './gather-analysis-context.ts'
 import { type DnsResolver, verifyDkim } from './verify-dkim.ts'
-
-/** Where analysis results live: enrichment_findings rows of this source and kind. */
-export const ANALYSIS_SOURCE = 'analysis'
-export const ANALYSIS_KIND = 'message_verdict'
-
-/** The Abuse Disposition (API-COMPAT) each verdict sets; "clean" is the incumbent's Low Risk. */
-export const ABUSE_DISPOSITION_OF: Record<Disposition, string> = {
-  malicious: 'Malicious',
-  suspicious: 'Suspicious',
-  spam: 'Spam',
-  bulk: 'Bulk',
-  clean: 'Low Risk',
-}
-
-export type AnalysisFinding = Analysis & {
-  runId: number | null
-  alertId: number
-  format: ReportedOriginal['format']
-  originalSha256: string
-  subject: string
-  sender: string | null
-  messageId: string | null
-  /** the Abuse Disposition the verdict set, or null when an analyst's value was kept */
-  setDisposition: string | null
-}
 
 type AnalyzeIncidentOptions = {
   actor: Actor

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts'
 import { enrichmentFindings, incidents } from '../../db/schema/index.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan, assertVisible } from '../../policy/index.ts'
-import { ANALYSIS_KIND, type AnalysisFinding } from './analyze-incident.ts'
+import { ANALYSIS_KIND, type AnalysisFinding } from './analysis-types.ts'
 
 /**
  * The verdicts of the message analysis on one incident, newest first (at most 20).

@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import { analyzeIncident } from '../../analysis/analyze-incident.ts'
 import type { ResponseType } from '../response-type.ts'
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/i
@@ -24,6 +23,8 @@ export const submitForAnalysis: ResponseType<z.infer<typeof ZAnalysis>> = {
   params: ZAnalysis,
   targets: () => [''],
   async run(p, _t, ctx) {
+    // Loaded on first use: mailparser, mailauth and msgreader cost seconds of start-up otherwise.
+    const { analyzeIncident } = await import('../../analysis/analyze-incident.ts')
     const f = await analyzeIncident(ctx.db, {
       actor: ctx.actor,
       incidentId: ctx.incidentId,

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
+import { listAnalyses } from '../../../core/src/domain/analysis/list-analyses.ts'
 import {
   getIncidentDetail,
   type IncidentDetail,
@@ -10,6 +11,7 @@ import { listResponseRuns } from '../../../core/src/domain/responses/list-respon
 import { listTeams } from '../../../core/src/domain/teams/list-teams.ts'
 import { csrfField, type FormErrors, fieldError, formError, idParam, when } from '../forms.ts'
 import { alertSection } from '../views/incident-alerts.ts'
+import { analysisSection } from '../views/incident-analysis.ts'
 import { severityBadge, stateBadge } from '../views/incident-bits.ts'
 import { hostsSection } from '../views/incident-hosts.ts'
 import { responsesSection } from '../views/incident-responses.ts'
@@ -50,6 +52,7 @@ export const incidentPage = async (c: Context<AppEnv>, id: number, errors: FormE
   const { db } = c.var.deps
   const d = await getIncidentDetail(db, actor, id)
   const runs = await listResponseRuns(db, actor, id)
+  const verdicts = await listAnalyses(db, actor, id)
   const canWrite = actor.permissions.has('incidents.write')
   const [teams, assignees] = canWrite ? await Promise.all([listTeams(db, actor), listAssignees(db, actor)]) : [[], []]
   const isOpen = d.state !== 'closed' && d.state !== 'ignored'
@@ -95,6 +98,7 @@ ${formError(errors)}${fieldError(errors, 'state')}
         : ''
     }
   </section>
+  ${analysisSection(verdicts)}
   ${responsesSection(c, runs, actor.permissions.has('responses.run'))}
   <section class="card"><h2>Timeline</h2>${timeline(d)}</section>
 </div>

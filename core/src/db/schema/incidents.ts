@@ -133,7 +133,12 @@ export const alertEmails = pgTable(
     isAbuseCopy: boolean('is_abuse_copy').notNull().default(false),
     originalSha256: text('original_sha256'),
   },
-  (t) => [index('alert_emails_alert_idx').on(t.alertId), index('alert_emails_message_id_idx').on(t.messageId)],
+  (t) => [
+    index('alert_emails_alert_idx').on(t.alertId),
+    index('alert_emails_message_id_idx').on(t.messageId),
+    // the analysis asks whether a sender domain was seen before (domain/analysis/gather-analysis-context.ts)
+    index('alert_emails_sender_domain_idx').on(sql`lower(split_part(${t.sender}, '@', 2))`),
+  ],
 )
 
 /** Incident field definitions: the five built-ins plus admin-defined custom fields. */

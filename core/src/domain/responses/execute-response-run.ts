@@ -80,6 +80,7 @@ export const executeResponseRun = async (ctx: JobContext, runId: number, action:
     keyring: ctx.keyring,
     log: ctx.log,
     signal: ctx.signal,
+    dataDir: ctx.dataDir,
     actor,
     runId,
     incidentId: run.incidentId,

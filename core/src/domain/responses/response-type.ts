@@ -12,6 +12,8 @@ export type ResponseContext = {
   keyring: Keyring
   log: Logger
   signal: AbortSignal
+  /** the data directory (blobs: stored original messages) */
+  dataDir: string
   /** the requester for a button press, the system for automatic runs */
   actor: Actor
   runId: number

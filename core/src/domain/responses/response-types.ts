@@ -3,6 +3,7 @@ import { emailNotify } from './types/email-notify.ts'
 import { incidentAssign, incidentClose, incidentSetFields } from './types/incident-actions.ts'
 import { listAdd, listRemove } from './types/list-add.ts'
 import { mailQuarantine } from './types/mail-quarantine.ts'
+import { submitForAnalysis } from './types/submit-for-analysis.ts'
 import { webhookPost } from './types/webhook-post.ts'
 
 /**
@@ -18,6 +19,7 @@ export const RESPONSE_TYPES: ResponseType<never>[] = [
   incidentAssign,
   incidentSetFields,
   mailQuarantine,
+  submitForAnalysis,
 ] as ResponseType<never>[]
 
 export const responseTypeOf = (type: string): ResponseType<unknown> | undefined =>

@@ -1,0 +1,1 @@
+CREATE INDEX "alert_emails_sender_domain_idx" ON "alert_emails" USING btree (lower(split_part("sender", '@', 2)));

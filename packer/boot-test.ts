@@ -35,7 +35,7 @@ import { parseArgs } from '../appliance/src/cli/command.ts'
  * key the image trusts) is applied by the root helper and the incident survives, and a broken IMG
  * (no runtime: its roles cannot start) rolls back. Prints the figures and `N passed, N failed`.
  *   node packer/boot-test.ts [--out var/appliance] [--version V] [--key PEM] [--memory-mib 3072] [--keep]
- *     [--journal-to-serial] [--first-boot-only]
+ *     [--journal-to-serial] [--first-boot-only] [--resume]
  * `--first-boot-only` stops after the incident check (the CI subset: packer/ci-boot-test.sh).
  */
 const repo = path.resolve(import.meta.dirname, '..')
@@ -80,13 +80,21 @@ if (!existsSync(raw)) {
   process.exit(2)
 }
 const work = path.join(out, 'boot-test')
-rmSync(work, { recursive: true, force: true })
-mkdirSync(work, { recursive: true })
+// --resume: boot the overlay a failed run kept (first boot done or half-way) with its OVMF
+// variables and first-boot properties, instead of a fresh one (debugging a slow host)
+const resume = options.resume === true && existsSync(path.join(work, 'overlay.qcow2'))
+if (!resume) {
+  rmSync(work, { recursive: true, force: true })
+  mkdirSync(work, { recursive: true })
+}
+for (const f of ['agent.sock', 'broken-stage']) rmSync(path.join(work, f), { recursive: true, force: true })
 const overlay = path.join(work, 'overlay.qcow2')
-execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', raw, overlay])
+if (!resume) execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', raw, overlay])
 const vars = path.join(work, 'OVMF_VARS.fd')
-copyFileSync('/usr/share/OVMF/OVMF_VARS_4M.fd', vars)
-const adminPassword = `Boot-${randomBytes(9).toString('base64url')}`
+if (!resume) copyFileSync('/usr/share/OVMF/OVMF_VARS_4M.fd', vars)
+const adminPassword = resume
+  ? /oe:key="admin_password" oe:value="([^"]+)"/.exec(readFileSync(path.join(work, 'ovf-env.xml'), 'utf8'))![1]!
+  : `Boot-${randomBytes(9).toString('base64url')}`
 const props: Record<string, string> = { hostname: 'cb-boot-test', admin_password: adminPassword }
 const ovfEnv = path.join(work, 'ovf-env.xml')
 writeFileSync(

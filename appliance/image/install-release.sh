@@ -19,6 +19,8 @@ uid=$(awk -F: '$1 == "clawback" { print $3 }' "$root/etc/passwd")
 gid=$(awk -F: '$1 == "clawback" { print $3 }' "$root/etc/group")
 install -d -o root -g "$gid" -m 0750 "$root/etc/clawback"
 install -d -o "$uid" -g "$gid" -m 0750 "$root/var/lib/clawback"
+# the console's requests to the root helper (clawback-privileged.path watches it): the console's own
+install -d -o "$uid" -g "$gid" -m 0700 "$root/var/lib/clawback/ops" "$root/var/lib/clawback/ops/requests"
 # the drop-in directories the host-settings helper writes (appliance/README.md, "Host settings")
 install -d -m 0755 "$root/etc/systemd/network" "$root/etc/systemd/timesyncd.conf.d" "$root/etc/rsyslog.d"
 # units come from the release
@@ -38,7 +40,8 @@ echo clawback > "$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tclawback\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
 ln -sfn /run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
 systemctl --root="$root" enable systemd-networkd.service systemd-resolved.service systemd-timesyncd.service \
-  rsyslog.service clawback-firstboot.service clawback.target clawback-tty.service
+  rsyslog.service clawback-firstboot.service clawback.target clawback-tty.service \
+  clawback-test-agent.service
 # tty1 shows the Clawback console menu instead of a login prompt
 systemctl --root="$root" mask getty@tty1.service
 # and no login prompt on a serial console either (qemu has one; root is locked anyway)

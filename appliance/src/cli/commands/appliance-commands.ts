@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { AppError } from '../../../../core/src/errors.ts'
 import { SYSTEM } from '../../../../core/src/policy/actor.ts'
 import { readAgentSettings, setAgentSettings } from '../../agent/agent-settings.ts'
 import { setBackupSchedule } from '../../backup/backup-schedule.ts'
@@ -54,6 +55,19 @@ const isReady = async (port: number, tls: boolean) => {
     req.on('error', () => resolve(false))
     req.on('timeout', () => req.destroy())
   })
+}
+/**
+ * How long the root helper waits for the api role's /readyz after switching releases before it
+ * rolls back: 60 s (seconds on ESXi) unless CLAWBACK_UPGRADE_READY_TIMEOUT_S says otherwise — only
+ * the boot test's guest agent sets it, because under qemu's emulation a role start takes minutes.
+ * @throws AppError INVALID_REQUEST naming the variable when it is not a whole number of 1..86400 seconds.
+ */
+export const upgradeReadyTimeoutS = (raw: string | undefined) => {
+  if (raw === undefined || raw === '') return 60
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n < 1 || n > 86_400)
+    throw new AppError('INVALID_REQUEST', 'CLAWBACK_UPGRADE_READY_TIMEOUT_S: a whole number of seconds, 1 to 86400')
+  return n
 }
 const root = (ctx: CommandContext) => str(ctx.options.root) ?? ctx.config.root
 
@@ -346,6 +360,7 @@ applianceCommands.push({
         { stdio: 'inherit' },
       )
     const { applyHostSettings, runnerFor } = await import('../../system/apply-host-settings.ts')
+    const readyTimeoutS = upgradeReadyTimeoutS(process.env.CLAWBACK_UPGRADE_READY_TIMEOUT_S)
     const outcomes = await runPrivilegedRequests(ctx.config.dataDir, {
       'system-apply': async (r) => {
         await trackOp(ctx.config.dataDir, r.opId, 'system', async (progress) => {
@@ -373,11 +388,12 @@ applianceCommands.push({
               progress,
               healthCheck: async () => {
                 restartUnits()
-                for (let i = 0; i < 60; i++) {
+                const deadline = Date.now() + readyTimeoutS * 1000
+                while (Date.now() < deadline) {
                   if (await isReady(ctx.config.port, ctx.config.tls)) return
                   await new Promise((res) => setTimeout(res, 1000))
                 }
-                throw new Error('the api role did not become ready within 60 s')
+                throw new Error(`the api role did not become ready within ${readyTimeoutS} s`)
               },
               afterRollback: async () => {
                 restartUnits()

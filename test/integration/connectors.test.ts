@@ -103,8 +103,12 @@ describe('connectors API', () => {
       settings: { url: 'https://soar.example/v2', timeoutSeconds: 10 },
       secretsSet: ['signingSecret'],
     })
+    // a PATCH without settings keeps them (it used to read a missing `settings` as {} and refuse)
+    const flagged = await req(`/api/v1/connectors/${id}`, 'PATCH', { isOnPremises: true })
+    expect(flagged.status).toBe(200)
+    expect(flagged.body.data).toMatchObject({ isOnPremises: true, settings: { url: 'https://soar.example/v2' } })
     const audit = await t.deps.db.select().from(auditLog).where(eq(auditLog.objectType, 'connector'))
-    expect(audit.map((a) => a.action)).toEqual(['connector.create', 'connector.update'])
+    expect(audit.map((a) => a.action)).toEqual(['connector.create', 'connector.update', 'connector.update'])
     expect(JSON.stringify(audit)).not.toContain(secret)
     expect(
       (

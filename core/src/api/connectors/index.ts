@@ -23,7 +23,10 @@ const ZCreate = z.strictObject({
   isEnabled: z.boolean().optional(),
   isOnPremises: z.boolean().optional().meta({ description: 'may reach loopback, link-local and private addresses' }),
 })
-const ZUpdate = ZCreate.omit({ kind: true }).partial()
+// No defaults here: a field left out of a PATCH is kept as it is (a missing `settings` is not `{}`).
+const ZUpdate = ZCreate.omit({ kind: true, settings: true })
+  .partial()
+  .extend({ settings: z.record(z.string(), z.unknown()).optional() })
 const connectorId = (raw: string | undefined) => idParam(raw, 'connector')
 
 export const connectorsApi = new Hono<AppEnv>()

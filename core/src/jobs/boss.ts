@@ -26,6 +26,10 @@ export const startBoss = async (
     application_name: 'clawback-jobs',
     // The instance registry (heartbeats) is how every node's roles show on the system page.
     instanceName: options.roles ? [...options.roles].join(',') : undefined,
+    // Queues that opt in (`queue.notify`) wake their workers by LISTEN/NOTIFY the moment a job
+    // commits, instead of at the next 1 s poll: an alert → match → response chain is two hops, and
+    // two poll waits were most of the alert-to-quarantine latency (p50 3.5 s measured).
+    useListenNotify: true,
   })
   boss.on('error', (err) => {
     // 57P01: PostgreSQL is shutting down (ours, at the end of a graceful stop, can close an idle
@@ -47,6 +51,9 @@ export const ensureQueues = async (boss: PgBoss, jobs: AnyJobDef[]) => {
     const { deadLetter, ...policy } = job.queue
     if (deadLetter) await boss.createQueue(deadLetter, { retentionSeconds: 30 * 86400, deleteAfterSeconds: 30 * 86400 })
     await boss.createQueue(job.name, deadLetter ? { ...policy, deadLetter } : policy)
+    // createQueue leaves an existing queue as it was: carry the notify opt-in to queues made
+    // before it existed (an upgraded database).
+    await boss.updateQueue(job.name, { notify: policy.notify ?? false })
   }
 }
 

@@ -24,6 +24,7 @@ export type JobSpec<P> = {
     | 'expireInSeconds'
     | 'deleteAfterSeconds'
     | 'heartbeatSeconds'
+    | 'notify'
   > & {
     /** dead-letter queue name; created before the queue itself */
     deadLetter?: string

@@ -9,7 +9,7 @@ import { jobSpec } from './define-job.ts'
 export const incidentReevaluateJob = jobSpec({
   name: 'incident.reevaluate',
   payload: z.object({}).passthrough(),
-  queue: { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 600 },
+  queue: { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 600, notify: true },
   cron: '* * * * *',
   notifyChannel: 'clawback_reevaluate',
 })

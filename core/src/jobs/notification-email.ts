@@ -14,7 +14,7 @@ export const NOTIFY_CHANNEL = 'clawback_notifications'
 export const notificationEmailJob = jobSpec({
   name: 'notification.email',
   payload: z.object({ ids: z.array(z.number().int().positive()).max(10_000).optional() }).passthrough(),
-  queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300 },
+  queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300, notify: true },
   cron: '* * * * *',
   notifyChannel: NOTIFY_CHANNEL,
 })

@@ -19,5 +19,6 @@ export const responseRunJob = jobSpec({
     // (a minute) instead of after expireInSeconds.
     heartbeatSeconds: 10,
     deadLetter: 'response.run.dlq',
+    notify: true, // woken at commit: a pull starts within milliseconds of its match
   },
 })

@@ -19,7 +19,14 @@ export const alertMatchJob = defineJob({
       .min(1)
       .max(10_000),
   }),
-  queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 300, deadLetter: 'alert.match.dlq', notify: true },
+  queue: {
+    retryLimit: 5,
+    retryDelay: 10,
+    retryBackoff: true,
+    expireInSeconds: 300,
+    deadLetter: 'alert.match.dlq',
+    notify: true,
+  },
   async run({ alerts: batch }, { db, boss }) {
     // Whole alerts, e-mails and incident fields are read only for sources that have conditions.
     const heads = await db

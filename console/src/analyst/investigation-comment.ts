@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { addInvestigationComment } from '../../../core/src/domain/investigations/change-investigation.ts'
+import { addInvestigationComment } from '../../../core/src/domain/investigations/add-investigation-comment.ts'
 import { formErrors, idParam, readForm } from '../forms.ts'
 import { redirect } from '../htmx.ts'
 import { investigationPage } from './investigation-show.ts'

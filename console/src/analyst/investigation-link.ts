@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { linkIncident, unlinkIncident } from '../../../core/src/domain/investigations/change-investigation.ts'
+import { linkIncident } from '../../../core/src/domain/investigations/link-incident.ts'
+import { unlinkIncident } from '../../../core/src/domain/investigations/unlink-incident.ts'
 import { AppError } from '../../../core/src/errors.ts'
 import { idParam, one, readForm } from '../forms.ts'
 import { redirect } from '../htmx.ts'

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { listInvestigations } from '../../../core/src/domain/investigations/get-investigation.ts'
+import { listInvestigations } from '../../../core/src/domain/investigations/list-investigations.ts'
 import { listTeams } from '../../../core/src/domain/teams/list-teams.ts'
 import { csrfField, type FormErrors, fieldError, formError, when } from '../forms.ts'
 import { page } from '../views/layout.ts'

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { updateInvestigation } from '../../../core/src/domain/investigations/change-investigation.ts'
+import { updateInvestigation } from '../../../core/src/domain/investigations/update-investigation.ts'
 import { idParam, one, readForm } from '../forms.ts'
 import { redirect } from '../htmx.ts'
 

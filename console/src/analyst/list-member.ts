@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { addMember, deleteMember } from '../../../core/src/domain/lists/change-members.ts'
+import { addMember } from '../../../core/src/domain/lists/add-list-member.ts'
+import { deleteMember } from '../../../core/src/domain/lists/delete-list-member.ts'
 import { formErrors, idParam, one, readForm } from '../forms.ts'
 import { redirect } from '../htmx.ts'
 import { listPage } from './list-show.ts'

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import { APPLIANCE_JOBS } from '../../appliance/src/jobs/backup-jobs.ts'
+import { APPLIANCE_JOBS } from '../../appliance/src/jobs/all-jobs.ts'
 import type { AppEnv } from '../../core/src/api/env.ts'
 import { guard, PASSWORD_PAGE } from '../../core/src/api/middleware/auth.ts'
 import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'

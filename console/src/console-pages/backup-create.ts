@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import { backupCreateJob } from '../../../appliance/src/jobs/backup-jobs.ts'
+import { backupCreateJob } from '../../../appliance/src/jobs/backup-create.ts'
 import { newOpId, writeOp } from '../../../appliance/src/ops/progress.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { enqueue } from '../../../core/src/jobs/boss.ts'

@@ -46,6 +46,8 @@ import { listMemberAdd, listMemberDelete } from './analyst/list-member.ts'
 import { listShow } from './analyst/list-show.ts'
 import { notificationList } from './analyst/notification-list.ts'
 import { notificationRead } from './analyst/notification-read.ts'
+import { responsePermissionList } from './analyst/response-permission-list.ts'
+import { responsePermissionUpdate } from './analyst/response-permission-update.ts'
 import { responseRunAct } from './analyst/response-run-act.ts'
 import { sourceCreate } from './analyst/source-create.ts'
 import { sourceList } from './analyst/source-list.ts'
@@ -57,6 +59,12 @@ import { teamEdit } from './analyst/team-edit.ts'
 import { teamList } from './analyst/team-list.ts'
 import { teamMember } from './analyst/team-member.ts'
 import { teamUpdate } from './analyst/team-update.ts'
+import { templateDelete } from './analyst/template-delete.ts'
+import { templateEdit, templateNew } from './analyst/template-edit.ts'
+import { templateList } from './analyst/template-list.ts'
+import { templatePreviewShow } from './analyst/template-preview.ts'
+import { templateCreate, templateUpdate } from './analyst/template-save.ts'
+import { templateTestSend } from './analyst/template-test-send.ts'
 import { userCreate, userCreateForm } from './analyst/user-create.ts'
 import { userDisable } from './analyst/user-disable.ts'
 import { userEdit } from './analyst/user-edit.ts'
@@ -119,6 +127,20 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.get('/match-conditions/:id', guard({ ...ui, permission: 'sources.read' }), conditionEdit)
   app.post('/match-conditions/:id', guard({ ...ui, permission: 'sources.write' }), conditionUpdate)
   app.post('/match-conditions/:id/delete', guard({ ...ui, permission: 'sources.write' }), conditionDelete)
+
+  const srcRead = { ...ui, permission: 'sources.read' } as const
+  const srcWrite = { ...ui, permission: 'sources.write' } as const
+  app.get('/responses/templates', guard(srcRead), templateList)
+  app.get('/responses/templates/new', guard(srcWrite), templateNew)
+  app.post('/responses/templates', guard(srcWrite), templateCreate)
+  app.post('/responses/templates/preview', guard(srcRead), templatePreviewShow)
+  app.get('/responses/templates/:id', guard(srcRead), templateEdit)
+  app.post('/responses/templates/:id', guard(srcWrite), templateUpdate)
+  app.post('/responses/templates/:id/preview', guard(srcRead), templatePreviewShow)
+  app.post('/responses/templates/:id/test-send', guard(srcWrite), templateTestSend)
+  app.post('/responses/templates/:id/delete', guard(srcWrite), templateDelete)
+  app.get('/responses/permissions', guard({ ...ui, permission: 'responses.run' }), responsePermissionList)
+  app.post('/responses/permissions/:type', guard({ ...ui, permission: 'teams.manage' }), responsePermissionUpdate)
 
   app.get('/notifications', guard(ui), notificationList)
   app.post('/notifications/read', guard(ui), notificationRead)

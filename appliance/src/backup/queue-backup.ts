@@ -2,7 +2,7 @@ import type { Deps } from '../../../core/src/deps.ts'
 import { enqueue } from '../../../core/src/jobs/enqueue.ts'
 import type { Actor } from '../../../core/src/policy/actor.ts'
 import { assertCan } from '../../../core/src/policy/index.ts'
-import { backupCreateJob } from '../jobs/backup-jobs.ts'
+import { backupCreateJob } from '../jobs/backup-create.ts'
 import { newOpId, type OpStatus, writeOp } from '../ops/progress.ts'
 
 /**

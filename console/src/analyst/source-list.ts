@@ -17,7 +17,11 @@ export const sourcePageList = async (
   return page(
     c,
     'Sources',
-    html`<div class="toolbar"><h1>Sources</h1></div>
+    html`<div class="toolbar"><h1>Sources</h1><nav class="links"><a href="/responses/templates">Notification templates</a>${
+      c.var.actor!.permissions.has('responses.run')
+        ? html` · <a href="/responses/permissions">Response permissions</a>`
+        : ''
+    }</nav></div>
 <div class="grid side">
 <section class="card flush"><table class="dense"><thead><tr><th>Name</th><th>Type</th><th>State</th><th>Created</th></tr></thead><tbody>${rows.map(
       (s) =>

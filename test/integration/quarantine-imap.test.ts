@@ -194,7 +194,13 @@ describe('quarantine on IMAP (real Dovecot)', () => {
     const compat = await t.api.request(`/api/incidents/${incidentId}`, { headers: { authorization: admin } })
     const inc = (await compat.json()) as any
     expect(inc.successful_quarantines).toBe(3)
-    expect(inc.failed_quarantines).toBe(0)
+    // compatible clients know successful/failed/pending only: the exempt dave counts as failed, saying why
+    expect(inc.failed_quarantines).toBe(1)
+    expect(inc.pending_quarantines).toBe(0)
+    expect(inc.quarantine_results.find((r: any) => r.recipient === DAVE)).toMatchObject({
+      status: 'failed',
+      details: expect.stringContaining('exempt from quarantine'),
+    })
     expect(inc.quarantine_results.find((r: any) => r.recipient === CAROL)).toMatchObject({
       status: 'successful',
       recipientType: 'Forwarded',

@@ -1,7 +1,9 @@
 import { and, eq } from 'drizzle-orm'
 import { ImapFlow } from 'imapflow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type MailLocator, supports } from '../../core/src/connectors/types.ts'
 import { alertEmails, alerts, auditLog, quarantineRecords, responseRuns } from '../../core/src/db/schema/index.ts'
+import { openConnector } from '../../core/src/domain/connectors/open-connector.ts'
 import { exemptFromQuarantine } from '../../core/src/domain/quarantine/exempt-from-quarantine.ts'
 import { quarantineIncident } from '../../core/src/domain/quarantine/quarantine-incident.ts'
 import { restoreIncident } from '../../core/src/domain/quarantine/restore-incident.ts'
@@ -273,10 +275,8 @@ describe('quarantine on IMAP (real Dovecot)', () => {
     })
   })
 
-  it('a run killed between the MOVE and its write resumes without moving twice, and undo still finds the original folder', async () => {
+  it('a run killed between the MOVE and its write resumes without moving twice, audits the move once, and undo still finds the original folder', async () => {
     const mid = '<phish-kill@evil.example>'
-    await deliver(FRANK, mid, 'Junk')
-    await markSeen(FRANK, 'Junk')
     // an incident the match condition does not act on (classification malware)
     expect(
       (await src.post(alertBody({ classification: 'malware' }, { message_id: mid, recipient: [FRANK] }))).status,
@@ -292,24 +292,50 @@ describe('quarantine on IMAP (real Dovecot)', () => {
       runId: null,
     }
     const opts = { followForwards: true, maxForwardDepth: 3, autoClose: false }
+    // a first pass before delivery leaves the row (not found); then the message arrives, in Junk, read
     expect((await quarantineIncident(q, opts)).status).toBe('succeeded')
-    // the kill: the MOVE happened, the row still says 'quarantining' with only the original recorded
+    await deliver(FRANK, mid, 'Junk')
+    await markSeen(FRANK, 'Junk')
+    // the killed attempt, step by step as pullMailboxes takes them: search, originals written to
+    // the row (status quarantining), the MOVE on the server, then the process dies: no final write, no audit
     const [row] = await t.deps.db.select().from(quarantineRecords).where(eq(quarantineRecords.incidentId, incidentId))
-    const pairs = row!.copies as { original: unknown; quarantined: unknown }[]
-    await t.deps.db
-      .update(quarantineRecords)
-      .set({ status: 'quarantining', copies: pairs.map((p) => ({ original: p.original, quarantined: null })) })
-      .where(eq(quarantineRecords.id, row!.id))
+    const opened = await openConnector(t.deps.db, t.deps.keyring, row!.connectorId!, {
+      signal: q.signal,
+      log: t.deps.log,
+    })
+    try {
+      const mail = opened.connector
+      if (!supports(mail, 'mail.search') || !supports(mail, 'mail.remediate')) throw new Error('imap lacks mail.*')
+      const [found] = await mail.findMessages([{ mailbox: FRANK, locator: row!.locator as MailLocator }], opened.ctx)
+      if (!found?.ok) throw new Error('not found')
+      const copies = found.value.copies
+      expect(copies).toHaveLength(1)
+      await t.deps.db
+        .update(quarantineRecords)
+        .set({ status: 'quarantining', copies: copies.map((c) => ({ original: c, quarantined: null })) })
+        .where(eq(quarantineRecords.id, row!.id))
+      const [moved] = await mail.quarantine(copies, opened.ctx)
+      expect(moved?.ok).toBe(true)
+    } finally {
+      await opened.close()
+    }
+    expect(await userView(FRANK)).toEqual({ [Q]: [[mid, true]] })
+    const auditedMoves = async () =>
+      (await t.deps.db.select().from(auditLog).where(eq(auditLog.action, 'quarantine.move'))).filter(
+        (m) => m.objectId === String(incidentId),
+      )
+    expect(await auditedMoves()).toHaveLength(0)
+
     expect((await quarantineIncident(q, opts)).status).toBe('succeeded')
     expect((await quarantineIncident(q, opts)).status).toBe('succeeded')
     expect(await userView(FRANK)).toEqual({ [Q]: [[mid, true]] })
     const rows = await t.deps.db.select().from(quarantineRecords).where(eq(quarantineRecords.incidentId, incidentId))
     expect(rows).toHaveLength(1)
-    expect(rows[0]).toMatchObject({ status: 'successful', originalFolder: 'Junk' })
-    const moves = (await t.deps.db.select().from(auditLog).where(eq(auditLog.action, 'quarantine.move'))).filter(
-      (m) => m.objectId === String(incidentId),
-    )
+    expect(rows[0]).toMatchObject({ status: 'successful', originalFolder: 'Junk', isRead: true })
+    // the move the dead attempt made is audited once, by the attempt that found it
+    const moves = await auditedMoves()
     expect(moves).toHaveLength(1)
+    expect(moves[0]!.after).toMatchObject({ mailbox: FRANK, from: ['Junk'], to: [Q] })
     await restoreIncident(q)
     await restoreIncident(q)
     expect(await userView(FRANK)).toEqual({ Junk: [[mid, true]] })

@@ -31,6 +31,8 @@ import { incidentFields } from './handlers/incident-fields.ts'
 import { incidentHostAdd } from './handlers/incident-host-add.ts'
 import { incidentHostRemove } from './handlers/incident-host-remove.ts'
 import { incidentList } from './handlers/incident-list.ts'
+import { incidentQuarantine } from './handlers/incident-quarantine.ts'
+import { incidentQuarantinePreview } from './handlers/incident-quarantine-preview.ts'
 import { incidentShow } from './handlers/incident-show.ts'
 import { incidentState } from './handlers/incident-state.ts'
 import { incidentUsers } from './handlers/incident-users.ts'
@@ -87,6 +89,9 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.post('/incidents/:id/hosts/remove', guard({ ...write, object: 'incident' }), incidentHostRemove)
   app.post('/incidents/:id/attachments', guard({ ...write, object: 'incident' }), attachmentAdd('incident'))
   app.post('/response-runs/:id/:act', guard({ ...ui, permission: 'responses.run' }), responseRunAct)
+  const quarantine = { ...ui, permission: 'quarantine', object: 'incident' } as const
+  app.get('/incidents/:id/quarantine', guard(quarantine), incidentQuarantinePreview)
+  app.post('/incidents/:id/quarantine', guard(quarantine), incidentQuarantine)
   app.get('/attachments/:id', guard(ui), attachmentDownload)
   app.get('/alerts/:id/original', guard({ ...ui, permission: 'alerts.read' }), alertOriginal)
 

@@ -7,11 +7,12 @@ import { openConnector } from '../../core/src/domain/connectors/open-connector.t
 import { exemptFromQuarantine } from '../../core/src/domain/quarantine/exempt-from-quarantine.ts'
 import { quarantineIncident } from '../../core/src/domain/quarantine/quarantine-incident.ts'
 import { restoreIncident } from '../../core/src/domain/quarantine/restore-incident.ts'
+import { createSource } from '../../core/src/domain/sources/create-source.ts'
 import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
 import { startWorkers } from '../../core/src/jobs/worker.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
-import { makeApiKey, makeTeam } from '../harness/factories.ts'
+import { makeApiKey, makeTeam, makeUser, signInAs } from '../harness/factories.ts'
 import { alertBody, makeJsonSource } from '../harness/intake.ts'
 import { type DovecotPeer, eml, startDovecot } from '../peers/dovecot.ts'
 
@@ -339,5 +340,115 @@ describe('quarantine on IMAP (real Dovecot)', () => {
     await restoreIncident(q)
     await restoreIncident(q)
     expect(await userView(FRANK)).toEqual({ Junk: [[mid, true]] })
+  })
+
+  it('"test connection" through the API logs in with the master user, and names the master login when Dovecot refuses it', async () => {
+    const make = async (password: string) => {
+      const r = await api('/api/v1/connectors', 'POST', {
+        kind: 'imap',
+        name: `dovecot ${password}`,
+        settings: {
+          host: peer.host,
+          port: peer.port,
+          security: 'none',
+          domains: ['elsewhere.example'], // routes nothing the other tests send
+          masterUser: peer.master.name,
+          testMailbox: ALICE,
+        },
+        secrets: { masterPassword: password },
+        isOnPremises: true,
+      })
+      expect(r.status).toBe(201)
+      return r.data.id as number
+    }
+    const good = await api(`/api/v1/connectors/${await make(peer.master.password)}/test`, 'POST')
+    expect(good.data).toMatchObject({
+      isOk: true,
+      message: expect.stringContaining(`logged in to ${ALICE} as clawback-master`),
+    })
+    const refused = await api(`/api/v1/connectors/${await make('not-the-master-password')}/test`, 'POST')
+    expect(refused.data).toMatchObject({
+      isOk: false,
+      message: expect.stringContaining(`login to ${ALICE} as clawback-master refused`),
+    })
+  })
+
+  it('a CSV upload is previewed (mailboxes, exempt, unrouted) and quarantined in one action from the incident page and the API', async () => {
+    const { source } = await createSource(t.deps.db, t.deps.keyring, SYSTEM, { name: 'csv uploads', type: 'csv' })
+    const upload = async (csv: string) => {
+      const res = await t.api.request(`/api/v1/sources/${source.id}/uploads`, {
+        method: 'POST',
+        headers: { authorization: admin, 'content-type': 'text/csv' },
+        body: csv,
+      })
+      expect(res.status).toBe(201)
+      return ((await res.json()) as { data: { incidentId: number } }).data.incidentId
+    }
+    const mid = '<csv-1@evil.example>'
+    await deliver(ALICE, mid)
+    await deliver(BOB, mid, 'Junk')
+    await deliver(DAVE, mid)
+    const incidentId = await upload(
+      `message-id,recipient\n${mid},${ALICE}\n${mid},${BOB}\n${mid},${DAVE}\n${mid},zed@unrouted.example\n`,
+    )
+    const preview = await api(`/api/v1/incidents/${incidentId}/quarantine-preview`)
+    expect(preview.status).toBe(200)
+    expect(preview.data).toMatchObject({
+      isCsvUpload: true,
+      counts: { quarantine: 2, exempt: 1, noConnector: 1, done: 0 },
+    })
+    expect(preview.data.mailboxes.map((m: any) => [m.mailbox, m.action, m.connector])).toEqual([
+      [ALICE, 'quarantine', 'dovecot'],
+      [BOB, 'quarantine', 'dovecot'],
+      [DAVE, 'exempt', 'dovecot'],
+      ['zed@unrouted.example', 'no connector', null],
+    ])
+    // the preview moves nothing
+    expect(await userView(ALICE)).toMatchObject({ INBOX: expect.arrayContaining([[mid, false]]) })
+
+    // the incident page offers the action to an admin; the preview page lists the mailboxes; one POST pulls them
+    const { user } = await makeUser(t.deps.db, ['Admins'])
+    const s = await signInAs(t.api, user.username)
+    const get = (path: string) => t.api.request(path, { headers: { cookie: s.cookie } })
+    expect(await (await get(`/incidents/${incidentId}`)).text()).toContain(`href="/incidents/${incidentId}/quarantine"`)
+    const page = await (await get(`/incidents/${incidentId}/quarantine`)).text()
+    expect(page).toContain('Quarantine 2 mailboxes')
+    for (const m of [ALICE, BOB, DAVE, 'zed@unrouted.example']) expect(page).toContain(m)
+    const posted = await t.api.request(`/incidents/${incidentId}/quarantine`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ followForwards: '1', _csrf: s.csrf }),
+    })
+    expect(posted.status).toBe(303)
+    expect(posted.headers.get('location')).toBe(`/incidents/${incidentId}#responses`)
+    // partial: the unrouted mailbox is recorded failed (no mail connector serves its domain)
+    await quarantineRun(incidentId, 'partial')
+    expect((await userView(ALICE))[Q]).toEqual(expect.arrayContaining([[mid, false]]))
+    expect((await userView(BOB))[Q]).toEqual(expect.arrayContaining([[mid, false]]))
+    expect((await userView(BOB)).Junk ?? []).not.toContainEqual([mid, false])
+    expect(await userView(DAVE)).toMatchObject({ INBOX: expect.arrayContaining([[mid, false]]) })
+    const again = await api(`/api/v1/incidents/${incidentId}/quarantine-preview`)
+    expect(again.data.counts).toEqual({ quarantine: 0, exempt: 1, noConnector: 1, done: 2 })
+
+    // the same action through the API; 'quarantine' permission required
+    const mid2 = '<csv-2@evil.example>'
+    await deliver(CAROL, mid2)
+    const second = await upload(`${mid2},${CAROL}\n`)
+    await makeTeam(t.deps.db, { name: 'Readers+run', permissions: ['incidents.read', 'responses.run'] })
+    const runner = await makeApiKey(t.deps.db, ['Readers+run'])
+    const as = (path: string, method = 'GET', body?: unknown) =>
+      t.api.request(path, {
+        method,
+        headers: { authorization: runner, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    expect((await as(`/api/v1/incidents/${second}/quarantine-preview`)).status).toBe(403)
+    expect((await as(`/api/v1/incidents/${second}/quarantine`, 'POST', {})).status).toBe(403)
+    expect((await api(`/api/v1/incidents/${second}/quarantine`, 'POST', { followForwards: 'yes' })).status).toBe(400)
+    const started = await api(`/api/v1/incidents/${second}/quarantine`, 'POST', { followForwards: false })
+    expect(started.status).toBe(202)
+    expect(started.data.status).toBe('queued')
+    await quarantineRun(second, 'succeeded')
+    expect((await userView(CAROL))[Q]).toEqual(expect.arrayContaining([[mid2, false]]))
   })
 })

@@ -31,6 +31,8 @@ import { incidentFields } from './analyst/incident-fields.ts'
 import { incidentHostAdd } from './analyst/incident-host-add.ts'
 import { incidentHostRemove } from './analyst/incident-host-remove.ts'
 import { incidentList } from './analyst/incident-list.ts'
+import { incidentQuarantine } from './analyst/incident-quarantine.ts'
+import { incidentQuarantinePreview } from './analyst/incident-quarantine-preview.ts'
 import { incidentShow } from './analyst/incident-show.ts'
 import { incidentState } from './analyst/incident-state.ts'
 import { incidentUsers } from './analyst/incident-users.ts'
@@ -95,6 +97,9 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.post('/incidents/:id/hosts/remove', guard({ ...write, object: 'incident' }), incidentHostRemove)
   app.post('/incidents/:id/attachments', guard({ ...write, object: 'incident' }), attachmentAdd('incident'))
   app.post('/response-runs/:id/:act', guard({ ...ui, permission: 'responses.run' }), responseRunAct)
+  const quarantine = { ...ui, permission: 'quarantine', object: 'incident' } as const
+  app.get('/incidents/:id/quarantine', guard(quarantine), incidentQuarantinePreview)
+  app.post('/incidents/:id/quarantine', guard(quarantine), incidentQuarantine)
   app.get('/attachments/:id', guard(ui), attachmentDownload)
   app.get('/alerts/:id/original', guard({ ...ui, permission: 'alerts.read' }), alertOriginal)
 

@@ -142,6 +142,7 @@ ${formError(errors)}${fieldError(errors, 'state')}
     ${canWrite ? html`<form method="post" action="/incidents/${d.id}/users" class="row">${csrfField(c)}<select name="kind" aria-label="Kind of user"><option value="targets">target</option><option value="attackers">attacker</option></select><input name="username" placeholder="user or e-mail" aria-label="User to add" required maxlength="320"><button>Add</button></form>${fieldError(errors, 'username')}` : ''}
   </section>
   <section class="card"><h2>Quarantine results <span class="count">${d.quarantine.length}</span></h2>
+    ${d.sourceType === 'csv' && actor.permissions.has('quarantine') && actor.permissions.has('responses.run') ? html`<p><a class="button" href="/incidents/${d.id}/quarantine">Quarantine the uploaded messages…</a></p>` : ''}
     ${
       d.quarantine.length
         ? html`<table class="dense small"><thead><tr><th>Mailbox</th><th>Status</th><th>Type</th><th>Via</th><th>Read</th><th>Folder</th><th>Details</th></tr></thead><tbody>${d.quarantine.map(

@@ -27,6 +27,12 @@ export const ZGraphSettings = z.strictObject({
   domains: z.array(z.string().min(1).max(253)).max(500).default([]),
   /** the hidden folder each mailbox's quarantined copies are moved to (created on first use) */
   quarantineFolderName: z.string().min(1).max(255).default('Clawback Quarantine'),
+  /** PEM of a private CA to trust for Graph and Entra (a TLS-inspecting proxy; a test peer), else the system's CAs */
+  caCertificate: z
+    .string()
+    .max(20_000)
+    .regex(/-----BEGIN CERTIFICATE-----/, 'a PEM certificate')
+    .optional(),
 })
 export type TGraphSettings = z.infer<typeof ZGraphSettings>
 

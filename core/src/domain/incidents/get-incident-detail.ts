@@ -37,7 +37,13 @@ export const FIRST_ALERTS = 50
 export const getIncidentDetail = async (db: Db, actor: Actor, id: number) => {
   assertCan(actor, 'incidents.read')
   const [row] = await db
-    .select({ incident: incidents, team: teams.name, assignee: users.username, source: sources.name })
+    .select({
+      incident: incidents,
+      team: teams.name,
+      assignee: users.username,
+      source: sources.name,
+      sourceType: sources.type,
+    })
     .from(incidents)
     .leftJoin(teams, eq(teams.id, incidents.teamId))
     .leftJoin(users, eq(users.id, incidents.assigneeId))
@@ -96,6 +102,7 @@ export const getIncidentDetail = async (db: Db, actor: Actor, id: number) => {
     team: row.team,
     assignee: row.assignee,
     source: row.source,
+    sourceType: row.sourceType,
     fields,
     alerts: firstAlerts,
     alertCount: alertCount?.n ?? 0,

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { revokeApiKey } from '../../../core/src/domain/api-keys/list-api-keys.ts'
+import { revokeApiKey } from '../../../core/src/domain/api-keys/revoke-api-key.ts'
 import { idParam } from '../forms.ts'
 import { redirect } from '../htmx.ts'
 

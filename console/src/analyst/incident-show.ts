@@ -2,11 +2,8 @@ import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { listAnalyses } from '../../../core/src/domain/analysis/list-analyses.ts'
-import {
-  getIncidentDetail,
-  type IncidentDetail,
-  listAssignees,
-} from '../../../core/src/domain/incidents/get-incident-detail.ts'
+import { getIncidentDetail, type IncidentDetail } from '../../../core/src/domain/incidents/get-incident-detail.ts'
+import { listAssignees } from '../../../core/src/domain/incidents/list-assignees.ts'
 import { listResponseRuns } from '../../../core/src/domain/responses/list-response-runs.ts'
 import { listTeams } from '../../../core/src/domain/teams/list-teams.ts'
 import { csrfField, type FormErrors, fieldError, formError, idParam, when } from '../forms.ts'

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { getList } from '../../../core/src/domain/lists/list-lists.ts'
+import { getList } from '../../../core/src/domain/lists/get-list.ts'
 import { listMembersOf } from '../../../core/src/domain/lists/list-members.ts'
 import { csrfField, type FormErrors, fieldError, formError, idParam, when } from '../forms.ts'
 import { page } from '../views/layout.ts'

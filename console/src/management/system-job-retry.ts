@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { retryJob } from '../../../core/src/domain/jobs/list-failed-jobs.ts'
+import { retryJob } from '../../../core/src/domain/jobs/retry-job.ts'
 import { systemPage } from './system-page.ts'
 
 /** POST /system/jobs/:queue/:id/retry — retries a failed job or re-drives a dead letter. Audited by the domain. */

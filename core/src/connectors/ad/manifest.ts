@@ -54,13 +54,11 @@ export const manifest = {
   kind: 'ad',
   title: 'Active Directory (LDAP)',
   description:
-    'Expands distribution lists and security groups (nested, transitively) into their members over LDAPS or StartTLS.',
+    'Expands distribution lists and security groups (nested, transitively) into their members over LDAPS or StartTLS. ' +
+    'A read-only domain user suffices; the DC certificate must name the host in the URL; a DC inside the network ' +
+    'needs the connector marked on-premises.',
   capabilities: ['directory.expand'],
   settings: ZAdSettings,
   secrets: [{ name: 'bindPassword', label: 'Password of the bind account', isRequired: true }],
-  docs:
-    'A read-only domain user suffices (Domain Users can read group membership, mail and userAccountControl). ' +
-    'Use ldaps://<dc>:636, or ldap://<dc> with StartTLS: AD refuses simple binds over plain LDAP. ' +
-    'The DC certificate must name the host in the URL; paste its issuing CA (PEM) when it is a private CA. ' +
-    'A DC inside the network needs the connector marked on-premises. See ARCHITECTURE.md#connectors.',
+  docs: 'docs/connectors/ad.md',
 } as const satisfies Manifest<typeof ZAdSettings>

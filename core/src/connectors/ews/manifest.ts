@@ -50,5 +50,5 @@ export const manifest = {
   capabilities: ['mail.search', 'mail.remediate', 'directory.expand'],
   settings: ZEwsSettings,
   secrets: [{ name: 'password', label: 'Service account password', isRequired: true }],
-  docs: 'https://learn.microsoft.com/exchange/client-developer/web-service-reference/ews-reference-for-exchange',
+  docs: 'docs/connectors/ews.md',
 } as const satisfies Manifest<typeof ZEwsSettings>

@@ -71,5 +71,5 @@ export const manifest = {
   capabilities: ['mail.search', 'mail.remediate', 'directory.expand'],
   settings: ZGmailSettings,
   secrets: [{ name: 'privateKey', label: 'Service account private key (PEM, from the JSON key)', isRequired: true }],
-  docs: 'https://developers.google.com/workspace/gmail/api/guides',
+  docs: 'docs/connectors/gmail.md',
 } as const satisfies Manifest<typeof ZGmailSettings>

@@ -44,5 +44,5 @@ export const manifest = {
   capabilities: ['mail.search', 'mail.remediate', 'directory.expand'],
   settings: ZGraphSettings,
   secrets: [{ name: 'clientSecret', label: 'Client secret of the app registration', isRequired: true }],
-  docs: 'ARCHITECTURE.md#microsoft-365-msgraph',
+  docs: 'docs/connectors/msgraph.md',
 } as const satisfies Manifest<typeof ZGraphSettings>

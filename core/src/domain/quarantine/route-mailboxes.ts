@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm'
 import { manifestOf } from '../../connectors/index.ts'
+import { routingDomains } from '../../connectors/routing-domains.ts'
 import type { Capability } from '../../connectors/types.ts'
 import type { DbOrTx } from '../../db/client.ts'
 import { connectors } from '../../db/schema/index.ts'
@@ -28,8 +29,7 @@ export const routeMailboxes = async (db: DbOrTx) => {
   const mail = await connectorsWith(db, 'mail.remediate')
   const byDomain = new Map<string, number>()
   for (const c of mail) {
-    for (const d of ((c.settings as { domains?: string[] }).domains ?? []).map((x) => x.toLowerCase()))
-      if (!byDomain.has(d)) byDomain.set(d, c.id)
+    for (const d of routingDomains(c.settings)) if (!byDomain.has(d)) byDomain.set(d, c.id)
   }
   const fallback = mail.length === 1 && byDomain.size === 0 ? mail[0]!.id : undefined
   const connectorFor = (mailbox: string): number | undefined => byDomain.get(domainOf(mailbox)) ?? fallback

@@ -35,6 +35,50 @@ export const findUnstorable = (
   value: unknown,
   root: string,
   maxDepth = MAX_DEPTH,
+): { at: string; message: string } | undefined =>
+  isStorable(value, maxDepth) ? undefined : locateUnstorable(value, root, maxDepth)
+
+/**
+ * The same walk without building a path per member: nearly every document is storable, and the
+ * paths (a string per member) were most of the check's cost on the intake path (issue 16).
+ */
+const isStorable = (value: unknown, maxDepth: number): boolean => {
+  const values: unknown[] = [value]
+  const depths: number[] = [1]
+  while (values.length) {
+    const v = values.pop()
+    const d = depths.pop()!
+    if (typeof v === 'string') {
+      if (v.includes('\u0000') || !v.isWellFormed()) return false
+      continue
+    }
+    if (v === null || typeof v !== 'object') continue
+    if (d > maxDepth) return false
+    if (Array.isArray(v)) {
+      for (const child of v)
+        if (typeof child === 'string' || (child !== null && typeof child === 'object')) {
+          values.push(child)
+          depths.push(d + 1)
+        }
+      continue
+    }
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue
+      if (k === '__proto__' || k.includes('\u0000') || !k.isWellFormed()) return false
+      const child = (v as Record<string, unknown>)[k]
+      if (typeof child === 'string' || (child !== null && typeof child === 'object')) {
+        values.push(child)
+        depths.push(d + 1)
+      }
+    }
+  }
+  return true
+}
+
+const locateUnstorable = (
+  value: unknown,
+  root: string,
+  maxDepth: number,
 ): { at: string; message: string } | undefined => {
   const stack: [unknown, number, string][] = [[value, 1, root]]
   while (stack.length) {

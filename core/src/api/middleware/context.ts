@@ -21,7 +21,16 @@ export const requestContext = (deps: Deps) =>
     c.set('renderError', undefined)
     const started = performance.now()
     await next()
-    c.header('X-Request-Id', requestId)
+    // On the answer's own headers: c.header() on a finished answer copies it through its body
+    // (a web stream), which made every answer take @hono/node-server's slow path (issue 16
+    // profile: ~100 µs per intake request). Immutable headers (a proxied fetch answer) are copied.
+    try {
+      c.res.headers.set('X-Request-Id', requestId)
+    } catch {
+      c.header('X-Request-Id', requestId)
+    }
+    // With LOG_LEVEL above info (warn, error) there is no access log: compute nothing of it.
+    if (!log.isLevelEnabled('info')) return
     const ms = Math.round((performance.now() - started) * 10) / 10
     log.info({ method: c.req.method, path: loggedPath(c), status: c.res.status, ms }, 'request')
   })

@@ -1,7 +1,6 @@
-import { inArray } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import type { PgBoss } from 'pg-boss'
 import type { Db } from '../../db/client.ts'
-import { alerts, matchEvaluations } from '../../db/schema/index.ts'
 import { offerResponses } from '../responses/offer-responses.ts'
 import { evaluateSubjects, loadEnabledConditions, loadSubjects } from './evaluate-alerts.ts'
 
@@ -12,18 +11,21 @@ import { evaluateSubjects, loadEnabledConditions, loadSubjects } from './evaluat
  * one transaction. Idempotent: a replayed batch records nothing twice and creates no run twice.
  */
 export const matchAlerts = async (db: Db, boss: PgBoss, batch: { alertId: number }[]) => {
-  // Whole alerts, e-mails and incident fields are read only for sources that have conditions.
-  const heads = await db
-    .select({ alertId: alerts.id, sourceId: alerts.sourceId, incidentId: alerts.incidentId })
-    .from(alerts)
-    .where(
-      inArray(
-        alerts.id,
-        batch.map((b) => b.alertId),
-      ),
+  // Plain SQL with ONE parameter per statement, however large the batch (up to thousands of
+  // alerts): building these through the query builder cost ~40 µs per alert (issue 16 profile).
+  const ids = `{${batch.map((b) => b.alertId).join(',')}}`
+  const heads = (
+    await db.execute<{ id: string; source_id: string; incident_id: string | null }>(
+      sql`SELECT id, source_id, incident_id FROM alerts WHERE id = ANY (${ids}::bigint[])`,
     )
+  ).map((r) => ({
+    alertId: Number(r.id),
+    sourceId: Number(r.source_id),
+    incidentId: r.incident_id === null ? null : Number(r.incident_id),
+  }))
   const conditions = await loadEnabledConditions(db, [...new Set(heads.map((h) => h.sourceId))])
   const withConditions = new Set(conditions.map((c) => c.sourceId))
+  // Whole alerts, e-mails and incident fields are read only for sources that have conditions.
   const subjects = await loadSubjects(
     db,
     heads.filter((h) => withConditions.has(h.sourceId)).map((h) => h.alertId),
@@ -35,19 +37,21 @@ export const matchAlerts = async (db: Db, boss: PgBoss, batch: { alertId: number
   ]
   const { matches } = result
   const runs = await db.transaction(async (tx) => {
-    if (evaluations.length)
-      await tx
-        .insert(matchEvaluations)
-        .values(
-          evaluations.map((e) => ({
-            alertId: e.alertId,
-            incidentId: e.incidentId,
-            matchedConditionIds: e.matched,
-            evaluatedConditions: e.evaluated,
-            isMatched: e.matched.length > 0,
-          })),
-        )
-        .onConflictDoNothing()
+    if (evaluations.length) {
+      const rows = JSON.stringify(
+        evaluations.map((e) => ({
+          alert_id: e.alertId,
+          incident_id: e.incidentId,
+          matched: e.matched,
+          evaluated: e.evaluated,
+        })),
+      )
+      await tx.execute(sql`
+        INSERT INTO match_evaluations (alert_id, incident_id, matched_condition_ids, evaluated_conditions, is_matched)
+        SELECT e.alert_id, e.incident_id, e.matched, e.evaluated, jsonb_array_length(e.matched) > 0
+        FROM jsonb_to_recordset(${rows}::jsonb) AS e(alert_id bigint, incident_id bigint, matched jsonb, evaluated bigint)
+        ON CONFLICT DO NOTHING`)
+    }
     return offerResponses(tx, boss, matches)
   })
   return {

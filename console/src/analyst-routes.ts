@@ -50,6 +50,7 @@ import { responseRunAct } from './handlers/response-run-act.ts'
 import { sourceCreate } from './handlers/source-create.ts'
 import { sourceList } from './handlers/source-list.ts'
 import { sourceShow } from './handlers/source-show.ts'
+import { sourceTest } from './handlers/source-test.ts'
 import { sourceUpdate } from './handlers/source-update.ts'
 import { sourceUpload } from './handlers/source-upload.ts'
 import { teamCreate, teamCreateForm } from './handlers/team-create.ts'
@@ -111,6 +112,7 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.get('/sources/:id', guard({ ...ui, permission: 'sources.read' }), sourceShow)
   app.post('/sources/:id', guard({ ...ui, permission: 'sources.write' }), sourceUpdate)
   app.post('/sources/:id/upload', guard({ ...ui, permission: 'sources.write' }), sourceUpload)
+  app.post('/sources/:id/test', guard({ ...ui, permission: 'sources.write' }), sourceTest)
   app.get('/sources/:id/conditions', guard({ ...ui, permission: 'sources.read' }), conditionList)
   app.get('/sources/:id/conditions/new', guard({ ...ui, permission: 'sources.write' }), conditionNew)
   app.post('/sources/:id/conditions', guard({ ...ui, permission: 'sources.write' }), conditionCreate)

@@ -11,7 +11,7 @@ import { readExemptions } from '../../core/src/domain/quarantine/exempt-from-qua
 import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
 import { startWorkers } from '../../core/src/jobs/worker.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
-import { makeApiKey } from '../harness/factories.ts'
+import { makeApiKey, makeUser, signInAs } from '../harness/factories.ts'
 import { type DovecotPeer, startDovecot } from '../peers/dovecot.ts'
 import { type SmtpPeer, startSmtpPeer } from '../peers/smtp.ts'
 
@@ -323,6 +323,12 @@ describe('abuse mailbox sources', () => {
     expect(report.text).toContain('Subject: FW: Action required: mailbox quota')
     const orig2 = await api(`/api/v1/abuse-reports/${first.id}/original`)
     expect(orig2.text).toBe(original.text)
+    // the incident page lists the reporters with both downloads
+    const s = await signInAs(t.api, (await makeUser(t.deps.db, ['Analysts'])).user.username)
+    const page = await (await t.api.request(`/incidents/${incidentId}`, { headers: { cookie: s.cookie } })).text()
+    expect(page).toContain('id="incident-reporters"')
+    for (const r of ['bob@corp.example', 'carol@corp.example', 'dave@corp.example']) expect(page).toContain(r)
+    expect(page).toContain(`/api/v1/abuse-reports/${first.id}/original`)
     expect((await api('/api/v1/abuse-reports/999999/report')).status).toBe(404)
   })
 
@@ -331,6 +337,11 @@ describe('abuse mailbox sources', () => {
     expect(source.health).toMatchObject({ backlog: 0, mode: 'idle', lastError: null, failures: 0 })
     expect(source.health.processed).toBeGreaterThan(0)
     expect(Date.now() - Date.parse(source.health.lastPollAt)).toBeLessThan(60_000)
+    // the same on the source page, with its test connection button
+    const s = await signInAs(t.api, (await makeUser(t.deps.db, ['Admins'])).user.username)
+    const page = await (await t.api.request(`/sources/${source.id}`, { headers: { cookie: s.cookie } })).text()
+    expect(page).toMatch(/id="abuse-health">Last poll \d{4}-\d\d-\d\d \d\d:\d\d · backlog 0 · processed \d+</)
+    expect(page).toContain(`action="/sources/${source.id}/test"`)
   })
 
   it('a failing mailbox shows its error on its health line and does not stop the others', async () => {

@@ -125,8 +125,8 @@ export interface MailboxReader {
   readonly mode: 'idle' | 'poll'
   /** the first `limit` waiting messages' keys, oldest first, and how many wait in all */
   pending(limit: number): Promise<{ keys: string[]; backlog: number }>
-  /** a waiting message's bytes; null when it is gone (moved or deleted meanwhile) */
-  fetch(key: string): Promise<Buffer | null>
+  /** waiting messages' bytes by key, in one round trip; a key that is gone (moved or deleted meanwhile) is left out */
+  fetch(keys: string[]): Promise<Map<string, Buffer>>
   /** moves the messages out of the folder; keys already gone are ignored */
   markProcessed(keys: string[]): Promise<void>
   /** resolves when new mail may have arrived (IDLE), or after `ms` */

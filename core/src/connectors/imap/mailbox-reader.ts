@@ -49,13 +49,14 @@ export const openImapMailbox = async (
         const uids = ((await client.search({ all: true }, { uid: true })) || []).sort((a, b) => a - b)
         return { keys: uids.slice(0, limit).map((u) => keyOf(uidValidity, u)), backlog: uids.length }
       }),
-    fetch: (key) =>
+    fetch: (keys) =>
       guard(async () => {
-        const [uid] = uidsOf([key])
-        if (uid === undefined) return null
-        const msg = await client.fetchOne(String(uid), { source: true }, { uid: true })
-        if (!msg) return null
-        return msg.source ? Buffer.from(msg.source) : null
+        const out = new Map<string, Buffer>()
+        const uids = uidsOf(keys)
+        if (uids.length === 0) return out
+        for (const m of await client.fetchAll(uids.join(','), { source: true, uid: true }, { uid: true }))
+          if (m.source) out.set(keyOf(uidValidity, m.uid), Buffer.from(m.source))
+        return out
       }),
     markProcessed: (keys) =>
       guard(async () => {

@@ -8,7 +8,7 @@ import { abuseMailboxState, sources } from '../../db/schema/index.ts'
 import type { Logger } from '../../log.ts'
 import { openConnector } from '../connectors/open-connector.ts'
 import { ABUSE_SOURCE_TYPE, type AbuseMailboxSettings, parseAbuseSettings } from './abuse-settings.ts'
-import { ingestAbuseReport, isReportRecorded } from './ingest-abuse-report.ts'
+import { ingestAbuseReport, recordedKeys } from './ingest-abuse-report.ts'
 
 export type PollerOptions = {
   /** how often the set of enabled abuse mailboxes is read again (ms) */
@@ -17,6 +17,8 @@ export type PollerOptions = {
   leaseSeconds?: number
   /** messages listed, stored and moved per round */
   batch?: number
+  /** reports of a round extracted and stored at once */
+  concurrency?: number
   /** longest wait between retries of a failing mailbox (ms) */
   maxBackoffMs?: number
 }
@@ -103,26 +105,29 @@ const runMailbox = async (
           await reader.waitForMail(Math.min(renewMs, s.intervalSeconds * 1000))
           continue
         }
-        const done: string[] = []
+        // stored before a crash but not moved yet: only move those
+        const recorded = await recordedKeys(db, source.id, keys)
+        const raws = await reader.fetch(keys.filter((k) => !recorded.has(k)))
+        const ref = { id: source.id, name: source.name, mailbox: s.mailbox }
         let stored = 0
-        for (const key of keys) {
-          if (signal.aborted) break
-          if (await isReportRecorded(db, source.id, key)) {
-            done.push(key) // stored before a crash, not moved yet: only move it
-            continue
+        const todo = [...raws]
+        // the first failure stops the round once the reports in flight are stored; the next round
+        // moves what this one stored (recorded keys) and retries the rest
+        let failed: { err: unknown } | undefined
+        const worker = async () => {
+          for (let next = todo.shift(); next && !signal.aborted && !failed; next = todo.shift()) {
+            try {
+              const r = await ingestAbuseReport(db, deps.dataDir, ref, next[0], next[1])
+              if (r.status === 'stored') stored++
+            } catch (err) {
+              failed ??= { err }
+            }
           }
-          const raw = await reader.fetch(key)
-          if (!raw) continue
-          const r = await ingestAbuseReport(
-            db,
-            deps.dataDir,
-            { id: source.id, name: source.name, mailbox: s.mailbox },
-            key,
-            raw,
-          )
-          if (r.status === 'stored') stored++
-          done.push(key)
         }
+        await Promise.all(Array.from({ length: opts.concurrency }, worker))
+        if (failed) throw failed.err
+        if (signal.aborted) break
+        const done = [...recorded, ...raws.keys()]
         await reader.markProcessed(done)
         await setState(db, source.id, {
           processed: sql`${abuseMailboxState.processed} + ${stored}`,
@@ -167,6 +172,7 @@ export const startAbusePollers = async (deps: Deps, options: PollerOptions = {})
     leaseSeconds: options.leaseSeconds ?? 30,
     batch: options.batch ?? 50,
     maxBackoffMs: options.maxBackoffMs ?? 300_000,
+    concurrency: options.concurrency ?? 4,
   }
   const owner = randomUUID()
   const loops = new Map<number, { key: string; abort: AbortController; done: Promise<void> }>()

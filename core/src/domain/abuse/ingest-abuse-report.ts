@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { abuseReports } from '../../db/schema/index.ts'
 import {
@@ -21,15 +21,18 @@ const storableJson = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 
 
 export type AbuseSourceRef = { id: number; name: string; mailbox: string }
 
-/** Is this message of this source recorded already (then the poller only moves it)? */
-export const isReportRecorded = async (db: Db, sourceId: number, providerKey: string) =>
-  (
-    await db
-      .select({ id: abuseReports.id })
-      .from(abuseReports)
-      .where(and(eq(abuseReports.sourceId, sourceId), eq(abuseReports.providerKey, providerKey)))
-      .limit(1)
-  ).length > 0
+/** Which of these keys of this source are recorded already (then the poller only moves them)? */
+export const recordedKeys = async (db: Db, sourceId: number, providerKeys: string[]) =>
+  new Set(
+    providerKeys.length === 0
+      ? []
+      : (
+          await db
+            .select({ key: abuseReports.providerKey })
+            .from(abuseReports)
+            .where(and(eq(abuseReports.sourceId, sourceId), inArray(abuseReports.providerKey, providerKeys)))
+        ).map((r) => r.key),
+  )
 
 const addresses = (list: string[]) => [...new Set(list.map((a) => a.toLowerCase()).filter(Boolean))]
 

@@ -27,6 +27,12 @@ export const ZGraphSettings = z.strictObject({
   domains: z.array(z.string().min(1).max(253)).max(500).default([]),
   /** the hidden folder each mailbox's quarantined copies are moved to (created on first use) */
   quarantineFolderName: z.string().min(1).max(255).default('Clawback Quarantine'),
+  /** a private CA trusted instead of the system's (behind an outbound TLS-inspecting proxy; a test peer) */
+  caCertificate: z
+    .string()
+    .max(20_000)
+    .regex(/-----BEGIN CERTIFICATE-----/, 'a PEM certificate')
+    .optional(),
 })
 export type TGraphSettings = z.infer<typeof ZGraphSettings>
 
@@ -34,8 +40,8 @@ export const manifest = {
   kind: 'msgraph',
   title: 'Microsoft 365 (Graph)',
   description:
-    'Finds, quarantines and restores delivered mail in Microsoft 365 mailboxes and expands groups, with an app registration (application permissions Mail.ReadWrite, GroupMember.Read.All, User.Read.All).',
-  capabilities: ['mail.search', 'mail.remediate', 'directory.expand'],
+    'Finds, quarantines and restores delivered mail in Microsoft 365 mailboxes, reads abuse mailboxes and expands groups, with an app registration (application permissions Mail.ReadWrite, GroupMember.Read.All, User.Read.All).',
+  capabilities: ['mail.search', 'mail.remediate', 'mail.read', 'directory.expand'],
   settings: ZGraphSettings,
   secrets: [{ name: 'clientSecret', label: 'Client secret of the app registration', isRequired: true }],
   docs: 'ARCHITECTURE.md#microsoft-365-msgraph',

@@ -109,7 +109,6 @@ const runMailbox = async (
         const recorded = await recordedKeys(db, source.id, keys)
         const raws = await reader.fetch(keys.filter((k) => !recorded.has(k)))
         const ref = { id: source.id, name: source.name, mailbox: s.mailbox }
-        let stored = 0
         const todo = [...raws]
         // the first failure stops the round once the reports in flight are stored; the next round
         // moves what this one stored (recorded keys) and retries the rest
@@ -117,8 +116,7 @@ const runMailbox = async (
         const worker = async () => {
           for (let next = todo.shift(); next && !signal.aborted && !failed; next = todo.shift()) {
             try {
-              const r = await ingestAbuseReport(db, deps.dataDir, ref, next[0], next[1])
-              if (r.status === 'stored') stored++
+              await ingestAbuseReport(db, deps.dataDir, ref, next[0], next[1])
             } catch (err) {
               failed ??= { err }
             }
@@ -130,7 +128,9 @@ const runMailbox = async (
         const done = [...recorded, ...raws.keys()]
         await reader.markProcessed(done)
         await setState(db, source.id, {
-          processed: sql`${abuseMailboxState.processed} + ${stored}`,
+          // counted from the records, not by rounds: a round that stored reports and then failed to
+          // move them (their next round only moves) must still count them
+          processed: sql`(SELECT count(*) FROM abuse_reports WHERE source_id = ${source.id})`,
           backlog: Math.max(0, backlog - done.length),
         })
       }

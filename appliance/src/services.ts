@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import type { Server } from 'node:http'
-import type { Deps } from '../../core/src/api/env.ts'
+import type { Deps } from '../../core/src/deps.ts'
 import { readSetting } from '../../core/src/settings/settings-store.ts'
 import { readAgentSettings } from './agent/agent-settings.ts'
 import { startCollectionEndpoint } from './agent/collection-endpoint.ts'

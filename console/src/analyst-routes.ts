@@ -1,70 +1,80 @@
 import type { Hono } from 'hono'
 import type { AppEnv } from '../../core/src/api/env.ts'
 import { guard } from '../../core/src/api/middleware/auth.ts'
-import { abuseMailboxCreate } from './handlers/abuse-mailbox-create.ts'
-import { adminHome } from './handlers/admin-home.ts'
-import { alertOriginal } from './handlers/alert-original.ts'
-import { apiKeyCreate } from './handlers/api-key-create.ts'
-import { apiKeyList } from './handlers/api-key-list.ts'
-import { apiKeyRevoke } from './handlers/api-key-revoke.ts'
-import { attachmentAdd } from './handlers/attachment-add.ts'
-import { attachmentDownload } from './handlers/attachment-download.ts'
-import { auditList } from './handlers/audit-list.ts'
-import { auditVerify } from './handlers/audit-verify.ts'
-import { conditionDelete } from './handlers/condition-delete.ts'
-import { conditionDryRun } from './handlers/condition-dry-run.ts'
-import { conditionEdit, conditionNew } from './handlers/condition-edit.ts'
-import { conditionList } from './handlers/condition-list.ts'
-import { conditionParams } from './handlers/condition-params.ts'
-import { conditionCreate, conditionUpdate } from './handlers/condition-save.ts'
-import { dashboardShow } from './handlers/dashboard-show.ts'
-import { fieldCreate } from './handlers/field-create.ts'
-import { fieldDelete } from './handlers/field-delete.ts'
-import { fieldList } from './handlers/field-list.ts'
-import { fieldUpdate } from './handlers/field-update.ts'
-import { incidentAlerts } from './handlers/incident-alerts.ts'
-import { incidentAssign } from './handlers/incident-assign.ts'
-import { incidentBulk } from './handlers/incident-bulk.ts'
-import { incidentComment } from './handlers/incident-comment.ts'
-import { incidentCounts } from './handlers/incident-counts.ts'
-import { incidentDescription } from './handlers/incident-description.ts'
-import { incidentFields } from './handlers/incident-fields.ts'
-import { incidentHostAdd } from './handlers/incident-host-add.ts'
-import { incidentHostRemove } from './handlers/incident-host-remove.ts'
-import { incidentList } from './handlers/incident-list.ts'
-import { incidentShow } from './handlers/incident-show.ts'
-import { incidentState } from './handlers/incident-state.ts'
-import { incidentUsers } from './handlers/incident-users.ts'
-import { investigationComment } from './handlers/investigation-comment.ts'
-import { investigationCreate } from './handlers/investigation-create.ts'
-import { investigationLink } from './handlers/investigation-link.ts'
-import { investigationList } from './handlers/investigation-list.ts'
-import { investigationShow } from './handlers/investigation-show.ts'
-import { investigationState } from './handlers/investigation-state.ts'
-import { listCreate } from './handlers/list-create.ts'
-import { listIndex } from './handlers/list-index.ts'
-import { listMemberAdd, listMemberDelete } from './handlers/list-member.ts'
-import { listShow } from './handlers/list-show.ts'
-import { notificationList } from './handlers/notification-list.ts'
-import { notificationRead } from './handlers/notification-read.ts'
-import { responseRunAct } from './handlers/response-run-act.ts'
-import { sourceCreate } from './handlers/source-create.ts'
-import { sourceList } from './handlers/source-list.ts'
-import { sourceShow } from './handlers/source-show.ts'
-import { sourceTest } from './handlers/source-test.ts'
-import { sourceUpdate } from './handlers/source-update.ts'
-import { sourceUpload } from './handlers/source-upload.ts'
-import { teamCreate, teamCreateForm } from './handlers/team-create.ts'
-import { teamEdit } from './handlers/team-edit.ts'
-import { teamList } from './handlers/team-list.ts'
-import { teamMember } from './handlers/team-member.ts'
-import { teamUpdate } from './handlers/team-update.ts'
-import { userCreate, userCreateForm } from './handlers/user-create.ts'
-import { userDisable } from './handlers/user-disable.ts'
-import { userEdit } from './handlers/user-edit.ts'
-import { userList } from './handlers/user-list.ts'
-import { userPassword } from './handlers/user-password.ts'
-import { userTeams } from './handlers/user-teams.ts'
+import { abuseMailboxCreate } from './analyst/abuse-mailbox-create.ts'
+import { adminHome } from './analyst/admin-home.ts'
+import { alertOriginal } from './analyst/alert-original.ts'
+import { apiKeyCreate } from './analyst/api-key-create.ts'
+import { apiKeyList } from './analyst/api-key-list.ts'
+import { apiKeyRevoke } from './analyst/api-key-revoke.ts'
+import { attachmentAdd } from './analyst/attachment-add.ts'
+import { attachmentDownload } from './analyst/attachment-download.ts'
+import { auditList } from './analyst/audit-list.ts'
+import { auditVerify } from './analyst/audit-verify.ts'
+import { conditionDelete } from './analyst/condition-delete.ts'
+import { conditionDryRun } from './analyst/condition-dry-run.ts'
+import { conditionEdit, conditionNew } from './analyst/condition-edit.ts'
+import { conditionList } from './analyst/condition-list.ts'
+import { conditionParams } from './analyst/condition-params.ts'
+import { conditionCreate, conditionUpdate } from './analyst/condition-save.ts'
+import { dashboardShow } from './analyst/dashboard-show.ts'
+import { fieldCreate } from './analyst/field-create.ts'
+import { fieldDelete } from './analyst/field-delete.ts'
+import { fieldList } from './analyst/field-list.ts'
+import { fieldUpdate } from './analyst/field-update.ts'
+import { incidentAlerts } from './analyst/incident-alerts.ts'
+import { incidentAssign } from './analyst/incident-assign.ts'
+import { incidentBulk } from './analyst/incident-bulk.ts'
+import { incidentComment } from './analyst/incident-comment.ts'
+import { incidentCounts } from './analyst/incident-counts.ts'
+import { incidentDescription } from './analyst/incident-description.ts'
+import { incidentFields } from './analyst/incident-fields.ts'
+import { incidentHostAdd } from './analyst/incident-host-add.ts'
+import { incidentHostRemove } from './analyst/incident-host-remove.ts'
+import { incidentList } from './analyst/incident-list.ts'
+import { incidentQuarantine } from './analyst/incident-quarantine.ts'
+import { incidentQuarantinePreview } from './analyst/incident-quarantine-preview.ts'
+import { incidentShow } from './analyst/incident-show.ts'
+import { incidentState } from './analyst/incident-state.ts'
+import { incidentUsers } from './analyst/incident-users.ts'
+import { investigationComment } from './analyst/investigation-comment.ts'
+import { investigationCreate } from './analyst/investigation-create.ts'
+import { investigationLink } from './analyst/investigation-link.ts'
+import { investigationList } from './analyst/investigation-list.ts'
+import { investigationShow } from './analyst/investigation-show.ts'
+import { investigationState } from './analyst/investigation-state.ts'
+import { listCreate } from './analyst/list-create.ts'
+import { listIndex } from './analyst/list-index.ts'
+import { listMemberAdd, listMemberDelete } from './analyst/list-member.ts'
+import { listShow } from './analyst/list-show.ts'
+import { notificationList } from './analyst/notification-list.ts'
+import { notificationRead } from './analyst/notification-read.ts'
+import { responsePermissionList } from './analyst/response-permission-list.ts'
+import { responsePermissionUpdate } from './analyst/response-permission-update.ts'
+import { responseRunAct } from './analyst/response-run-act.ts'
+import { sourceCreate } from './analyst/source-create.ts'
+import { sourceList } from './analyst/source-list.ts'
+import { sourceShow } from './analyst/source-show.ts'
+import { sourceTest } from './analyst/source-test.ts'
+import { sourceUpdate } from './analyst/source-update.ts'
+import { sourceUpload } from './analyst/source-upload.ts'
+import { teamCreate, teamCreateForm } from './analyst/team-create.ts'
+import { teamEdit } from './analyst/team-edit.ts'
+import { teamList } from './analyst/team-list.ts'
+import { teamMember } from './analyst/team-member.ts'
+import { teamUpdate } from './analyst/team-update.ts'
+import { templateDelete } from './analyst/template-delete.ts'
+import { templateEdit, templateNew } from './analyst/template-edit.ts'
+import { templateList } from './analyst/template-list.ts'
+import { templatePreviewShow } from './analyst/template-preview.ts'
+import { templateCreate, templateUpdate } from './analyst/template-save.ts'
+import { templateTestSend } from './analyst/template-test-send.ts'
+import { userCreate, userCreateForm } from './analyst/user-create.ts'
+import { userDisable } from './analyst/user-disable.ts'
+import { userEdit } from './analyst/user-edit.ts'
+import { userList } from './analyst/user-list.ts'
+import { userPassword } from './analyst/user-password.ts'
+import { userTeams } from './analyst/user-teams.ts'
 
 const ui = { auth: 'actor', ui: true } as const
 
@@ -89,6 +99,9 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.post('/incidents/:id/hosts/remove', guard({ ...write, object: 'incident' }), incidentHostRemove)
   app.post('/incidents/:id/attachments', guard({ ...write, object: 'incident' }), attachmentAdd('incident'))
   app.post('/response-runs/:id/:act', guard({ ...ui, permission: 'responses.run' }), responseRunAct)
+  const quarantine = { ...ui, permission: 'quarantine', object: 'incident' } as const
+  app.get('/incidents/:id/quarantine', guard(quarantine), incidentQuarantinePreview)
+  app.post('/incidents/:id/quarantine', guard(quarantine), incidentQuarantine)
   app.get('/attachments/:id', guard(ui), attachmentDownload)
   app.get('/alerts/:id/original', guard({ ...ui, permission: 'alerts.read' }), alertOriginal)
 
@@ -123,6 +136,20 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
   app.get('/match-conditions/:id', guard({ ...ui, permission: 'sources.read' }), conditionEdit)
   app.post('/match-conditions/:id', guard({ ...ui, permission: 'sources.write' }), conditionUpdate)
   app.post('/match-conditions/:id/delete', guard({ ...ui, permission: 'sources.write' }), conditionDelete)
+
+  const srcRead = { ...ui, permission: 'sources.read' } as const
+  const srcWrite = { ...ui, permission: 'sources.write' } as const
+  app.get('/responses/templates', guard(srcRead), templateList)
+  app.get('/responses/templates/new', guard(srcWrite), templateNew)
+  app.post('/responses/templates', guard(srcWrite), templateCreate)
+  app.post('/responses/templates/preview', guard(srcRead), templatePreviewShow)
+  app.get('/responses/templates/:id', guard(srcRead), templateEdit)
+  app.post('/responses/templates/:id', guard(srcWrite), templateUpdate)
+  app.post('/responses/templates/:id/preview', guard(srcRead), templatePreviewShow)
+  app.post('/responses/templates/:id/test-send', guard(srcWrite), templateTestSend)
+  app.post('/responses/templates/:id/delete', guard(srcWrite), templateDelete)
+  app.get('/responses/permissions', guard({ ...ui, permission: 'responses.run' }), responsePermissionList)
+  app.post('/responses/permissions/:type', guard({ ...ui, permission: 'teams.manage' }), responsePermissionUpdate)
 
   app.get('/notifications', guard(ui), notificationList)
   app.post('/notifications/read', guard(ui), notificationRead)

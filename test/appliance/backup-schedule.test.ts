@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isBackupDue, pruneScheduledBackups, setBackupSchedule } from '../../appliance/src/backup/backup-schedule.ts'
 import { createBackup } from '../../appliance/src/backup/create-backup.ts'
 import { listBackups } from '../../appliance/src/backup/list-backups.ts'
-import { backupScheduleJob } from '../../appliance/src/jobs/backup-jobs.ts'
+import { backupScheduleWorker } from '../../appliance/src/jobs/handlers/backup-schedule.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 
@@ -40,9 +40,9 @@ describe('scheduled backups', () => {
       boss: app.deps.boss,
       signal: new AbortController().signal,
     }
-    const first = (await backupScheduleJob.run({}, ctx)) as { due: boolean }
+    const first = (await backupScheduleWorker.run({}, ctx)) as { due: boolean }
     expect(first.due).toBe(true)
-    expect(((await backupScheduleJob.run({}, ctx)) as { due: boolean }).due).toBe(false)
+    expect(((await backupScheduleWorker.run({}, ctx)) as { due: boolean }).due).toBe(false)
     // two more scheduled backups, then the retention count keeps the newest two; manual ones stay
     await createBackup({
       db: app.deps.db,

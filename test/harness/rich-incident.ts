@@ -44,7 +44,11 @@ export const makeRichIncident = async (db: Db, opts: { teamId: number; assigneeI
       (${id}, NULL, 'dl@corp.example', '<m1@x>', NULL, NULL, 'dl', 'failed', ${awkward}, NULL, NULL, NULL, '2021-03-30T11:44:30Z'),
       (${id}, NULL, 'f@corp.example', '<m1@x>', 'gmail', false, 'forward', 'pending', '', NULL, NULL, NULL, '2021-03-30T11:44:40Z'),
       (${id}, NULL, 's@corp.example', '<m1@x>', 'ews', false, 'search', 'undone', '', '2021-03-30T11:46:00Z', '2021-03-30T11:47:00Z', '2021-03-30T11:48:00Z', '2021-03-30T11:44:50Z'),
-      (${id}, NULL, 'w@corp.example', '<m1@x>', 'imap', false, 'original', 'running', '', NULL, NULL, NULL, '2021-03-30T11:44:55Z')`)
+      (${id}, NULL, 'w@corp.example', '<m1@x>', 'imap', false, 'original', 'quarantining', '', NULL, NULL, NULL, '2021-03-30T11:44:55Z'),
+      (${id}, NULL, 'n@corp.example', '<m1@x>', 'imap', NULL, 'original', 'not_found', '', '2021-03-30T11:45:10Z', '2021-03-30T11:45:11Z', NULL, '2021-03-30T11:44:56Z'),
+      (${id}, NULL, 'n2@corp.example', '<m1@x>', 'msgraph', NULL, 'dl', 'not_found', 'no copy of the message in this mailbox', '2021-03-30T11:45:12Z', '2021-03-30T11:45:13Z', NULL, '2021-03-30T11:44:57Z'),
+      (${id}, NULL, 'x@corp.example', '<m1@x>', NULL, NULL, 'dl', 'whitelisted', '', NULL, NULL, NULL, '2021-03-30T11:44:58Z'),
+      (${id}, NULL, 'r@corp.example', '<m1@x>', 'ews', true, 'forward', 'restoring', '', '2021-03-30T11:45:20Z', '2021-03-30T11:45:21Z', NULL, '2021-03-30T11:44:59Z')`)
   await db.execute(
     sql`INSERT INTO incident_fields (name) VALUES ('Custom Note'), ('Unset Custom') ON CONFLICT DO NOTHING`,
   )

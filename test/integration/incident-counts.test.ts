@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../../core/src/db/client.ts'
-import { compactIncidentCounts } from '../../core/src/domain/incidents/count-incidents.ts'
+import { compactIncidentCounts } from '../../core/src/domain/incidents/compact-incident-counts.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 import { makeTeam, makeUser, signInAs } from '../harness/factories.ts'
 

@@ -240,7 +240,7 @@ describe('alert.match job', () => {
   it('runs from the queue after intake and records which enabled conditions of the source matched', async () => {
     const { matchConditions, matchEvaluations } = await import('../../core/src/db/schema/index.ts')
     const { startWorkers } = await import('../../core/src/jobs/worker.ts')
-    const { alertMatchJob } = await import('../../core/src/jobs/alert-match.ts')
+    const { alertMatchWorker } = await import('../../core/src/jobs/handlers/alert-match.ts')
     const s = await makeJsonSource(t)
     const [hit] = await t.deps.db
       .insert(matchConditions)
@@ -271,7 +271,7 @@ describe('alert.match job', () => {
       t.deps.boss,
       { db: t.deps.db, log: t.deps.log, keyring: t.deps.keyring, dataDir: t.dataDir },
       2,
-      [alertMatchJob],
+      [alertMatchWorker],
     )
     const deadline = Date.now() + 20_000
     let rows: (typeof matchEvaluations.$inferSelect)[] = []

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { ConnectorError } from '../../core/src/connectors/errors.ts'
 import { sessions, users } from '../../core/src/db/schema/index.ts'
-import { listFailedJobs, retryJob } from '../../core/src/domain/jobs/list-failed-jobs.ts'
+import { listFailedJobs } from '../../core/src/domain/jobs/list-failed-jobs.ts'
+import { retryJob } from '../../core/src/domain/jobs/retry-job.ts'
 import { AppError } from '../../core/src/errors.ts'
 import { enqueue, ensureQueues } from '../../core/src/jobs/boss.ts'
-import { defineJob } from '../../core/src/jobs/define-job.ts'
+import { jobSpec, withHandler } from '../../core/src/jobs/define-job.ts'
 import { sessionsPurgeWorker } from '../../core/src/jobs/handlers/sessions-purge.ts'
 import { startWorkers } from '../../core/src/jobs/worker.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
@@ -29,27 +30,27 @@ const waitFor = async <T>(probe: () => Promise<T | undefined>, ms = 20_000) => {
 }
 
 const seen: string[] = []
-const echoJob = defineJob({
-  name: 'test.echo',
-  payload: z.object({ word: z.string() }),
-  queue: { retryLimit: 0, deadLetter: 'test.echo.dlq' },
-  async run({ word }) {
+const echoJob = withHandler(
+  jobSpec({
+    name: 'test.echo',
+    payload: z.object({ word: z.string() }),
+    queue: { retryLimit: 0, deadLetter: 'test.echo.dlq' },
+  }),
+  async ({ word }) => {
     if (word === 'bad') throw new AppError('INVALID_REQUEST', 'refusing bad word')
     seen.push(word)
     return { word }
   },
-})
+)
 
 let backlogDone = 0
-const backlogJob = defineJob({
-  name: 'test.backlog',
-  payload: z.object({ n: z.number() }),
-  queue: { retryLimit: 0 },
-  async run() {
+const backlogJob = withHandler(
+  jobSpec({ name: 'test.backlog', payload: z.object({ n: z.number() }), queue: { retryLimit: 0 } }),
+  async () => {
     backlogDone++
     return {}
   },
-})
+)
 
 describe('jobs', () => {
   it('drain a backlog without waiting for the next poll between full batches', async () => {
@@ -134,15 +135,13 @@ describe('jobs', () => {
   it("honour a connector's Retry-After: the next attempt waits at least that long, not the queue's retry delay", async () => {
     const { boss, db, log, keyring } = t.deps
     let runs = 0
-    const throttled = defineJob({
-      name: 'test.throttled',
-      payload: z.object({}),
-      queue: { retryLimit: 3, retryDelay: 0 },
-      async run() {
+    const throttled = withHandler(
+      jobSpec({ name: 'test.throttled', payload: z.object({}), queue: { retryLimit: 3, retryDelay: 0 } }),
+      async () => {
         runs++
         throw new ConnectorError('rate_limited', 'peer: HTTP 429', { retryAfterMs: 8_000 })
       },
-    })
+    )
     await ensureQueues(boss, [throttled])
     const id = await db.transaction((tx) => enqueue(boss, tx, throttled, {}))
     const enqueuedAt = Date.now()

@@ -12,7 +12,7 @@ import {
 import type { AnalysisFinding } from '../../core/src/domain/analysis/analysis-types.ts'
 import { gatherAnalysisContext } from '../../core/src/domain/analysis/gather-analysis-context.ts'
 import { putBlob } from '../../core/src/domain/attachments/blob-store.ts'
-import { addMember } from '../../core/src/domain/lists/change-members.ts'
+import { addMember } from '../../core/src/domain/lists/add-list-member.ts'
 import { createList } from '../../core/src/domain/lists/create-list.ts'
 import { extractReport } from '../../core/src/domain/reports/extract-report.ts'
 import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'

@@ -6,6 +6,8 @@ import { GraphConnector } from '../../core/src/connectors/msgraph/client.ts'
 import { ZGraphSettings } from '../../core/src/connectors/msgraph/manifest.ts'
 import { type CallContext, type MailCopy, supports } from '../../core/src/connectors/types.ts'
 import { createLogger } from '../../core/src/log.ts'
+import { startTestApp } from '../harness/app.ts'
+import { makeApiKey } from '../harness/factories.ts'
 import { type GraphPeer, startGraphPeer } from '../peers/graph.ts'
 
 /**
@@ -392,5 +394,61 @@ describe('msgraph connector', () => {
       true,
     )
     peer.violations.length = 0
+  })
+})
+
+describe('msgraph through the connectors API', () => {
+  it('"test connection" of a stored instance (trusting its caCertificate) names the missing permission', async () => {
+    const t = await startTestApp()
+    try {
+      const key = await makeApiKey(t.deps.db, ['Admins'])
+      const call = async (path: string, method: string, body?: unknown) => {
+        const res = await t.api.request(path, {
+          method,
+          headers: { authorization: key, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        })
+        return {
+          status: res.status,
+          body: (await res.json()) as { data: { id: number; isOk: boolean; message: string } },
+        }
+      }
+      const created = await call('/api/v1/connectors', 'POST', {
+        kind: 'msgraph',
+        name: 'Contoso',
+        isOnPremises: true,
+        settings: {
+          tenantId: peer.tenantId,
+          clientId: peer.clientId,
+          authorityHost: peer.authorityHost,
+          graphBaseUrl: peer.baseUrl,
+          domains: ['contoso.example'],
+          caCertificate: peer.ca,
+        },
+        secrets: { clientSecret: peer.clientSecret },
+      })
+      expect(created.status).toBe(201)
+      const test = async () => (await call(`/api/v1/connectors/${created.body.data.id}/test`, 'POST')).body.data
+      expect(await test()).toMatchObject({ isOk: true, message: expect.stringContaining('token issued') })
+      for (const permission of ['Mail.ReadWrite', 'User.Read.All'] as const) {
+        peer.state.denied.clear()
+        peer.state.denied.add(permission)
+        expect(await test()).toMatchObject({
+          isOk: false,
+          message: expect.stringContaining(`lacks the application permission ${permission}`),
+        })
+      }
+      peer.state.denied.clear()
+      const bad = await call('/api/v1/connectors', 'POST', {
+        kind: 'msgraph',
+        name: 'x',
+        settings: { tenantId: 't', clientId: 'c', caCertificate: 'nope' },
+        secrets: { clientSecret: 's' },
+      })
+      expect(bad.status).toBe(400)
+      expect(JSON.stringify(bad.body)).toContain('caCertificate')
+    } finally {
+      await t.close()
+    }
   })
 })

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { AppError } from '../../../core/src/errors.ts'
 import { opsPaths } from './paths.ts'
 
 /**
@@ -49,6 +50,12 @@ export const listOps = (dataDir: string, limit = 20): OpStatus[] => {
     .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as OpStatus)
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
     .slice(0, limit)
+}
+
+/** One restore or upgrade at a time (a backup may run beside either). @throws AppError CONFLICT */
+export const assertNoRestoreOrUpgradeRunning = (dataDir: string) => {
+  if (listOps(dataDir, 10).some((o) => o.kind !== 'backup' && o.state === 'running'))
+    throw new AppError('CONFLICT', 'another restore or upgrade is running')
 }
 
 /**

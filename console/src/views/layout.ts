@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { html, raw } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { countUnread } from '../../../core/src/domain/notifications/list-notifications.ts'
+import { countUnread } from '../../../core/src/domain/notifications/count-unread-notifications.ts'
 import type { Actor } from '../../../core/src/policy/actor.ts'
 import { isHtmx } from '../htmx.ts'
 

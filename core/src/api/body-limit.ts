@@ -12,7 +12,7 @@ export const ANONYMOUS_BODY_BYTES = 16 * 1024
 const MULTIPART_SLACK = 64 * 1024
 /** Console uploads (backups, IMG releases) stream to disk: bounded by the disk, and by this. */
 export const CONSOLE_UPLOAD_BYTES = 64 * 1024 ** 3
-/** The analyst UI's CSV upload (console/src/handlers/source-upload.ts). */
+/** The analyst UI's CSV upload (console/src/analyst/source-upload.ts). */
 export const UI_CSV_BYTES = 10 * 1024 * 1024
 
 /** Uploads, each with its own limit; every other request with a body gets CLAWBACK_MAX_BODY_BYTES. */

@@ -1,22 +1,9 @@
-import type { PgBoss } from 'pg-boss'
-import type { Config } from '../config.ts'
-import type { Keyring } from '../crypto/master-secret.ts'
-import type { Db } from '../db/client.ts'
+import type { Deps } from '../deps.ts'
 import type { Logger } from '../log.ts'
 import type { Actor } from '../policy/actor.ts'
 
-/** Everything a request handler may use; built once per process. */
-export type Deps = {
-  config: Config
-  db: Db
-  boss: PgBoss
-  keyring: Keyring
-  log: Logger
-  /** readiness contributors beyond the database (e.g. "workers up") */
-  readiness: Record<string, () => Promise<boolean> | boolean>
-  /** check every declared JSON answer against its schema (test apps; see api/describe.ts) */
-  checkResponses?: boolean
-}
+/** Deps moved to core/src/deps.ts (any layer may take it); re-exported for the routes. */
+export type { Deps }
 
 export type AppEnv = {
   Variables: {

@@ -142,7 +142,25 @@ export const ZInvestigationPage = z.strictObject({
   nextBeforeId: ZId.optional().meta({ description: 'pass as before_id for the next page' }),
 })
 
-/** The compatible incident object: its core fields are checked, the many others passed through. */
+const ZStringBool = z.enum(['true', 'false'])
+/** One compatible quarantine result (API-COMPAT.md "Shapes"): the booleans as strings, as the incumbent sends them. */
+export const ZCompatQuarantineResult = z.strictObject({
+  alertSource: z.string(),
+  startTime: z.string().nullable(),
+  endTime: z.string().nullable(),
+  status: z.enum(['successful', 'failed', 'pending']).meta({
+    description:
+      'successful (also after undo: wasUndone "true"); failed, also for "Message not found" and exempt recipients; pending while under way',
+  }),
+  recipientType: z.enum(['Original Recipient', 'Distribution List', 'Forwarded', 'Search']),
+  recipient: z.string(),
+  messageId: z.string(),
+  isRead: ZStringBool,
+  wasUndone: ZStringBool,
+  details: z.string(),
+})
+
+/** The compatible incident object: its core fields and quarantine results are checked, the many others passed through. */
 export const ZCompatIncident = z
   .object({
     id: ZId,
@@ -150,8 +168,20 @@ export const ZCompatIncident = z
     state: z.string(),
     created_at: z.string(),
     updated_at: z.string(),
+    quarantine_results: z.array(ZCompatQuarantineResult),
+    successful_quarantines: z.number().int().nonnegative(),
+    failed_quarantines: z.number().int().nonnegative(),
+    pending_quarantines: z.number().int().nonnegative(),
   })
   .loose()
+  .refine(
+    (i) =>
+      i.successful_quarantines + i.failed_quarantines + i.pending_quarantines === i.quarantine_results.length &&
+      (['successful', 'failed', 'pending'] as const).every(
+        (s) => i.quarantine_results.filter((q) => q.status === s).length === i[`${s}_quarantines`],
+      ),
+    { message: 'the quarantine counters count the results by status' },
+  )
 
 export const ZIncidentPage = z.strictObject({
   items: z.array(

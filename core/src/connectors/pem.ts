@@ -12,7 +12,7 @@ export const pemOf = (raw: string) => {
     .join('')
 }
 
-/** The `caCertificate` setting of an on-premises connector kind (ews), as the HTTP client's `ca` option. */
+/** The `caCertificate` setting of a connector kind (ews, ad, msgraph), as the HTTP client's `ca` option. */
 export const caOf = (settings: unknown): string[] | undefined => {
   const pem = (settings as { caCertificate?: unknown } | null)?.caCertificate
   return typeof pem === 'string' && pem.trim() ? [pemOf(pem)] : undefined

@@ -1,5 +1,5 @@
-import { alertMatchJob } from './alert-match.ts'
 import type { AnyJobDef } from './define-job.ts'
+import { alertMatchWorker } from './handlers/alert-match.ts'
 import { incidentReevaluateWorker } from './handlers/incident-reevaluate.ts'
 import { incidentsCompactCountsWorker } from './handlers/incidents-compact-counts.ts'
 import { notificationEmailWorker } from './handlers/notification-email.ts'
@@ -14,7 +14,7 @@ import { sessionsPurgeWorker } from './handlers/sessions-purge.ts'
  */
 export const ALL_JOBS: AnyJobDef[] = [
   sessionsPurgeWorker,
-  alertMatchJob,
+  alertMatchWorker,
   incidentsCompactCountsWorker,
   responseRunWorker,
   incidentReevaluateWorker,

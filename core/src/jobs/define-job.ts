@@ -44,12 +44,6 @@ export const jobSpec = <P>(spec: JobSpec<P>): JobSpec<P> => spec
 /** Pairs a definition with its handler (in `jobs/handlers/`); the handler calls a domain function. */
 export const withHandler = <P>(spec: JobSpec<P>, run: JobDef<P>['run']): JobDef<P> => ({ ...spec, run })
 
-/**
- * Definition and handler in one object. Kept for jobs not yet split (alert.match, appliance backups);
- * new jobs use `jobSpec` + `withHandler`.
- */
-export const defineJob = <P>(def: JobDef<P>): JobDef<P> => def
-
 /** A job of any payload type, for the lists of jobs a process runs. */
 // biome-ignore lint/suspicious/noExplicitAny: a list holds jobs whose payload types differ; each is validated by its own schema
 export type AnyJobDef = JobDef<any>

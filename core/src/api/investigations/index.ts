@@ -1,15 +1,14 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { addAttachment } from '../../domain/attachments/add-attachment.ts'
-import {
-  addInvestigationComment,
-  linkIncident,
-  unlinkIncident,
-  updateInvestigation,
-} from '../../domain/investigations/change-investigation.ts'
+import { addInvestigationComment } from '../../domain/investigations/add-investigation-comment.ts'
 import { createInvestigation } from '../../domain/investigations/create-investigation.ts'
 import { deleteInvestigation } from '../../domain/investigations/delete-investigation.ts'
-import { getInvestigation, listInvestigations } from '../../domain/investigations/get-investigation.ts'
+import { getInvestigation } from '../../domain/investigations/get-investigation.ts'
+import { linkIncident } from '../../domain/investigations/link-incident.ts'
+import { listInvestigations } from '../../domain/investigations/list-investigations.ts'
+import { unlinkIncident } from '../../domain/investigations/unlink-incident.ts'
+import { updateInvestigation } from '../../domain/investigations/update-investigation.ts'
 import { AppError } from '../../errors.ts'
 import { FILE_UPLOAD, output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'

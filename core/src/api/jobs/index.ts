@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { listFailedJobs, retryJob } from '../../domain/jobs/list-failed-jobs.ts'
+import { listFailedJobs } from '../../domain/jobs/list-failed-jobs.ts'
+import { retryJob } from '../../domain/jobs/retry-job.ts'
 import { output } from '../describe.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'

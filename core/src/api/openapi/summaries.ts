@@ -16,6 +16,10 @@ export const SUMMARIES: Record<string, string> = {
     'What a draft condition would have matched and run on the last days of alerts (writes nothing)',
   'PATCH /api/v1/match-conditions/{id}': 'Change a match condition (any subset of its fields)',
   'DELETE /api/v1/match-conditions/{id}': 'Delete a match condition',
+  'GET /api/v1/incidents/{id}/quarantine-preview':
+    'The mailboxes a quarantine would touch, groups expanded, with their connector and what would happen (quarantine, exempt, no connector, done); reads only',
+  'POST /api/v1/incidents/{id}/quarantine':
+    "Quarantines the incident's message in every mailbox of the preview in one action (a mail.quarantine run; optional two-person approval)",
   'GET /api/v1/incidents/{id}/quarantine-results':
     'Per-recipient quarantine results: mailbox, recipient type, status, read state, original and quarantine folders, undo',
   'GET /api/v1/incidents/{id}/responses': "The incident's response runs with state, outcome and undo availability",

@@ -27,7 +27,7 @@ export const ZGraphSettings = z.strictObject({
   domains: z.array(z.string().min(1).max(253)).max(500).default([]),
   /** the hidden folder each mailbox's quarantined copies are moved to (created on first use) */
   quarantineFolderName: z.string().min(1).max(255).default('Clawback Quarantine'),
-  /** a private CA trusted instead of the system's (behind an outbound TLS-inspecting proxy; a test peer) */
+  /** PEM of a private CA to trust for Graph and Entra (a TLS-inspecting proxy; a test peer), else the system's CAs */
   caCertificate: z
     .string()
     .max(20_000)

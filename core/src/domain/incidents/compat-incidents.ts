@@ -115,9 +115,12 @@ const childQueries = (set: SQL, expand: boolean): Record<string, SQL> => ({
   users: sql`SELECT DISTINCT incident_id, username FROM incident_users WHERE incident_id = ${set} ORDER BY incident_id, username`,
   quarantine: sql`SELECT q.incident_id, q.status, coalesce(q.provider, '') AS provider,
       ${isoZ(sql`coalesce(q.started_at, q.created_at)`)} AS start_time, ${isoZ(sql`q.finished_at`)} AS end_time,
-      CASE WHEN q.status IN ('successful','failed','pending') THEN q.status WHEN q.status = 'undone' THEN 'successful' ELSE 'pending' END AS shown_status,
+      CASE WHEN q.status IN ('successful', 'undone') THEN 'successful'
+        WHEN q.status IN ('failed', 'not_found', 'whitelisted') THEN 'failed' ELSE 'pending' END AS shown_status,
       CASE q.recipient_type WHEN 'dl' THEN 'Distribution List' WHEN 'forward' THEN 'Forwarded' WHEN 'search' THEN 'Search' ELSE 'Original Recipient' END AS recipient_type,
-      q.mailbox, q.message_id, coalesce(q.is_read, false) AS is_read, q.undone_at IS NOT NULL AS is_undone, q.details
+      q.mailbox, q.message_id, coalesce(q.is_read, false) AS is_read, q.undone_at IS NOT NULL AS is_undone,
+      CASE WHEN q.details <> '' THEN q.details WHEN q.status = 'not_found' THEN 'Message not found'
+        WHEN q.status = 'whitelisted' THEN 'Recipient is exempt from quarantine' ELSE '' END AS details
     FROM quarantine_records q WHERE q.incident_id = ${set} ORDER BY q.incident_id, q.id`,
   fields: sql`SELECT id, name, is_builtin FROM incident_fields ORDER BY id`,
   values: sql`SELECT incident_id, field_id, value FROM incident_field_values WHERE incident_id = ${set} AND value IS NOT NULL`,
@@ -272,7 +275,8 @@ const present = (incs: IncidentRow[], expand: boolean, c: Record<string, Row[]>)
       s(out, q.details)
       out.push('}')
     })
-    const count = (status: string) => String(qr.filter((q) => q.status === status).length)
+    // the counters count the statuses shown above, so they always add up to the results' length
+    const count = (status: string) => String(qr.filter((q) => q.shown_status === status).length)
     out.push('],"successful_quarantines":', count('successful'), ',"failed_quarantines":', count('failed'))
     out.push(',"pending_quarantines":', count('pending'), '}')
   }

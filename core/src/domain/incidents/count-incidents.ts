@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts'
 import { bigintArray } from '../../db/sql-arrays.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
+import { compactIncidentCounts } from './compact-incident-counts.ts'
 import { type IncidentFilter, incidentConditions } from './incident-conditions.ts'
 
 export type StateCounts = Record<'new' | 'open' | 'assigned' | 'closed' | 'ignored', number> & Record<string, number>
@@ -54,7 +55,3 @@ export const countIncidentsByState = async (db: Db, actor: Actor, f: IncidentFil
   if ((rows[0]?.deltas ?? 0) > FOLD_ABOVE) await compactIncidentCounts(db)
   return counts
 }
-
-/** Folds the delta rows of incident_state_counts (one row per scope and state remains); returns how many it folded. */
-export const compactIncidentCounts = async (db: Db) =>
-  Number((await db.execute<{ n: number }>(sql`SELECT incident_state_counts_compact() AS n`))[0]?.n ?? 0)

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import {
   alerts,
@@ -22,6 +22,7 @@ import { assertCan, canSee, visibleWhere } from '../../policy/index.ts'
 import { loadAlertPage } from './list-incident-alerts.ts'
 
 const HISTORY_LIMIT = 1000
+
 /** Alerts shown with the page; the rest load on demand (a 500-alert incident stays fast). */
 export const FIRST_ALERTS = 50
 
@@ -37,7 +38,13 @@ export const FIRST_ALERTS = 50
 export const getIncidentDetail = async (db: Db, actor: Actor, id: number) => {
   assertCan(actor, 'incidents.read')
   const [row] = await db
-    .select({ incident: incidents, team: teams.name, assignee: users.username, source: sources.name })
+    .select({
+      incident: incidents,
+      team: teams.name,
+      assignee: users.username,
+      source: sources.name,
+      sourceType: sources.type,
+    })
     .from(incidents)
     .leftJoin(teams, eq(teams.id, incidents.teamId))
     .leftJoin(users, eq(users.id, incidents.assigneeId))
@@ -96,6 +103,7 @@ export const getIncidentDetail = async (db: Db, actor: Actor, id: number) => {
     team: row.team,
     assignee: row.assignee,
     source: row.source,
+    sourceType: row.sourceType,
     fields,
     alerts: firstAlerts,
     alertCount: alertCount?.n ?? 0,
@@ -110,13 +118,3 @@ export const getIncidentDetail = async (db: Db, actor: Actor, id: number) => {
 }
 
 export type IncidentDetail = Awaited<ReturnType<typeof getIncidentDetail>>
-
-/** Who an incident can be assigned to: enabled users who can sign in, by username. @throws AppError FORBIDDEN without incidents.read. */
-export const listAssignees = async (db: Db, actor: Actor) => {
-  assertCan(actor, 'incidents.read')
-  return db
-    .select({ id: users.id, username: users.username, displayName: users.displayName })
-    .from(users)
-    .where(and(eq(users.isDisabled, false), isNotNull(users.passwordHash)))
-    .orderBy(asc(users.username))
-}

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm'
-import type { DbOrTx } from '../../db/client.ts'
+import type { Db, DbOrTx } from '../../db/client.ts'
 import { investigationHistory, investigations } from '../../db/schema/index.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { assertVisible } from '../../policy/index.ts'
+import { assertCan, assertVisible } from '../../policy/index.ts'
 
 /** Locks an investigation the actor may see. @throws AppError NOT_FOUND. */
 export const lockInvestigation = async (tx: DbOrTx, actor: Actor, id: number) => {
@@ -29,4 +29,15 @@ export const addInvestigationHistory = async (
     })
     .returning()
   return row!
+}
+
+/** Runs `fn` in a transaction holding the investigation's row lock, for an actor allowed to write investigations. @throws AppError FORBIDDEN, NOT_FOUND. */
+export const withInvestigation = async <T>(
+  db: Db,
+  actor: Actor,
+  id: number,
+  fn: (tx: Parameters<Parameters<Db['transaction']>[0]>[0], row: typeof investigations.$inferSelect) => Promise<T>,
+) => {
+  assertCan(actor, 'investigations.write')
+  return db.transaction(async (tx) => fn(tx, await lockInvestigation(tx, actor, id)))
 }

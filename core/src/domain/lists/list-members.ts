@@ -76,15 +76,3 @@ export const listMembersOf = async (db: Db, actor: Actor, listId: number) => {
     })),
   }
 }
-
-/** One unexpired member. @throws AppError FORBIDDEN, NOT_FOUND. */
-export const getMember = async (db: Db, actor: Actor, listId: number, memberId: number) => {
-  assertCan(actor, 'lists.read')
-  const list = await loadList(db, listId)
-  const [m] = await db
-    .select()
-    .from(listMembers)
-    .where(and(eq(listMembers.listId, listId), eq(listMembers.id, memberId), notExpired))
-  if (!m) throw notFound('list member')
-  return { list, member: await presentMember(db, actor, m) }
-}

@@ -10,36 +10,11 @@ import type { Actor } from '../../policy/actor.ts'
 import { assertCan } from '../../policy/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { openConnector } from '../connectors/open-connector.ts'
-import type { IncidentFacts } from '../responses/incident-facts.ts'
-import { renderTemplate } from '../responses/render-template.ts'
-
-/** The sample incident a test send is rendered with. */
-export const SAMPLE_FACTS: IncidentFacts = {
-  incident: {
-    id: 12345,
-    summary: 'Sample: phish from a lookalike domain',
-    severity: 'High',
-    state: 'open',
-    score: 85,
-    isPrivate: false,
-    teamId: null,
-  },
-  senders: ['billing@examp1e-invoices.test'],
-  senderDomains: ['examp1e-invoices.test'],
-  recipients: ['jane.doe@corp.example'],
-  reporters: ['jane.doe@corp.example'],
-  subjects: ['Your invoice is overdue'],
-  messageIds: ['<sample-123@examp1e-invoices.test>'],
-  urls: [],
-  urlDomains: [],
-  attachmentHashes: [],
-  attackerHosts: [],
-  hosts: [],
-}
+import { renderSampleNotification } from './render-sample-notification.ts'
 
 /**
- * Renders a template with the sample incident and sends it through an smtp connector to one
- * address (the test-send button). A relay's refusal is the answer (`sent: false`, `error`), not a throw.
+ * Renders a template with the sample incident (render-sample-notification.ts, like the console's
+ * preview) and sends it through an smtp connector to one address (the test-send button). A relay's refusal is the answer (`sent: false`, `error`), not a throw.
  * Audited when sent. @throws FORBIDDEN (sources.write), NOT_FOUND (template, connector), UNAVAILABLE (connector disabled)
  */
 export const sendTestNotification = async (
@@ -60,10 +35,7 @@ export const sendTestNotification = async (
     const receipt = await opened.connector.sendMail(
       {
         to: [input.to],
-        subject: `[test] ${renderTemplate(template.subject, SAMPLE_FACTS, '1 successful')}`
-          .replace(/[\r\n]+/g, ' ')
-          .slice(0, 998),
-        text: renderTemplate(template.body, SAMPLE_FACTS, '1 successful'),
+        ...renderSampleNotification(template),
         messageId: `<template-test-${templateId}-${Date.now()}@clawback.invalid>`,
       },
       opened.ctx,

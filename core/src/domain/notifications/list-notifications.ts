@@ -1,12 +1,9 @@
-import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm'
+import { and, desc, eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.ts'
-import { incidents, userNotifications } from '../../db/schema/index.ts'
+import { userNotifications } from '../../db/schema/index.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { visibleWhere } from '../../policy/index.ts'
-
-/** Notifications of incidents the actor can (still) see, and those about no incident. */
-const visible = (actor: Actor): SQL =>
-  sql`(${userNotifications.incidentId} IS NULL OR EXISTS (SELECT 1 FROM ${incidents} WHERE ${incidents.id} = ${userNotifications.incidentId} AND ${visibleWhere(actor, incidents)}))`
+import { countUnread } from './count-unread-notifications.ts'
+import { visibleNotifications } from './visible-notifications.ts'
 
 /**
  * The actor's own notifications (an API key: its creator's), newest first, and how many are
@@ -15,7 +12,7 @@ const visible = (actor: Actor): SQL =>
  */
 export const listNotifications = async (db: DbOrTx, actor: Actor, opts: { limit?: number } = {}) => {
   if (actor.userId === null) return { items: [], unread: 0 }
-  const mine = and(eq(userNotifications.userId, actor.userId), visible(actor))
+  const mine = and(eq(userNotifications.userId, actor.userId), visibleNotifications(actor))
   const items = await db
     .select({
       id: userNotifications.id,
@@ -30,14 +27,4 @@ export const listNotifications = async (db: DbOrTx, actor: Actor, opts: { limit?
     .orderBy(desc(userNotifications.createdAt), desc(userNotifications.id))
     .limit(opts.limit ?? 100)
   return { items, unread: await countUnread(db, actor) }
-}
-
-/** The unread count alone (the top bar's badge): one query on the (user_id, read_at) index. */
-export const countUnread = async (db: DbOrTx, actor: Actor) => {
-  if (actor.userId === null) return 0
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(userNotifications)
-    .where(and(eq(userNotifications.userId, actor.userId), isNull(userNotifications.readAt), visible(actor)))
-  return row?.n ?? 0
 }

@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import type { Db, DbOrTx } from '../../db/client.ts'
 import { listMembers, lists } from '../../db/schema/index.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { addMember } from '../lists/change-members.ts'
+import { addMember } from '../lists/add-list-member.ts'
 
 /** The built-in e-mail list whose members (mailboxes, distribution lists, groups) quarantine never touches. */
 export const EXEMPTIONS_LIST = 'Quarantine exemptions'

@@ -5,7 +5,8 @@ import type { Actor } from '../../policy/actor.ts'
 import { assertCan, assertVisible } from '../../policy/index.ts'
 import type { CopyPair } from './pull-mailboxes.ts'
 
-const TYPE_TITLES: Record<string, string> = {
+/** Recipient types as the results show them. */
+export const TYPE_TITLES: Record<string, string> = {
   original: 'Original Recipient',
   dl: 'Distribution List',
   forward: 'Forwarded',

@@ -13,12 +13,15 @@ type Row = typeof quarantineRecords.$inferSelect
  * Reconciles what the row recorded with what a fresh search shows (a run killed between a MOVE
  * and its write finds the copy in place 'quarantine' and pairs it with the recorded original):
  * copies still outside quarantine are to be moved; a quarantine copy nobody recorded counts as done.
+ * `recovered` are the recorded originals paired here: moved by an attempt that died before it
+ * recorded (and audited) the move, so the caller audits them now.
  */
 export const reconcile = (recorded: CopyPair[], current: MailCopy[]) => {
   const pairs = recorded.map((p) => ({ ...p }))
   const inQ = current.filter((c) => c.place === 'quarantine')
   const outside = current.filter((c) => c.place !== 'quarantine')
   const used = new Set(pairs.flatMap((p) => (p.quarantined ? [p.quarantined.providerId] : [])))
+  const recovered: CopyPair[] = []
   for (const c of outside)
     if (!pairs.some((p) => p.original?.providerId === c.providerId)) pairs.push({ original: c, quarantined: null })
   for (const p of pairs) {
@@ -27,13 +30,14 @@ export const reconcile = (recorded: CopyPair[], current: MailCopy[]) => {
     if (moved) {
       p.quarantined = moved
       used.add(moved.providerId)
+      recovered.push(p)
     }
   }
   for (const c of inQ) if (!used.has(c.providerId)) pairs.push({ original: null, quarantined: c })
   const toMove = pairs.filter(
     (p) => !p.quarantined && p.original && outside.some((c) => c.providerId === p.original!.providerId),
   )
-  return { pairs, toMove }
+  return { pairs, toMove, recovered }
 }
 
 const fail = async (q: QuarantineContext, row: Row, status: 'failed' | 'not_found', message: string) => {
@@ -88,7 +92,7 @@ export const pullMailboxes = async (
           ),
         q.signal,
       )
-      const work: { row: Row; pairs: CopyPair[]; toMove: CopyPair[] }[] = []
+      const work: { row: Row; pairs: CopyPair[]; toMove: CopyPair[]; recovered: CopyPair[] }[] = []
       for (const [i, row] of group.entries()) {
         const a = found[i]!
         if (!a.ok) {
@@ -99,7 +103,7 @@ export const pullMailboxes = async (
           }
           continue
         }
-        const { pairs, toMove } = reconcile(row.copies as CopyPair[], a.value.copies)
+        const { pairs, toMove, recovered } = reconcile(row.copies as CopyPair[], a.value.copies)
         if (pairs.length === 0) {
           await fail(q, row, 'not_found', 'no copy of the message in this mailbox')
           continue
@@ -119,7 +123,7 @@ export const pullMailboxes = async (
             details: a.value.unreachable.length ? `unreachable: ${a.value.unreachable.join(', ')}` : '',
           })
           .where(eq(quarantineRecords.id, row.id))
-        work.push({ row, pairs, toMove })
+        work.push({ row, pairs, toMove, recovered })
       }
       const flat = work.flatMap((w) => w.toMove.map((p) => ({ w, p })))
       const moved = await bulkCall(
@@ -138,7 +142,8 @@ export const pullMailboxes = async (
       })
       for (const w of work) {
         const isDone = w.pairs.every((p) => p.quarantined)
-        const movedNow = w.toMove.filter((p) => p.quarantined)
+        // moves of this attempt, and those of a killed attempt that never reached its audit record
+        const movedNow = [...w.recovered, ...w.toMove.filter((p) => p.quarantined)]
         await q.db.transaction(async (tx) => {
           await tx
             .update(quarantineRecords)

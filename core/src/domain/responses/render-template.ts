@@ -34,6 +34,18 @@ export const renderTemplate = (text: string, facts: IncidentFacts, quarantineSta
   return text.replace(/\{\{\s*([a-z.]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole)
 }
 
+/**
+ * The `{{…}}` names in a template that are not placeholders (in order, once each): the template
+ * editor refuses them, since the renderer would leave them as written.
+ */
+export const unknownPlaceholders = (text: string) => [
+  ...new Set(
+    [...text.matchAll(/\{\{\s*([^{}]*?)\s*\}\}/g)]
+      .map((m) => m[1]!)
+      .filter((name) => !Object.hasOwn(PLACEHOLDERS, name)),
+  ),
+]
+
 /** The two templates created on first start. */
 export const DEFAULT_TEMPLATES = [
   {

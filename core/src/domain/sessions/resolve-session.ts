@@ -3,7 +3,6 @@ import { sha256 } from '../../auth/tokens.ts'
 import type { Db } from '../../db/client.ts'
 import { sessions, users } from '../../db/schema/index.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { appendAudit } from '../audit/append-audit.ts'
 import { loadUserActor } from '../users/load-actor.ts'
 
 export type ResolvedSession = {
@@ -45,10 +44,3 @@ export const resolveSession = async (
     username: row.user.username,
   }
 }
-
-/** Ends a session (sign-out); audited. */
-export const endSession = async (db: Db, actor: Actor, idHash: string) =>
-  db.transaction(async (tx) => {
-    await tx.delete(sessions).where(eq(sessions.idHash, idHash))
-    await appendAudit(tx, actor, { action: 'auth.logout', objectType: 'user', objectId: actor.userId ?? undefined })
-  })

@@ -1,4 +1,4 @@
-import { compactIncidentCounts } from '../../domain/incidents/count-incidents.ts'
+import { compactIncidentCounts } from '../../domain/incidents/compact-incident-counts.ts'
 import { withHandler } from '../define-job.ts'
 import { incidentsCompactCountsJob } from '../incidents-compact-counts.ts'
 

@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import { listMembers } from '../../../db/schema/index.ts'
-import { addMember, deleteMember } from '../../lists/change-members.ts'
+import { addMember } from '../../lists/add-list-member.ts'
+import { deleteMember } from '../../lists/delete-list-member.ts'
 import type { IncidentFacts } from '../incident-facts.ts'
 import type { ResponseType } from '../response-type.ts'
 

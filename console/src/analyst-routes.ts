@@ -1,6 +1,7 @@
 import type { Hono } from 'hono'
 import type { AppEnv } from '../../core/src/api/env.ts'
 import { guard } from '../../core/src/api/middleware/auth.ts'
+import { abuseMailboxCreate } from './analyst/abuse-mailbox-create.ts'
 import { adminHome } from './analyst/admin-home.ts'
 import { alertOriginal } from './analyst/alert-original.ts'
 import { apiKeyCreate } from './analyst/api-key-create.ts'
@@ -54,6 +55,7 @@ import { responseRunAct } from './analyst/response-run-act.ts'
 import { sourceCreate } from './analyst/source-create.ts'
 import { sourceList } from './analyst/source-list.ts'
 import { sourceShow } from './analyst/source-show.ts'
+import { sourceTest } from './analyst/source-test.ts'
 import { sourceUpdate } from './analyst/source-update.ts'
 import { sourceUpload } from './analyst/source-upload.ts'
 import { teamCreate, teamCreateForm } from './analyst/team-create.ts'
@@ -121,9 +123,11 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
 
   app.get('/sources', guard({ ...ui, permission: 'sources.read' }), sourceList)
   app.post('/sources', guard({ ...ui, permission: 'sources.write' }), sourceCreate)
+  app.post('/sources/abuse-mailbox', guard({ ...ui, permission: 'sources.write' }), abuseMailboxCreate)
   app.get('/sources/:id', guard({ ...ui, permission: 'sources.read' }), sourceShow)
   app.post('/sources/:id', guard({ ...ui, permission: 'sources.write' }), sourceUpdate)
   app.post('/sources/:id/upload', guard({ ...ui, permission: 'sources.write' }), sourceUpload)
+  app.post('/sources/:id/test', guard({ ...ui, permission: 'sources.write' }), sourceTest)
   app.get('/sources/:id/conditions', guard({ ...ui, permission: 'sources.read' }), conditionList)
   app.get('/sources/:id/conditions/new', guard({ ...ui, permission: 'sources.write' }), conditionNew)
   app.post('/sources/:id/conditions', guard({ ...ui, permission: 'sources.write' }), conditionCreate)

@@ -8,6 +8,7 @@ import { buildConsoleApp } from './api/console-app.ts'
 import type { AppEnv } from './api/env.ts'
 import { ConfigError, describeConfig, loadConfig } from './config.ts'
 import type { Deps } from './deps.ts'
+import { startAbusePollers } from './domain/abuse/abuse-pollers.ts'
 import { startIntakeLinker } from './domain/intake/intake-linker.ts'
 import { createInitialAdmin } from './domain/setup/create-initial-admin.ts'
 import { ensureBuiltins } from './domain/setup/ensure-builtins.ts'
@@ -84,6 +85,7 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
   const boss = await startBoss(runtime.url, log, { supervise: isWorker, jobs, roles: config.roles })
   let workersUp = false
   let stopLinker = async () => {}
+  let stopPollers = async () => {}
   const deps: Deps = { config, db, boss, keyring: runtime.keyring, log, readiness: {} }
   if (isWorker) {
     await startWorkers(
@@ -94,6 +96,8 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
     )
     // The intake linker (issue 16): links the durable intake log into incidents in batches.
     stopLinker = await startIntakeLinker(db, boss, log)
+    // Abuse mailboxes (issue 18): one poller loop per enabled abuse_mailbox source.
+    stopPollers = await startAbusePollers({ db, keyring: runtime.keyring, dataDir: config.dataDir, log })
     workersUp = true
     deps.readiness.workers = () => workersUp
   } else {
@@ -134,6 +138,7 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))))
     await stopServices()
     workersUp = false
+    await stopPollers()
     await stopLinker()
     await boss.stop({ graceful: true, timeout: 30_000, close: true })
     await runtime.close()

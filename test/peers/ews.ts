@@ -18,7 +18,8 @@ import { selfSignedLoopbackCert } from './tls-cert.ts'
  *    DisplayName restriction, Deep with paging), CreateFolder (PR_ATTR_HIDDEN recorded).
  *  - Items: FindItem (Shallow only, several parent folders, restrictions on PidTagInternetMessageId
  *    0x1035, Subject, DateTimeReceived/Sent, And; SoftDeleted with a restriction answers nothing),
- *    GetItem (recipients), MoveItem (a new ItemId on every move), UpdateItem (IsRead).
+ *    GetItem (recipients; IncludeMimeContent), MoveItem (a new ItemId on every move), UpdateItem (IsRead);
+ *    FindItem pages by IndexedPageItemView (newest first, at most `findItemPageSize` a page).
  *  - ExpandDL: one level per call (nested lists appear as PublicDL); a non-list → ErrorNameResolutionNoResults.
  *  - Throttling: more than `maxConcurrency` requests of the account in flight → Fault ErrorServerBusy
  *    with BackOffMilliseconds and a violation; a request before a back-off ran out → violation.
@@ -36,6 +37,8 @@ type Item = {
   received: string
   sent: string
   references: string
+  /** the RFC 822 text GetItem's IncludeMimeContent answers (made up from the fields when not given) */
+  mime?: string
 }
 type Folder = { id: string; name: string; parentId: string | null; distinguished?: string; isHidden: boolean }
 type Box = { folders: Map<string, Folder>; items: Map<string, Item> }
@@ -58,6 +61,8 @@ export const startEwsPeer = async (opts: {
   lists?: Record<string, string[]>
   maxConcurrency?: number
   latencyMs?: number
+  /** FindItem answers at most this many items a page (Exchange's EWSFindCountLimit; default 1000) */
+  findItemPageSize?: number
 }) => {
   const tls = selfSignedLoopbackCert()
   const parser = new XMLParser({
@@ -127,8 +132,10 @@ export const startEwsPeer = async (opts: {
     `<t:Folder><t:FolderId Id="${f.id}" ChangeKey="AQ"/><t:DisplayName>${esc(f.name)}</t:DisplayName></t:Folder>`
   const mbXml = (a: string) =>
     `<t:Mailbox><t:EmailAddress>${esc(a)}</t:EmailAddress><t:RoutingType>SMTP</t:RoutingType></t:Mailbox>`
-  const itemXml = (i: Item, full = false) =>
-    `<t:Message><t:ItemId Id="${i.id}" ChangeKey="CQ"/><t:ParentFolderId Id="${i.folderId}"/><t:Subject>${esc(i.subject)}</t:Subject><t:DateTimeReceived>${i.received}</t:DateTimeReceived><t:DateTimeSent>${i.sent}</t:DateTimeSent>${i.references ? `<t:InReplyTo>${esc(i.references)}</t:InReplyTo>` : ''}${full ? `<t:ToRecipients>${i.to.map(mbXml).join('')}</t:ToRecipients>${i.cc.length ? `<t:CcRecipients>${i.cc.map(mbXml).join('')}</t:CcRecipients>` : ''}` : ''}<t:IsRead>${i.isRead}</t:IsRead>${i.internetMessageId ? `<t:InternetMessageId>${esc(i.internetMessageId)}</t:InternetMessageId>` : ''}<t:From>${mbXml(i.from)}</t:From>${i.references ? `<t:References>${esc(i.references)}</t:References>` : ''}</t:Message>`
+  const mimeOf = (i: Item) =>
+    `From: ${i.from}\r\nTo: ${i.to.join(', ')}\r\nSubject: ${i.subject}\r\n${i.internetMessageId ? `Message-ID: ${i.internetMessageId}\r\n` : ''}\r\nbody\r\n`
+  const itemXml = (i: Item, full = false, mime = false) =>
+    `<t:Message><t:ItemId Id="${i.id}" ChangeKey="CQ"/>${mime ? `<t:MimeContent CharacterSet="UTF-8">${Buffer.from(i.mime ?? mimeOf(i), 'latin1').toString('base64')}</t:MimeContent>` : ''}<t:ParentFolderId Id="${i.folderId}"/><t:Subject>${esc(i.subject)}</t:Subject><t:DateTimeReceived>${i.received}</t:DateTimeReceived><t:DateTimeSent>${i.sent}</t:DateTimeSent>${i.references ? `<t:InReplyTo>${esc(i.references)}</t:InReplyTo>` : ''}${full ? `<t:ToRecipients>${i.to.map(mbXml).join('')}</t:ToRecipients>${i.cc.length ? `<t:CcRecipients>${i.cc.map(mbXml).join('')}</t:CcRecipients>` : ''}` : ''}<t:IsRead>${i.isRead}</t:IsRead>${i.internetMessageId ? `<t:InternetMessageId>${esc(i.internetMessageId)}</t:InternetMessageId>` : ''}<t:From>${mbXml(i.from)}</t:From>${i.references ? `<t:References>${esc(i.references)}</t:References>` : ''}</t:Message>`
 
   /** Resolves a folder reference to [mailbox, folder], checking the access mode; an error code otherwise. */
   const folderOf = (ref: Node, acting: string | null): [string, Folder] | string => {
@@ -244,12 +251,18 @@ export const startEwsPeer = async (opts: {
           const items =
             r['@Traversal'] === 'SoftDeleted' && r.Restriction
               ? []
-              : [...boxes.get(mb)!.items.values()].filter(
-                  (i) => i.folderId === folder.id && (!r.Restriction || test(i, r.Restriction)),
-                )
+              : [...boxes.get(mb)!.items.values()]
+                  .filter((i) => i.folderId === folder.id && (!r.Restriction || test(i, r.Restriction)))
+                  .sort((a, b) => b.received.localeCompare(a.received)) // Exchange's default: newest first
+          // IndexedPageItemView: at most MaxEntriesReturned from Offset, never more than `findItemPageSize`
+          const view = r.IndexedPageItemView
+          const offset = Number(view?.['@Offset'] ?? 0)
+          const max = Math.min(Number(view?.['@MaxEntriesReturned'] ?? 1000), opts.findItemPageSize ?? 1000)
+          const page = items.slice(offset, offset + max)
+          const last = offset + page.length >= items.length
           return ok(
             'FindItem',
-            `<m:RootFolder TotalItemsInView="${items.length}" IncludesLastItemInRange="true"><t:Items>${items.map((i) => itemXml(i)).join('')}</t:Items></m:RootFolder>`,
+            `<m:RootFolder IndexedPagingOffset="${offset + page.length}" TotalItemsInView="${items.length}" IncludesLastItemInRange="${last}"><t:Items>${page.map((i) => itemXml(i)).join('')}</t:Items></m:RootFolder>`,
           )
         })
         .join('')
@@ -261,7 +274,7 @@ export const startEwsPeer = async (opts: {
           const item = mb ? boxes.get(mb)!.items.get(ref['@Id']) : undefined
           if (!mb || !item) return bad('GetItem', 'ErrorItemNotFound')
           if (acting ? acting !== mb : !(opts.fullAccess ?? []).includes(mb)) return bad('GetItem', 'ErrorAccessDenied')
-          return ok('GetItem', `<m:Items>${itemXml(item, true)}</m:Items>`)
+          return ok('GetItem', `<m:Items>${itemXml(item, true, r.ItemShape?.IncludeMimeContent === 'true')}</m:Items>`)
         })
         .join(''),
     MoveItem: (r, acting) => {
@@ -409,6 +422,7 @@ export const startEwsPeer = async (opts: {
         isRead?: boolean
         date?: Date
         references?: string
+        mime?: string
       },
     ) {
       const mb = mailbox.toLowerCase()
@@ -429,6 +443,7 @@ export const startEwsPeer = async (opts: {
         received: at,
         sent: at,
         references: m.references ?? '',
+        mime: m.mime,
       }
       box(mb).items.set(item.id, item)
       owner.set(item.id, mb)

@@ -13,7 +13,7 @@ import { selfSignedLoopbackCert } from './tls-cert.ts'
  *    known user (else 400 invalid_grant "Invalid email or User ID"), every scope delegated (else
  *    401 unauthorized_client). Access tokens live `tokenTtlS`; `expireTokens()` revokes them all.
  *  - /gmail/v1/users/{me}/…: profile, labels (list, create), messages (list with `q` over
- *    rfc822msgid/from/subject/after/before/in:sent, includeSpamTrash, paging; get format=metadata;
+ *    rfc822msgid/from/subject/after/before/in:sent, includeSpamTrash, paging; labelIds filter; get format=metadata/raw;
  *    modify). Ids never change. Each user has the per-user quota (units per window, Google's costs:
  *    list/get/modify 5, labels.list and profile 1): a call beyond it is answered 429
  *    rateLimitExceeded and recorded in `violations`.
@@ -41,6 +41,8 @@ export type PeerMessage = {
   labelIds: string[]
   internalDate: number
   headers: { name: string; value: string }[]
+  /** the RFC 822 text format=raw answers (made up from the headers when not given) */
+  raw?: string
 }
 
 export const startGmailPeer = async (opts: {
@@ -157,13 +159,20 @@ export const startGmailPeer = async (opts: {
     internalDate: String(m.internalDate),
     ...(format === 'minimal'
       ? {}
-      : {
-          payload: {
-            headers: m.headers.filter(
-              (x) => wanted.length === 0 || wanted.some((w) => w.toLowerCase() === x.name.toLowerCase()),
-            ),
-          },
-        }),
+      : format === 'raw'
+        ? {
+            raw: Buffer.from(
+              m.raw ?? `${m.headers.map((h) => `${h.name}: ${h.value}`).join('\r\n')}\r\n\r\nbody\r\n`,
+              'latin1',
+            ).toString('base64url'),
+          }
+        : {
+            payload: {
+              headers: m.headers.filter(
+                (x) => wanted.length === 0 || wanted.some((w) => w.toLowerCase() === x.name.toLowerCase()),
+              ),
+            },
+          }),
   })
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -252,8 +261,10 @@ export const startGmailPeer = async (opts: {
     }
     if (kind === 'messages' && !id) {
       const q = url.searchParams.get('q') ?? ''
+      const labelIds = url.searchParams.getAll('labelIds')
       const all = [...box.messages.values()]
         .filter((x) => matches(x, q, url.searchParams.get('includeSpamTrash') === 'true'))
+        .filter((x) => labelIds.every((l) => x.labelIds.includes(l)))
         .sort((a, b) => b.internalDate - a.internalDate)
         .map((x) => ({ id: x.id, threadId: x.threadId }))
       return page(res, url, all, 'messages', { resultSizeEstimate: all.length })
@@ -317,6 +328,7 @@ export const startGmailPeer = async (opts: {
         labels?: string[]
         references?: string
         cc?: string
+        raw?: string
       },
     ) {
       const box = mailbox(user)
@@ -341,10 +353,18 @@ export const startGmailPeer = async (opts: {
           : []),
         ...(m.cc ? [{ name: 'Cc', value: m.cc }] : []),
       ]
-      box.messages.set(id, { id, threadId: id, labelIds, internalDate: (m.date ?? new Date()).getTime(), headers })
+      box.messages.set(id, {
+        id,
+        threadId: id,
+        labelIds,
+        internalDate: (m.date ?? new Date()).getTime(),
+        headers,
+        raw: m.raw,
+      })
       return id
     },
     message: (user: string, id: string) => mailbox(user).messages.get(id),
+    messages: (user: string) => [...mailbox(user).messages.values()],
     labels: (user: string) => mailbox(user).labels,
     inject(status: number, count: number, path: RegExp = /./) {
       injected.push({ status, count, path })

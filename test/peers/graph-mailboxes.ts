@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { matches, ODataError, page, parseFilter, type Row, select } from './graph-odata.ts'
 
 /** One answer of the peer (a whole response, or a `$batch` member's). */
-export type Reply = { status: number; headers?: Record<string, string>; body?: unknown }
+export type Reply = { status: number; headers?: Record<string, string>; body?: unknown; mime?: string }
 type Folder = { id: string; displayName: string; wellKnown?: string; isHidden: boolean; parentFolderId: string | null }
 export type PeerMessage = {
   immutableId: string
@@ -16,12 +16,21 @@ export type PeerMessage = {
   sentDateTime: string
   toRecipients: string[]
   internetMessageHeaders?: { name: string; value: string }[]
+  /** the RFC 822 text `$value` answers (made up from the fields when not given) */
+  mime?: string
+  /** when the message entered its current folder (the mailbox's change counter): delta queries */
+  folderSeq: number
 }
+/** A message leaving a folder (moved or deleted), for delta queries. */
+type Departure = { seq: number; folderId: string; immutableId: string; restId: string }
 type User = {
   id: string
   mail: string
   folders: Map<string, Folder>
   messages: Map<string, PeerMessage>
+  /** change counter of the mailbox and the departures it counted */
+  seq: number
+  departures: Departure[]
   concurrent: number
   windowStart: number
   windowCount: number
@@ -49,6 +58,18 @@ const MESSAGE_FILTER = new Set([
 ])
 const err = (status: number, code: string, message = code): Reply => ({ status, body: { error: { code, message } } })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** A message's MIME text made up from its fields (a message delivered without one). */
+const mimeOf = (m: PeerMessage) =>
+  [
+    `From: ${m.from}`,
+    `To: ${m.toRecipients.join(', ')}`,
+    `Subject: ${m.subject}`,
+    `Message-ID: ${m.internetMessageId}`,
+    `Date: ${new Date(m.sentDateTime).toUTCString()}`,
+    '',
+    'body',
+    '',
+  ].join('\r\n')
 const restId = () => `AAMkAD${randomBytes(18).toString('base64url')}`
 
 /** Mailboxes, folders, messages and groups of the Graph peer, and the per-mailbox limits. */
@@ -60,6 +81,8 @@ export class GraphMailboxes {
   /** mailboxes (lowercase) whose Recoverable Items answer 403 (full-mailbox access only) */
   readonly recoverableDenied = new Set<string>()
   groupPageSize = 100
+  /** delta tokens of an older generation answer 410 (Exchange dropped the sync state); bump to test */
+  syncGeneration = 0
   #base: () => string
   #violations: string[]
   #stats: { maxConcurrent: number }
@@ -105,6 +128,8 @@ export class GraphMailboxes {
       mail,
       folders,
       messages: new Map(),
+      seq: 0,
+      departures: [],
       concurrent: 0,
       windowStart: Date.now(),
       windowCount: 0,
@@ -120,7 +145,7 @@ export class GraphMailboxes {
   }
 
   /** Puts a message into a mailbox (default the Inbox) as mail flow would. */
-  deliver(mail: string, m: Partial<PeerMessage> & { internetMessageId: string; folder?: string }) {
+  deliver(mail: string, m: Partial<Omit<PeerMessage, 'folderSeq'>> & { internetMessageId: string; folder?: string }) {
     const u = this.users.get(mail.toLowerCase()) ?? this.addMailbox(mail)
     const now = new Date().toISOString()
     const msg: PeerMessage = {
@@ -135,6 +160,8 @@ export class GraphMailboxes {
       sentDateTime: m.sentDateTime ?? m.receivedDateTime ?? now,
       toRecipients: m.toRecipients ?? [mail],
       internetMessageHeaders: m.internetMessageHeaders,
+      mime: m.mime,
+      folderSeq: ++u.seq,
     }
     u.messages.set(msg.immutableId, msg)
     return msg
@@ -222,12 +249,22 @@ export class GraphMailboxes {
                 /IdType="ImmutableId"/.test(headers.prefer ?? ''),
                 injected,
               )
-            out.push({
-              id: r.id,
-              status: reply.status,
-              headers: { 'content-type': 'application/json', ...reply.headers },
-              body: reply.body,
-            })
+            // a member whose body is not JSON (a message's $value) comes back base64-encoded
+            out.push(
+              reply.mime === undefined
+                ? {
+                    id: r.id,
+                    status: reply.status,
+                    headers: { 'content-type': 'application/json', ...reply.headers },
+                    body: reply.body,
+                  }
+                : {
+                    id: r.id,
+                    status: reply.status,
+                    headers: { 'content-type': 'text/plain', ...reply.headers },
+                    body: Buffer.from(reply.mime, 'latin1').toString('base64'),
+                  },
+            )
           }
         }
         await Promise.all([work(), work(), work(), work()])
@@ -273,12 +310,70 @@ export class GraphMailboxes {
       await sleep(this.#latency)
       if (this.denied.has('Mail.ReadWrite'))
         return err(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.')
-      return this.#mail(u, method, path.split('/').slice(3), url.searchParams, body, immutable, rel)
+      return this.#mail(u, method, path.split('/').slice(3), url.searchParams, body, immutable, rel, headers)
     } catch (e) {
       if (e instanceof ODataError) return err(400, 'BadRequest', e.message)
       throw e
     } finally {
       u.concurrent--
+    }
+  }
+
+  /**
+   * `GET …/mailFolders/{id}/messages/delta` (https://learn.microsoft.com/graph/api/message-delta):
+   * the first round lists the folder's messages, later rounds (the `@odata.deltaLink`'s
+   * `$deltatoken`) what entered the folder since and, as `@removed`, what left it. Pages of
+   * `Prefer: odata.maxpagesize` (default 10) chained by `@odata.nextLink` (`$skiptoken`); a token
+   * the mailbox does not know answers 410 SyncStateNotFound (start over).
+   */
+  #delta(
+    u: User,
+    f: Folder,
+    q: URLSearchParams,
+    headers: Record<string, string>,
+    immutable: boolean,
+    rel: string,
+  ): Reply {
+    const pageSize = Math.min(Number(/odata\.maxpagesize=(\d+)/.exec(headers.prefer ?? '')?.[1] ?? 10) || 10, 1000)
+    const token = q.get('$skiptoken') ?? q.get('$deltatoken')
+    let state = { f: f.id, g: this.syncGeneration, since: 0, upto: u.seq, after: 0, initial: true }
+    if (token) {
+      try {
+        const t = JSON.parse(Buffer.from(token, 'base64url').toString())
+        if (t.f !== f.id || t.g !== this.syncGeneration || !Number.isInteger(t.since) || t.since > u.seq)
+          throw new Error('foreign or expired token')
+        state = q.has('$deltatoken') ? { ...state, since: t.since, after: t.since, initial: false } : t
+      } catch {
+        return err(410, 'SyncStateNotFound', 'The sync state generation is not found. Restart the synchronization.')
+      }
+    }
+    const entries: { seq: number; row: Row }[] = []
+    for (const m of u.messages.values())
+      if (m.folderId === f.id && m.folderSeq > state.after && m.folderSeq <= state.upto)
+        entries.push({ seq: m.folderSeq, row: this.#json(m, immutable) })
+    for (const d of u.departures)
+      if (d.folderId === f.id && d.seq > state.after && d.seq <= state.upto && !state.initial)
+        entries.push({
+          seq: d.seq,
+          row: {
+            '@odata.type': '#microsoft.graph.message',
+            id: immutable ? d.immutableId : d.restId,
+            '@removed': { reason: 'deleted' },
+          },
+        })
+    entries.sort((a, b) => a.seq - b.seq)
+    const taken = entries.slice(0, pageSize)
+    const base = `${this.#base()}/v1.0${rel.split('?')[0]}`
+    const link = (k: string, v: object) => `${base}?${k}=${Buffer.from(JSON.stringify(v)).toString('base64url')}`
+    const more = entries.length > pageSize
+    return {
+      status: 200,
+      body: {
+        value: taken.map((e) => select(e.row, q.get('$select'))),
+        ...(more
+          ? { '@odata.nextLink': link('$skiptoken', { ...state, after: taken.at(-1)!.seq }) }
+          : { '@odata.deltaLink': link('$deltatoken', { f: f.id, g: state.g, since: state.upto }) }),
+      },
     }
   }
 
@@ -290,6 +385,7 @@ export class GraphMailboxes {
     body: unknown,
     immutable: boolean,
     rel: string,
+    headers: Record<string, string>,
   ): Reply {
     const self = `${this.#base()}/v1.0${rel}`
     const listMessages = (folder?: Folder) => {
@@ -312,7 +408,10 @@ export class GraphMailboxes {
       if (c === 'move' && method === 'POST') {
         const dest = this.folder(u, String((body as { destinationId?: string })?.destinationId ?? ''))
         if (!dest) return err(400, 'ErrorInvalidIdMalformed', 'Id is malformed.')
-        if (dest.id !== m.folderId) [m.folderId, m.restId] = [dest.id, restId()]
+        if (dest.id !== m.folderId) {
+          u.departures.push({ seq: ++u.seq, folderId: m.folderId, immutableId: m.immutableId, restId: m.restId })
+          ;[m.folderId, m.restId, m.folderSeq] = [dest.id, restId(), ++u.seq]
+        }
         return { status: 201, body: this.#json(m, immutable) }
       }
       if (!c && method === 'PATCH') {
@@ -321,6 +420,7 @@ export class GraphMailboxes {
         return { status: 200, body: this.#json(m, immutable) }
       }
       if (!c && method === 'GET') return { status: 200, body: select(this.#json(m, immutable), q.get('$select')) }
+      if (c === '$value' && method === 'GET') return { status: 200, mime: m.mime ?? mimeOf(m) }
     }
     if (a === 'mailFolders' && !b && method === 'GET') {
       const root = this.folder(u, 'msgfolderroot')!
@@ -358,6 +458,7 @@ export class GraphMailboxes {
         return err(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.')
       if (!f) return err(404, 'ErrorItemNotFound', 'The specified folder could not be found in the store.')
       if (c === 'messages' && !d && method === 'GET') return listMessages(f)
+      if (c === 'messages' && d === 'delta' && method === 'GET') return this.#delta(u, f, q, headers, immutable, rel)
       if (!c && method === 'GET')
         return {
           status: 200,

@@ -40,9 +40,11 @@ export const startGraphPeer = async (
   const state = new GraphMailboxes(() => base, violations, stats, opts.latencyMs ?? 2)
 
   const json = (res: ServerResponse, r: Reply) =>
-    res
-      .writeHead(r.status, { 'content-type': 'application/json', ...r.headers })
-      .end(r.body === undefined ? undefined : JSON.stringify(r.body))
+    r.mime !== undefined
+      ? res.writeHead(r.status, { 'content-type': 'text/plain', ...r.headers }).end(Buffer.from(r.mime, 'latin1'))
+      : res
+          .writeHead(r.status, { 'content-type': 'application/json', ...r.headers })
+          .end(r.body === undefined ? undefined : JSON.stringify(r.body))
   const readBody = (req: IncomingMessage) =>
     new Promise<string>((resolve) => {
       let s = ''

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
+import { listIncidentReporters } from '../../../core/src/domain/abuse/list-incident-reporters.ts'
 import { listAnalyses } from '../../../core/src/domain/analysis/list-analyses.ts'
 import { getIncidentDetail, type IncidentDetail } from '../../../core/src/domain/incidents/get-incident-detail.ts'
 import { listAssignees } from '../../../core/src/domain/incidents/list-assignees.ts'
@@ -11,6 +12,7 @@ import { alertSection } from '../views/incident-alerts.ts'
 import { analysisSection } from '../views/incident-analysis.ts'
 import { severityBadge, stateBadge } from '../views/incident-bits.ts'
 import { hostsSection } from '../views/incident-hosts.ts'
+import { reportersSection } from '../views/incident-reporters.ts'
 import { responsesSection } from '../views/incident-responses.ts'
 import { page } from '../views/layout.ts'
 
@@ -50,6 +52,7 @@ export const incidentPage = async (c: Context<AppEnv>, id: number, errors: FormE
   const d = await getIncidentDetail(db, actor, id)
   const runs = await listResponseRuns(db, actor, id)
   const verdicts = await listAnalyses(db, actor, id)
+  const reporters = actor.permissions.has('alerts.read') ? await listIncidentReporters(db, actor, id) : []
   const canWrite = actor.permissions.has('incidents.write')
   const [teams, assignees] = canWrite ? await Promise.all([listTeams(db, actor), listAssignees(db, actor)]) : [[], []]
   const isOpen = d.state !== 'closed' && d.state !== 'ignored'
@@ -95,6 +98,7 @@ ${formError(errors)}${fieldError(errors, 'state')}
         : ''
     }
   </section>
+  ${reportersSection(reporters)}
   ${analysisSection(verdicts)}
   ${responsesSection(c, runs, actor.permissions.has('responses.run'))}
   <section class="card"><h2>Timeline</h2>${timeline(d)}</section>

@@ -1,9 +1,11 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
+import { getAbuseMailbox } from '../../../core/src/domain/abuse/list-abuse-mailboxes.ts'
 import type { CsvRowError } from '../../../core/src/domain/intake/upload-csv.ts'
 import { getSource } from '../../../core/src/domain/sources/list-sources.ts'
 import { csrfField, type FormErrors, fieldError, formError, idParam, when } from '../forms.ts'
+import { type AbuseTestResult, abuseMailboxCard } from '../views/abuse-mailbox.ts'
 import { page } from '../views/layout.ts'
 
 export type UploadReport =
@@ -21,7 +23,7 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 export const sourcePage = async (
   c: Context<AppEnv>,
   id: number,
-  opts: { errors?: FormErrors; report?: UploadReport; status?: number } = {},
+  opts: { errors?: FormErrors; report?: UploadReport; status?: number; test?: AbuseTestResult } = {},
 ) => {
   const canWrite = c.var.actor!.permissions.has('sources.write')
   const origin = c.var.deps.config.publicUrl || new URL(c.req.url).origin
@@ -29,6 +31,7 @@ export const sourcePage = async (
     withUrl: canWrite,
     publicUrl: origin,
   })
+  const mailbox = s.type === 'abuse_mailbox' ? await getAbuseMailbox(c.var.deps.db, c.var.actor!, id) : undefined
   const errors = opts.errors ?? {}
   const r = opts.report
   const curl = s.url
@@ -43,15 +46,17 @@ ${formError(errors)}
 <div class="grid two">
 <section class="card">
   ${
-    s.type === 'json'
-      ? html`<h2>POST URL</h2>${
-          s.url
-            ? html`<p class="muted">Anyone with this URL can send alerts: treat it as a secret. Rotating it stops the old URL at once.</p>
+    mailbox
+      ? abuseMailboxCard(c, mailbox, canWrite, opts.test)
+      : s.type === 'json'
+        ? html`<h2>POST URL</h2>${
+            s.url
+              ? html`<p class="muted">Anyone with this URL can send alerts: treat it as a secret. Rotating it stops the old URL at once.</p>
     <input class="mono copy" readonly value="${s.url}" aria-label="POST URL" data-select-on-focus>
     <h3>Example</h3><pre class="mono code" aria-label="curl example">${curl}</pre>`
-            : html`<p class="muted">Only users who may edit sources see the POST URL.</p>`
-        }`
-      : html`<h2>Upload a CSV</h2><p class="muted">One row per delivered message: <span class="mono">message-id, recipient</span> (header optional). Every row becomes an alert on one new incident; a file with any bad row is rejected as a whole.</p>
+              : html`<p class="muted">Only users who may edit sources see the POST URL.</p>`
+          }`
+        : html`<h2>Upload a CSV</h2><p class="muted">One row per delivered message: <span class="mono">message-id, recipient</span> (header optional). Every row becomes an alert on one new incident; a file with any bad row is rejected as a whole.</p>
     ${
       canWrite && s.isEnabled
         ? html`<form method="post" action="/sources/${s.id}/upload" enctype="multipart/form-data" class="compact">${csrfField(c)}<input type="file" name="file" accept=".csv,text/csv" required aria-label="CSV file">${fieldError(errors, 'file')}<div class="actions"><button class="primary">Upload</button></div></form>`

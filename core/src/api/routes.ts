@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { abuseMailboxesApi } from './abuse-mailboxes/index.ts'
 import { apiKeys } from './api-keys/index.ts'
 import { audit } from './audit/index.ts'
 import { compatIncidents } from './compat/incidents.ts'
@@ -33,6 +34,7 @@ for (const module of [
   compatLists,
   feeds,
   sourcesApi,
+  abuseMailboxesApi,
   connectorsApi,
   matchConditionsApi,
   responsesApi,

@@ -115,6 +115,33 @@ export interface MailRemediate {
   restore(items: { quarantined: MailCopy; original: MailCopy }[], ctx: CallContext): Promise<PerItem<MailCopy>[]>
 }
 
+/**
+ * An open abuse-mailbox folder (`mail.read`). Keys are stable while a message stays in the folder
+ * (IMAP `UIDVALIDITY:UID`, a provider's message id); `markProcessed` moves the messages out of the
+ * folder (into `processedFolder`), so what `pending` lists is exactly what is still to do.
+ */
+export interface MailboxReader {
+  /** `idle` when the server tells us about new mail (IMAP IDLE), else `poll` */
+  readonly mode: 'idle' | 'poll'
+  /** the first `limit` waiting messages' keys, oldest first, and how many wait in all */
+  pending(limit: number): Promise<{ keys: string[]; backlog: number }>
+  /** waiting messages' bytes by key, in one round trip; a key that is gone (moved or deleted meanwhile) is left out */
+  fetch(keys: string[]): Promise<Map<string, Buffer>>
+  /** moves the messages out of the folder; keys already gone are ignored */
+  markProcessed(keys: string[]): Promise<void>
+  /** resolves when new mail may have arrived (IDLE), or after `ms` */
+  waitForMail(ms: number): Promise<void>
+  close(): Promise<void>
+}
+
+/** `mail.read`: reads one mailbox folder's messages for an abuse-mailbox source. */
+export interface MailRead {
+  openMailbox(
+    target: { mailbox: string; folder: string; processedFolder: string },
+    ctx: CallContext,
+  ): Promise<MailboxReader>
+}
+
 /** `directory.expand`: for each address, null when it is not a group here, else its transitive members' mail addresses. */
 export interface DirectoryExpand {
   expandGroups(addresses: string[], ctx: CallContext): Promise<PerItem<string[] | null>[]>
@@ -132,6 +159,7 @@ export interface CapabilityMap {
   'mail.search': MailSearch
   'mail.remediate': MailRemediate
   'directory.expand': DirectoryExpand
+  'mail.read': MailRead
 }
 export type Capability = keyof CapabilityMap
 export const CAPABILITIES = [
@@ -141,6 +169,7 @@ export const CAPABILITIES = [
   'mail.search',
   'mail.remediate',
   'directory.expand',
+  'mail.read',
 ] as const satisfies readonly Capability[]
 
 export type Manifest<C extends z.ZodType = z.ZodType> = {

@@ -284,7 +284,7 @@ incidentsApi.get(
   },
 )
 
-const download = (blob: { size: number; stream: () => Readable }, filename: string, type: string) => {
+export const download = (blob: { size: number; stream: () => Readable }, filename: string, type: string) => {
   const safe = filename.replace(/[^\w.\- ]/g, '_')
   return new Response(Readable.toWeb(blob.stream()) as ReadableStream, {
     headers: {

@@ -23,6 +23,7 @@ const operations = collectOperations(apiRoutes.routes)
 const BODYLESS = new Set([
   'POST /api/v1/jobs/:queue/:id/retry',
   'POST /api/v1/connectors/:id/test',
+  'POST /api/v1/abuse-mailboxes/:id/test',
   'POST /api/v1/response-runs/:id/press',
   'POST /api/v1/response-runs/:id/approve',
   'POST /api/v1/response-runs/:id/reject',

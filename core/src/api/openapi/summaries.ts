@@ -38,6 +38,17 @@ export const SUMMARIES: Record<string, string> = {
   'GET /api/v1/response-types': 'Response types with the teams allowed to run each by hand and whether the caller may',
   'PUT /api/v1/response-types/{type}/teams':
     'Set the teams allowed to run a response type by hand (run, press, approve, undo); [] opens it to responses.run',
+  'GET /api/v1/abuse-mailboxes': 'List abuse-mailbox sources with their health line (last poll, backlog, last error)',
+  'POST /api/v1/abuse-mailboxes':
+    'Create an abuse-mailbox source (connector, mailbox, folder, interval); also its analysis match condition and quarantine exemption',
+  'GET /api/v1/abuse-mailboxes/{id}': 'One abuse mailbox with its health line',
+  'PATCH /api/v1/abuse-mailboxes/{id}': 'Edit an abuse mailbox: name, enabled, any settings',
+  'DELETE /api/v1/abuse-mailboxes/{id}': 'Delete an abuse mailbox that never stored a report (409 otherwise)',
+  'POST /api/v1/abuse-mailboxes/{id}/test':
+    'Test connection: log in, open the folder, count what waits (reads and moves nothing)',
+  'GET /api/v1/incidents/{id}/reporters': "The users who reported the incident's message (one row per report)",
+  'GET /api/v1/abuse-reports/{id}/report': 'Download a user report as it arrived (.eml)',
+  'GET /api/v1/abuse-reports/{id}/original': 'Download the original extracted from a user report (.eml or .msg)',
   'GET /api/v1/sources': 'List alert sources',
   'POST /api/v1/sources': 'Create a source (json: answer carries the POST URL with its token; csv)',
   'GET /api/v1/sources/{id}': 'One source; with_url=true adds its POST URL (sources.write)',

@@ -4,13 +4,16 @@ import type {
   CallContext,
   Connector,
   DirectoryExpand,
+  MailboxReader,
   MailCopy,
   MailForward,
   MailLocator,
+  MailRead,
   MailRemediate,
   MailSearch,
 } from '../types.ts'
 import { byMessageId, constant, DUMPSTER, EwsMailbox, type Folder, type FoundItem } from './mailbox.ts'
+import { openEwsMailbox } from './mailbox-reader.ts'
 import { manifest, type TEwsSettings } from './manifest.ts'
 import { EwsSoap, messageError, type Node, x } from './soap.ts'
 
@@ -26,7 +29,7 @@ const strip = ({ references: _r, sentAt: _s, ...copy }: FoundItem): MailCopy => 
  * over `ctx.http`), by impersonation or full-access delegation. Quarantine = a MoveItem into a
  * hidden folder under the mailbox root; restore = MoveItem back + UpdateItem IsRead.
  */
-export class EwsConnector implements Connector, MailSearch, MailRemediate, DirectoryExpand {
+export class EwsConnector implements Connector, MailSearch, MailRemediate, MailRead, DirectoryExpand {
   readonly manifest = manifest
   readonly #settings: TEwsSettings
   readonly #soap: EwsSoap
@@ -43,6 +46,14 @@ export class EwsConnector implements Connector, MailSearch, MailRemediate, Direc
     if (!this.#domains.includes(address.split('@')[1]?.toLowerCase() ?? ''))
       throw new ConnectorError('rejected', `ews: ${address} is not in the connector's domains`)
     return new EwsMailbox(address, this.#soap, this.#settings, ctx)
+  }
+
+  /** An abuse mailbox's folder, polled with FindItem; processed reports are moved to `processedFolder`. */
+  openMailbox(
+    target: { mailbox: string; folder: string; processedFolder: string },
+    ctx: CallContext,
+  ): Promise<MailboxReader> {
+    return openEwsMailbox(this.#mailbox(target.mailbox, ctx), target, ctx)
   }
 
   #run<Q extends { mailbox: string }, R>(items: readonly Q[], run: (q: Q) => Promise<R>, ctx: CallContext) {

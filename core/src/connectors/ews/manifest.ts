@@ -47,7 +47,7 @@ export const manifest = {
     'per mailbox. Quarantine moves the message into a folder under the mailbox root hidden from Outlook and OWA ' +
     '(PR_ATTR_HIDDEN), created on first use; Deleted Items and Recoverable Items\\Deletions are searched too, ' +
     'and restore moves the message back to the folder it came from and sets its read state.',
-  capabilities: ['mail.search', 'mail.remediate', 'directory.expand'],
+  capabilities: ['mail.search', 'mail.remediate', 'mail.read', 'directory.expand'],
   settings: ZEwsSettings,
   secrets: [{ name: 'password', label: 'Service account password', isRequired: true }],
   docs: 'docs/connectors/ews.md',

@@ -7,9 +7,11 @@ import type {
   CallContext,
   Connector,
   DirectoryExpand,
+  MailboxReader,
   MailCopy,
   MailForward,
   MailLocator,
+  MailRead,
   MailRemediate,
   MailSearch,
 } from '../types.ts'
@@ -37,7 +39,7 @@ export const searchQuery = (locator: MailLocator) =>
  * domain-wide delegation (one JWT per user and scope; google-auth-library signs it, every request
  * goes through `ctx.http`). Quarantine = a private hidden label in place of every other label.
  */
-export class GmailConnector implements Connector, MailSearch, MailRemediate, DirectoryExpand {
+export class GmailConnector implements Connector, MailSearch, MailRemediate, MailRead, DirectoryExpand {
   readonly manifest = manifest
   readonly #settings: TGmailSettings
   readonly #privateKey: string
@@ -58,6 +60,15 @@ export class GmailConnector implements Connector, MailSearch, MailRemediate, Dir
       throw new ConnectorError('rejected', `gmail: ${address} is not in the connector's domains`)
     const { GmailMailbox } = await google()
     return new GmailMailbox(address, this.#settings, this.#privateKey, ctx, tokens, this.#quotaWindowMs)
+  }
+
+  /** An abuse mailbox's label, polled; processed reports move to the `processedFolder` label. */
+  async openMailbox(
+    target: { mailbox: string; folder: string; processedFolder: string },
+    ctx: CallContext,
+  ): Promise<MailboxReader> {
+    const { openGmailMailbox } = await google()
+    return openGmailMailbox(await this.#mailbox(target.mailbox, ctx), target, ctx)
   }
 
   /** Every copy in the mailbox, Spam and Trash included (`includeSpamTrash`), and ones in our quarantine. */

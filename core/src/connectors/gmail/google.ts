@@ -5,4 +5,5 @@
  */
 export { admin } from '@googleapis/admin'
 export { GmailMailbox, HEADERS, header, KEPT_LABELS } from './mailbox.ts'
+export { openGmailMailbox } from './mailbox-reader.ts'
 export { delegatedClient, toConnectorError } from './transport.ts'

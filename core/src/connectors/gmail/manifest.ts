@@ -41,6 +41,12 @@ export const ZGmailSettings = z.strictObject({
     .url({ protocol: /^https$/ })
     .max(2000)
     .default('https://oauth2.googleapis.com/token'),
+  /** a private CA trusted instead of the system's (behind an outbound TLS-inspecting proxy; a test peer) */
+  caCertificate: z
+    .string()
+    .max(20_000)
+    .regex(/-----BEGIN CERTIFICATE-----/, 'a PEM certificate')
+    .optional(),
 })
 export type TGmailSettings = z.infer<typeof ZGmailSettings>
 
@@ -67,8 +73,10 @@ export const manifest = {
     'and from message lists and removes every other label (Inbox, Trash, Spam, user labels; the read ' +
     'state is kept), so the message leaves every view the user browses; it stays in "All Mail" search ' +
     'results, which Gmail offers no way to hide short of deleting. Restore puts back the exact labels ' +
-    'the message had (Trash included) and its read state.',
-  capabilities: ['mail.search', 'mail.remediate', 'directory.expand'],
+    'the message had (Trash included) and its read state. As an abuse-mailbox source the folder is a ' +
+    'label (INBOX by default): its messages are polled and each processed report is relabelled to the ' +
+    'processed label.',
+  capabilities: ['mail.search', 'mail.remediate', 'mail.read', 'directory.expand'],
   settings: ZGmailSettings,
   secrets: [{ name: 'privateKey', label: 'Service account private key (PEM, from the JSON key)', isRequired: true }],
   docs: 'docs/connectors/gmail.md',

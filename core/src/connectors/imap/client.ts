@@ -3,13 +3,16 @@ import { ConnectorError } from '../errors.ts'
 import type {
   CallContext,
   Connector,
+  MailboxReader,
   MailCopy,
   MailForward,
   MailLocator,
+  MailRead,
   MailRemediate,
   MailSearch,
   PerItem,
 } from '../types.ts'
+import { openImapMailbox } from './mailbox-reader.ts'
 import { type ImapSettings, manifest } from './manifest.ts'
 import {
   mapLimit,
@@ -48,7 +51,7 @@ const sameId = (a: string | undefined, b: string) => !!a && a.trim() === b.trim(
  * into an unsubscribed folder of the same mailbox; \Seen travels with the message and is set back
  * on restore.
  */
-export class ImapConnector implements Connector, MailSearch, MailRemediate {
+export class ImapConnector implements Connector, MailSearch, MailRemediate, MailRead {
   readonly manifest = manifest
   readonly #s: ImapSettings
   readonly #password: string
@@ -56,6 +59,14 @@ export class ImapConnector implements Connector, MailSearch, MailRemediate {
   constructor(settings: ImapSettings, secrets: Record<string, string>) {
     this.#s = settings
     this.#password = secrets.masterPassword ?? ''
+  }
+
+  /** An abuse mailbox's folder, read through the master user (mailbox-reader.ts). */
+  openMailbox(
+    target: { mailbox: string; folder: string; processedFolder: string },
+    ctx: CallContext,
+  ): Promise<MailboxReader> {
+    return openImapMailbox(this.#s, this.#password, target, ctx)
   }
 
   /** Answers each item in order: one session per mailbox; a refused login fails that mailbox's items only. */

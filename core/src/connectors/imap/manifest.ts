@@ -26,8 +26,8 @@ export const manifest = {
   kind: 'imap',
   title: 'IMAP server (master user)',
   description:
-    'Finds, quarantines and restores delivered mail on an IMAP server (Dovecot, Zimbra, ...) through a master/admin login that can open every mailbox; quarantine moves the message to a hidden, unsubscribed folder of the same mailbox.',
-  capabilities: ['mail.search', 'mail.remediate'],
+    'Finds, quarantines and restores delivered mail on an IMAP server (Dovecot, Zimbra, ...) through a master/admin login that can open every mailbox; quarantine moves the message to a hidden, unsubscribed folder of the same mailbox. Also reads abuse mailboxes (IDLE, processed mail moved to a folder).',
+  capabilities: ['mail.search', 'mail.remediate', 'mail.read'],
   settings: ZImapSettings,
   secrets: [{ name: 'masterPassword', label: 'Master user password', isRequired: true }],
   docs: 'docs/connectors/imap.md',

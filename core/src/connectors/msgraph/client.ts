@@ -3,13 +3,16 @@ import type {
   CallContext,
   Connector,
   DirectoryExpand,
+  MailboxReader,
   MailCopy,
   MailForward,
   MailLocator,
+  MailRead,
   MailRemediate,
   MailSearch,
   PerItem,
 } from '../types.ts'
+import { openGraphMailbox } from './mailbox-reader.ts'
 import { manifest, type TGraphSettings } from './manifest.ts'
 import { answerError, collectPages, odataString } from './paging.ts'
 import { quarantine, restore } from './remediate.ts'
@@ -21,7 +24,7 @@ import { type GraphLimits, type GraphOp, GraphTransport } from './transport.ts'
  * out as `$batch` members within Graph's per-mailbox limits (transport.ts); every call asks for
  * immutable ids, so a copy's `providerId` survives the moves of quarantine and restore.
  */
-export class GraphConnector implements Connector, MailSearch, MailRemediate, DirectoryExpand {
+export class GraphConnector implements Connector, MailSearch, MailRemediate, MailRead, DirectoryExpand {
   readonly manifest = manifest
   readonly #settings: TGraphSettings
   readonly #folders = new Map<string, FolderMap>()
@@ -54,6 +57,14 @@ export class GraphConnector implements Connector, MailSearch, MailRemediate, Dir
 
   restore(items: { quarantined: MailCopy; original: MailCopy }[], ctx: CallContext): Promise<PerItem<MailCopy>[]> {
     return restore(this.transport, items, ctx)
+  }
+
+  /** An abuse mailbox's folder, read by delta queries; processed reports are moved to `processedFolder`. */
+  openMailbox(
+    target: { mailbox: string; folder: string; processedFolder: string },
+    ctx: CallContext,
+  ): Promise<MailboxReader> {
+    return openGraphMailbox(this.transport, target, ctx)
   }
 
   /**

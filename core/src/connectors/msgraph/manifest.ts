@@ -40,8 +40,8 @@ export const manifest = {
   kind: 'msgraph',
   title: 'Microsoft 365 (Graph)',
   description:
-    'Finds, quarantines and restores delivered mail in Microsoft 365 mailboxes and expands groups, with an app registration (application permissions Mail.ReadWrite, GroupMember.Read.All, User.Read.All).',
-  capabilities: ['mail.search', 'mail.remediate', 'directory.expand'],
+    'Finds, quarantines and restores delivered mail in Microsoft 365 mailboxes, reads abuse mailboxes and expands groups, with an app registration (application permissions Mail.ReadWrite, GroupMember.Read.All, User.Read.All).',
+  capabilities: ['mail.search', 'mail.remediate', 'mail.read', 'directory.expand'],
   settings: ZGraphSettings,
   secrets: [{ name: 'clientSecret', label: 'Client secret of the app registration', isRequired: true }],
   docs: 'docs/connectors/msgraph.md',

@@ -1,3 +1,4 @@
+export * from './abuse.ts'
 export * from './connectors.ts'
 export * from './identity.ts'
 export * from './incidents.ts'

@@ -15,6 +15,8 @@ export type NormalizedEmail = {
   urls: string[]
   attachments: { name: string; size: number | null; contentType: string; md5: string; sha256: string }[]
   isAbuseCopy: boolean
+  /** the stored message (blob sha256) behind this e-mail: an abuse report or its reported original */
+  originalSha256?: string | null
 }
 
 export type Endpoint = Partial<

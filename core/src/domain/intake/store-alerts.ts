@@ -51,6 +51,7 @@ export const toBatchItem = (it: PendingAlert, alertId: number, withRaw = true) =
     urls: m.urls,
     attachments: m.attachments,
     is_abuse_copy: m.isAbuseCopy,
+    original_sha256: m.originalSha256 ?? null,
   })),
   hosts: hostsOf(it.alert),
   users: usersOf(it.alert),

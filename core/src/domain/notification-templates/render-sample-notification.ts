@@ -15,6 +15,7 @@ export const SAMPLE_FACTS: IncidentFacts = {
   senders: ['billing@examp1e-invoices.test'],
   senderDomains: ['examp1e-invoices.test'],
   recipients: ['jane.doe@corp.example'],
+  reporters: ['jane.doe@corp.example'],
   subjects: ['Your invoice is overdue'],
   messageIds: ['<sample-123@examp1e-invoices.test>'],
   urls: [],

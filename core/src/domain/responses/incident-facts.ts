@@ -17,6 +17,8 @@ export type IncidentFacts = {
   senders: string[]
   senderDomains: string[]
   recipients: string[]
+  /** who reported the incident's message to an abuse mailbox (the senders of the abuse copies) */
+  reporters: string[]
   subjects: string[]
   messageIds: string[]
   urls: string[]
@@ -44,7 +46,7 @@ export const readIncidentFacts = async (db: DbOrTx, incidentId: number): Promise
     .select({ id: alerts.id, attackers: alerts.attackers })
     .from(alerts)
     .where(eq(alerts.incidentId, incidentId))
-  const emails = alertRows.length
+  const all = alertRows.length
     ? await db
         .select()
         .from(alertEmails)
@@ -55,6 +57,10 @@ export const readIncidentFacts = async (db: DbOrTx, incidentId: number): Promise
           ),
         )
     : []
+  // A user report's own e-mail (the abuse copy) names the reporter and the abuse mailbox, not the
+  // threat: responses act on the reported originals only (blocking the reporter would be wrong).
+  const emails = all.filter((e) => !e.isAbuseCopy)
+  const reporters = uniq(all.filter((e) => e.isAbuseCopy).map((e) => e.sender.toLowerCase()))
   const hosts = await db.select().from(incidentHosts).where(eq(incidentHosts.incidentId, incidentId))
   const senders = uniq(emails.map((e) => e.sender.toLowerCase()))
   const urls = uniq(emails.flatMap((e) => e.urls))
@@ -71,6 +77,7 @@ export const readIncidentFacts = async (db: DbOrTx, incidentId: number): Promise
     senders,
     senderDomains: uniq(senders.map(domain)),
     recipients: uniq(emails.flatMap((e) => e.recipients.map((r) => r.toLowerCase()))),
+    reporters,
     subjects: uniq(emails.map((e) => e.subject)),
     messageIds: uniq(emails.map((e) => e.messageId)),
     urls,

@@ -34,6 +34,8 @@ export const updateSource = async (
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(sources).where(eq(sources.id, id)).for('update')
     if (!before) throw notFound('source')
+    if (before.type === 'abuse_mailbox' && input.settings)
+      throw new AppError('INVALID_REQUEST', 'settings: an abuse mailbox is edited at /api/v1/abuse-mailboxes/{id}')
     const token = input.rotateToken && before.type === 'json' ? newToken(32) : undefined
     const name = input.name?.trim()
     if (name !== undefined && (!name || name.length > 200))

@@ -13,13 +13,17 @@ const ZParams = z
     connectorId: z.number().int().positive().meta({ description: 'an smtp connector' }),
     templateId: z.number().int().positive(),
     toRecipients: z.boolean().default(true).meta({ description: "the incident's affected recipients" }),
+    toReporters: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'the users who reported the message to an abuse mailbox (feedback on the verdict)' }),
     extraAddresses: z
       .array(z.email().max(320))
       .max(100)
       .default([])
       .meta({ description: 'people or distribution lists' }),
   })
-  .refine((p) => p.toRecipients || p.extraAddresses.length > 0, {
+  .refine((p) => p.toRecipients || p.toReporters || p.extraAddresses.length > 0, {
     message: 'no one to send to',
     path: ['extraAddresses'],
   })
@@ -54,7 +58,11 @@ export const emailNotify: ResponseType<z.infer<typeof ZParams>> = {
       .where(eq(notificationTemplates.id, p.templateId))
     if (!template) throw new AppError('NOT_FOUND', `notification template ${p.templateId} not found`)
     const to = [
-      ...new Set([...(p.toRecipients ? ctx.facts.recipients : []), ...p.extraAddresses.map((a) => a.toLowerCase())]),
+      ...new Set([
+        ...(p.toRecipients ? ctx.facts.recipients : []),
+        ...(p.toReporters ? ctx.facts.reporters : []),
+        ...p.extraAddresses.map((a) => a.toLowerCase()),
+      ]),
     ]
     if (to.length === 0)
       return { status: 'succeeded', details: { sent: false, reason: 'the incident has no recipients' } }

@@ -16,6 +16,7 @@ import {
 } from 'node:fs'
 import { createConnection, type Socket } from 'node:net'
 import path from 'node:path'
+import { stripVTControlCharacters } from 'node:util'
 import { parseArgs } from '../appliance/src/cli/command.ts'
 
 /**
@@ -397,26 +398,50 @@ const afterFirstBoot = async (apiKey: string, subject: string, password: string)
   await check(
     'host settings set with clawbackctl are applied by the root helper and read back in the guest',
     async () => {
-      await agentOk(
+      const queued = await agentOk(
         `ctl system set --hostname ${host.hostname} --ipv4 ${host.address} --gateway4 ${host.gateway} --dns 10.0.2.3 --ntp ${host.ntp.join(',')} --syslog tls://${host.syslog}`,
         600,
       )
-      let out = ''
-      await waitFor('the host name changes', 900, async () => {
-        out = await agentOk('host-settings', 300)
-        return out.includes('rsyslogd -N1 exit') && new RegExp(`## hostnamectl\\n${host.hostname}\\n`).test(out)
+      const opId = /queued (system-[\w-]+)/.exec(queued)?.[1]
+      if (!opId) throw new Error(`clawbackctl system set queued no operation:\n${queued}`)
+      // The helper applies in order host name, timesyncd, rsyslog, then networkd (restarted last:
+      // it drops connections for a moment). Read back only once the operation has finished —
+      // reading when the host name changed raced the network step (under TCG minutes later).
+      let journal = ''
+      await waitFor(`the root helper finishing ${opId}`, 900, async () => {
+        journal = stripVTControlCharacters(await agentOk('journal clawback-privileged', 300))
+        return new RegExp(`${opId}\\.json: (done|failed)`).test(journal)
       })
-      const problems: string[] = []
-      if (!new RegExp(`^Address=${host.address}$`, 'm').test(out))
-        problems.push('10-clawback.network has no static Address')
-      if (!new RegExp(`inet ${host.address.replace(/\./g, '\\.')}`).test(out)) problems.push('ip shows no 10.0.2.15/24')
-      if (!/default via 10\.0\.2\.2/.test(out)) problems.push('no default route via 10.0.2.2')
-      if (!new RegExp(`SystemNTPServers=${host.ntp.join(' ')}`).test(out))
-        problems.push('timedatectl shows other NTP servers')
-      if (!out.includes('StreamDriver.CAFile')) problems.push('the forwarding rule has no StreamDriver.CAFile')
-      if (!out.includes(host.syslog.split(':')[0]!)) problems.push('the forwarding rule names another host')
-      if (!/rsyslogd -N1 exit 0/.test(out)) problems.push('rsyslogd -N1 failed')
-      if (problems.length) throw new Error(`${problems.join('; ')}\n${out}`)
+      if (!new RegExp(`${opId}\\.json: done`).test(journal))
+        throw new Error(`the root helper failed ${opId}:\n${journal.slice(-1500)}`)
+      const expectations = (out: string) => {
+        const problems: string[] = []
+        if (!new RegExp(`## hostnamectl\\n${host.hostname}\\n`).test(out))
+          problems.push('hostnamectl shows another name')
+        if (!new RegExp(`^Address=${host.address}$`, 'm').test(out))
+          problems.push('10-clawback.network has no static Address')
+        // static: no "dynamic" (a DHCP lease) on the address line
+        if (!new RegExp(`inet ${host.address.replace(/\./g, '\\.')}(?![^\\n]*dynamic)`).test(out))
+          problems.push('ip shows no static 10.0.2.15/24')
+        if (!/default via 10\.0\.2\.2/.test(out)) problems.push('no default route via 10.0.2.2')
+        if (!new RegExp(`SystemNTPServers=${host.ntp.join(' ')}`).test(out))
+          problems.push('timedatectl shows other NTP servers')
+        if (!out.includes('StreamDriver.CAFile')) problems.push('the forwarding rule has no StreamDriver.CAFile')
+        if (!out.includes(host.syslog.split(':')[0]!)) problems.push('the forwarding rule names another host')
+        if (!/rsyslogd -N1 exit 0/.test(out)) problems.push('rsyslogd -N1 failed')
+        return problems
+      }
+      // networkd configures the link asynchronously after its restart: poll, bounded
+      let out = ''
+      let problems: string[] = []
+      await waitFor('the host settings read back', 300, async () => {
+        // the agent's commands write to a serial tty: iproute2 and systemd colour their output there
+        out = stripVTControlCharacters(await agentOk('host-settings', 300))
+        problems = expectations(out)
+        return problems.length === 0
+      }).catch(() => {})
+      if (problems.length)
+        throw new Error(`${problems.join('; ')}\n${out}\n## clawback-privileged\n${journal.slice(-1500)}`)
       await waitFor('the API over the forwarded port after networkd restarted', 300, readyz)
       return 'hostnamectl, networkctl/ip, timedatectl show-timesync, rsyslogd -N1 (exit 0, StreamDriver.CAFile)'
     },
@@ -434,10 +459,17 @@ const afterFirstBoot = async (apiKey: string, subject: string, password: string)
       },
       body: readFileSync(file),
     })
+    // accepted: 303 to the staged image's page; refused: 422 with the page saying why
+    if (res.status === 422) return { status: res.status, id: '', page: await res.text() }
     const to = res.headers.get('location') ?? res.headers.get('hx-redirect') ?? ''
     const staged = /staged=(img-\d+)/.exec(to)?.[1]
-    if (!staged) throw new Error(`upload answered ${res.status} ${to}: ${(await res.text()).slice(0, 300)}`)
-    return { id: staged, page: await (await http(CONSOLE_PORT, `/upgrade?staged=${staged}`)).text() }
+    if (res.status !== 303 || !staged)
+      throw new Error(`upload answered ${res.status} ${to}: ${(await res.text()).slice(0, 300)}`)
+    return {
+      status: res.status,
+      id: staged,
+      page: await (await http(CONSOLE_PORT, `/upgrade?staged=${staged}`)).text(),
+    }
   }
   const applyStaged = async (id: string, seconds: number) => {
     const csrf = await consoleCsrf()
@@ -481,7 +513,8 @@ const afterFirstBoot = async (apiKey: string, subject: string, password: string)
   )
   if (!signedIn || !built) return
   await check('a tampered IMG is refused on upload', async () => {
-    const { page } = await upload(tamperedImg)
+    const { status, page } = await upload(tamperedImg)
+    if (status !== 422) throw new Error(`the upload answered ${status}, not 422`)
     if (!page.includes('Refused:')) throw new Error('the page does not say Refused')
     if (page.includes('id="apply"')) throw new Error('the tampered image can be applied')
     return /Refused:[^<]*/.exec(page)?.[0]
@@ -603,14 +636,31 @@ try {
         signal: AbortSignal.timeout(60_000),
       })
       if (posted.status !== 200) throw new Error(`alert: ${posted.status} ${await posted.text()}`)
-      const { incident_id } = (await posted.json()) as { incident_id: number }
+      // intake answers once the alert is durably in the intake log; the worker role links it
+      // moments later (accept-then-link). An integration finds the incident the way the
+      // compatible API documents: GET /api/incidents?message_id=… — polled, bounded for TCG.
+      const { alert_id } = (await posted.json()) as { alert_id: number }
+      if (!Number.isInteger(alert_id)) throw new Error('the intake answer carries no alert_id')
+      let incident_id = 0
+      const linkStarted = Date.now()
+      await waitFor('the alert linked into an incident (GET /api/incidents?message_id=)', 300, async () => {
+        const r = await api(
+          `/api/incidents?expand_events=false&message_id=${encodeURIComponent(alert.email.message_id)}`,
+          { headers: { authorization: apiKey } },
+        )
+        if (r.status !== 200) throw new Error(`GET /api/incidents answered ${r.status}`)
+        const found = ((await r.json()) as { id: number; events: number[] }[]).find((i) => i.events.includes(alert_id))
+        incident_id = found?.id ?? 0
+        return incident_id > 0
+      })
+      figures['alert → incident visible (s)'] = ((Date.now() - linkStarted) / 1000).toFixed(1)
       const inc = await api(`/api/v1/incidents/${incident_id}`)
       if (inc.status !== 200) throw new Error(`incident: ${inc.status}`)
       const list = (await (await api(`/api/v1/incidents?q=${encodeURIComponent(subject)}`)).json()) as {
         items: { id: number }[]
       }
       if (!list.items.some((i) => i.id === incident_id)) throw new Error('the incident is not in the search result')
-      return `incident ${incident_id}`
+      return `incident ${incident_id} (alert ${alert_id}; visible on /api/incidents after ${figures['alert → incident visible (s)']} s)`
     })
     await check('the management console answers on 8443 over TLS', async () => {
       // without the jar: cookies are per host, not per port, so the API port's session would be

@@ -62,7 +62,10 @@
         },
       })
         .then((res) => {
-          window.location.href = res.url
+          // followed a redirect (accepted), or a refusal (4xx) naming its page in Content-Location
+          const to = res.redirected ? res.url : res.headers.get('Content-Location')
+          if (to) window.location.href = to
+          else if (status) status.textContent = `Upload failed: ${res.status} ${res.statusText}`
         })
         .catch((err) => {
           if (status) status.textContent = `Upload failed: ${err}`

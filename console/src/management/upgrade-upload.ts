@@ -30,7 +30,8 @@ export const stagedFile = (dataDir: string, id: string) => {
 
 /**
  * POST /upgrade/upload — stages the IMG (streamed when sent raw) and verifies it. Shows the release
- * notes and an Apply button, or why it is refused (the refused file is deleted). Audited.
+ * notes and an Apply button (a streamed upload: 303 to that page), or why it is refused: 422 with
+ * the page either way (the refused file is deleted). Audited.
  */
 export const upgradeUpload = async (c: Context<AppEnv>) => {
   assertCan(c.var.actor!, 'system.manage')
@@ -70,6 +71,10 @@ export const upgradeUpload = async (c: Context<AppEnv>) => {
     )
   }
   writeFileSync(path.join(opsPaths(dataDir).staging, `${id}.json`), JSON.stringify(staged), { mode: 0o600 })
-  if (upload.isStreamed) return redirect(c, `/upgrade?staged=${id}`)
+  if (upload.isStreamed && staged.ok) return redirect(c, `/upgrade?staged=${id}`)
+  // A refused image is a 422 whichever way it came, with the page saying why: a script or an
+  // upload client reads the refusal from the status, not from a redirect that looks like success.
+  // Content-Location names the same page (the streaming form's script shows it from there).
+  if (upload.isStreamed) c.header('Content-Location', `/upgrade?staged=${id}`)
   return upgradePage(c, { staged }, staged.ok ? 200 : 422)
 }

@@ -5,7 +5,7 @@ import type { Db } from '../../core/src/db/client.ts'
 import { createApiKey } from '../../core/src/domain/api-keys/create-api-key.ts'
 import { createTeam } from '../../core/src/domain/teams/create-team.ts'
 import { createUser } from '../../core/src/domain/users/create-user.ts'
-import { loadUserActor } from '../../core/src/domain/users/load-actor.ts'
+import { loadUserActor } from '../../core/src/domain/users/load-user-actor.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { PERMISSIONS, type Permission } from '../../core/src/policy/permissions.ts'
 

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
 import { listMatchConditions } from '../../../core/src/domain/matching/list-match-conditions.ts'
-import { getSource } from '../../../core/src/domain/sources/list-sources.ts'
+import { getSource } from '../../../core/src/domain/sources/get-source.ts'
 import { csrfField, idParam } from '../forms.ts'
 import { page } from '../views/layout.ts'
 

@@ -54,3 +54,10 @@ export const BUILTIN_TEAMS = [
     ] as Permission[],
   },
 ] as const
+
+/** The union of some teams' permissions (unknown names, left by an older release, are dropped). */
+export const permissionsOfTeams = (rows: { permissions: string[] }[]) => {
+  const set = new Set<Permission>()
+  for (const r of rows) for (const p of r.permissions) if (isPermission(p)) set.add(p)
+  return set
+}

@@ -3,7 +3,7 @@ import { sha256 } from '../../auth/tokens.ts'
 import type { Db } from '../../db/client.ts'
 import { apiKeys, users } from '../../db/schema/index.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { loadApiKeyActor } from '../users/load-actor.ts'
+import { loadApiKeyActor } from '../users/load-api-key-actor.ts'
 
 /**
  * The actor for a raw API key, or undefined for an unknown, revoked or expired key, or a key whose

@@ -8,7 +8,7 @@ import { SYSTEM } from '../../policy/actor.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { addHistory } from '../incidents/incident-tx.ts'
 import { notifyUsers } from '../notifications/notify-users.ts'
-import { loadUserActor } from '../users/load-actor.ts'
+import { loadUserActor } from '../users/load-user-actor.ts'
 import { readIncidentFacts } from './incident-facts.ts'
 import { responseTypeOf } from './response-types.ts'
 

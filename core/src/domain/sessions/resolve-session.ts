@@ -3,7 +3,7 @@ import { sha256 } from '../../auth/tokens.ts'
 import type { Db } from '../../db/client.ts'
 import { sessions, users } from '../../db/schema/index.ts'
 import type { Actor } from '../../policy/actor.ts'
-import { loadUserActor } from '../users/load-actor.ts'
+import { loadUserActor } from '../users/load-user-actor.ts'
 
 export type ResolvedSession = {
   actor: Actor

@@ -5,7 +5,11 @@ import { appendAudit } from '../audit/append-audit.ts'
 import { notifyUsers } from '../notifications/notify-users.ts'
 import { addHistory, touch, withIncident } from './incident-tx.ts'
 
-const changeState = async (
+/**
+ * Moves an incident between open/assigned and ignored with its history, audit record and the
+ * assignee's notification; the shared body of reopen and ignore.
+ */
+export const changeIncidentState = async (
   db: Db,
   actor: Actor,
   incidentId: number,
@@ -40,14 +44,3 @@ const changeState = async (
       message: `Incident #${incidentId} is now ${state} (${actor.label})`,
     })
   })
-
-/**
- * Reopens a closed or ignored incident (to `assigned` when it has an assignee, else `open`).
- * @throws AppError FORBIDDEN, NOT_FOUND, CONFLICT when it is not closed or ignored.
- */
-export const reopenIncident = (db: Db, actor: Actor, incidentId: number, reason = '') =>
-  changeState(db, actor, incidentId, 'open', reason)
-
-/** Marks an incident ignored (noise); reopen undoes it. @throws AppError FORBIDDEN, NOT_FOUND. */
-export const ignoreIncident = (db: Db, actor: Actor, incidentId: number, reason = '') =>
-  changeState(db, actor, incidentId, 'ignored', reason)

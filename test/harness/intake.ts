@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { drainIntake as drainIntakeLog } from '../../core/src/domain/intake/link-intake.ts'
+import { drainIntake as drainIntakeLog } from '../../core/src/domain/intake/drain-intake.ts'
 import { createSource } from '../../core/src/domain/sources/create-source.ts'
 import { SYSTEM } from '../../core/src/policy/actor.ts'
 import type { TestApp } from './app.ts'

@@ -32,7 +32,8 @@ const start = async () => {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
-  for (let i = 0; i < 200; i++) {
+  // Up to 60 s: a cold start transforms the TypeScript sources, slow on a loaded 2-core machine.
+  for (let i = 0; i < 600; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${PORT}/healthz`)).ok) return proc
     } catch {}

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_LINKING_RULES, linkKeyOf } from '../../core/src/domain/alerts/link-key.ts'
 import { appendIntake } from '../../core/src/domain/intake/append-intake.ts'
-import { intakeBacklog, linkIntakeBatch } from '../../core/src/domain/intake/link-intake.ts'
+import { getIntakeBacklog } from '../../core/src/domain/intake/get-intake-backlog.ts'
+import { linkIntakeBatch } from '../../core/src/domain/intake/link-intake-batch.ts'
 import { normalizeAlert } from '../../core/src/domain/intake/normalize-alert.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 import { makeApiKey } from '../harness/factories.ts'
@@ -107,7 +108,7 @@ describe('intake linker', () => {
       )
     expect(await linkIntakeBatch(t.deps.db, t.deps.boss)).toEqual([])
     expect(await counts()).toEqual(before)
-    expect((await intakeBacklog(t.deps.db)).alerts).toBe(0)
+    expect((await getIntakeBacklog(t.deps.db)).alerts).toBe(0)
     await expectLinkedOnce('replay', 30, 10)
   })
 
@@ -151,7 +152,7 @@ describe('intake linker', () => {
       sql`SELECT error, item->'alert'->>'summary' AS summary FROM intake_failed`,
     )
     expect(failed).toEqual([{ error: expect.stringMatching(/not a date/), summary: 'poison-0' }])
-    expect(await intakeBacklog(t.deps.db)).toEqual({ alerts: 0, oldestSeconds: 0, failed: 1 })
+    expect(await getIntakeBacklog(t.deps.db)).toEqual({ alerts: 0, oldestSeconds: 0, failed: 1 })
     await t.deps.db.execute(sql`DELETE FROM intake_failed`)
   })
 
@@ -176,7 +177,7 @@ describe('intake linker', () => {
     expect(holding, child.output()).toBe(true)
     child.child.kill('SIGKILL')
     await child.exited
-    const left = (await intakeBacklog(t.deps.db)).alerts
+    const left = (await getIntakeBacklog(t.deps.db)).alerts
     // Killed mid-batch: its batch is back in the log, nothing half-written.
     expect(left).toBeGreaterThan(0)
     const linkedSoFar = await q<{ n: number }>(sql`SELECT count(*)::int AS n FROM alerts WHERE summary LIKE 'kill-%'`)

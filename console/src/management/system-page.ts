@@ -4,7 +4,7 @@ import { canEditHostSettings } from '../../../appliance/src/system/set-host-sett
 import { systemHealth } from '../../../appliance/src/system/system-health.ts'
 import { readTimeAndLogging } from '../../../appliance/src/system/time-and-logging.ts'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { intakeBacklog } from '../../../core/src/domain/intake/link-intake.ts'
+import { getIntakeBacklog } from '../../../core/src/domain/intake/get-intake-backlog.ts'
 import { recentErrors } from '../../../core/src/log.ts'
 import { metrics } from '../../../core/src/metrics.ts'
 import { bytes, consolePage, csrfField, notice } from './view.ts'
@@ -16,7 +16,7 @@ const dur = (s: number) =>
 export const systemPage = async (c: Context<AppEnv>, message?: string) => {
   const h = await systemHealth(c.var.deps.db, c.var.actor!, c.var.deps.config.roles, c.var.deps.boss)
   const tl = readTimeAndLogging(c.var.deps.config.root)
-  const backlog = await intakeBacklog(c.var.deps.db)
+  const backlog = await getIntakeBacklog(c.var.deps.db)
   const lagP99 = metrics.intakeLag.quantile({}, 0.99)
   return consolePage(
     c,

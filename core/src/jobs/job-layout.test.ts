@@ -19,7 +19,7 @@ it('enqueuing never imports handler code: domain code and job definitions reach 
       .map((f) => path.join(CORE, 'jobs', f)),
   ]
   expect(enqueuers).toContain(path.join(CORE, 'jobs/alert-match.ts'))
-  expect(enqueuers).toContain(path.join(CORE, 'domain/intake/link-intake.ts')) // enqueues alert.match
+  expect(enqueuers).toContain(path.join(CORE, 'domain/intake/enqueue-alert-match.ts')) // enqueues alert.match
   const offenders = enqueuers.flatMap((file) => {
     const chain = forbiddenChain(file, isHandlerCode)
     return chain ? [chain.map((f) => path.relative(CORE, f)).join(' → ')] : []

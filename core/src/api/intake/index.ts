@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { waitLinked } from '../../domain/intake/link-intake.ts'
 import { receiveJsonAlert } from '../../domain/intake/receive-json-alert.ts'
+import { waitLinked } from '../../domain/intake/wait-linked.ts'
 import { AppError } from '../../errors.ts'
 import { metrics } from '../../metrics.ts'
 import { accepts, output } from '../describe.ts'

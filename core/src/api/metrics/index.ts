@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import { intakeBacklog } from '../../domain/intake/link-intake.ts'
+import { getIntakeBacklog } from '../../domain/intake/get-intake-backlog.ts'
 import { metrics, renderMetrics } from '../../metrics.ts'
 import type { AppEnv } from '../env.ts'
 import { guard } from '../middleware/auth.ts'
@@ -36,7 +36,7 @@ metricsApi.get('/metrics', guard({ auth: 'actor', permission: 'system.manage' })
     lines.push(`clawback_job_queue_jobs{queue="${q.name}",state="active"} ${q.activeCount}`)
     lines.push(`clawback_job_queue_jobs{queue="${q.name}",state="failed"} ${q.failedCount}`)
   }
-  const backlog = await intakeBacklog(c.var.deps.db)
+  const backlog = await getIntakeBacklog(c.var.deps.db)
   lines.push(
     '# HELP clawback_intake_backlog_alerts Alerts acknowledged and waiting in the intake log to be linked',
     '# TYPE clawback_intake_backlog_alerts gauge',

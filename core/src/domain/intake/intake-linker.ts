@@ -2,7 +2,8 @@ import type { Db } from '../../db/client.ts'
 import type { PgBoss } from '../../jobs/boss.ts'
 import type { Logger } from '../../log.ts'
 import { INTAKE_CHANNEL } from './append-intake.ts'
-import { linkIntakeBatch, linkOldestOrSetAside } from './link-intake.ts'
+import { linkIntakeBatch } from './link-intake-batch.ts'
+import { linkOldestOrSetAside } from './link-oldest-or-set-aside.ts'
 
 export type LinkerOptions = {
   /** rows per batch (one transaction) */

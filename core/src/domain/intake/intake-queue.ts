@@ -8,7 +8,7 @@ type Waiting = { item: PendingAlert; resolve: (r: AppendedAlert) => void; reject
 /**
  * Group commit for intake (DESIGN.md "The flow of an alert"): alerts submitted while a flush is
  * running wait in memory and are appended together to the durable intake log by the next
- * transaction (`append-intake.ts`; the linker links them later, `link-intake.ts`). Each submitter's promise
+ * transaction (`append-intake.ts`; the linker links them later, `link-intake-batch.ts`). Each submitter's promise
  * settles only after the transaction holding its alert committed (resolve) or failed (reject).
  * When a batch fails, its alerts are retried one by one so one bad alert cannot fail the others;
  * nothing is ever acknowledged without a commit.

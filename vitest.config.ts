@@ -11,6 +11,9 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll waits for what a page or a process shows next; 1 s (the default) is too short on a
+    // loaded 2-core machine. Still a bound: a result that never comes fails.
+    expect: { poll: { timeout: 15_000 } },
     reporters: ['default', 'json'],
     outputFile: { json: 'test/artifacts/vitest.json' },
   },

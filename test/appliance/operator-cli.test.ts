@@ -31,7 +31,7 @@ describe('clawbackctl operator commands', async () => {
   const [portA, portB] = [await freePort(), await freePort()]
 
   it('backs up, exports the secret, and restores onto a fresh appliance with the imported secret', {
-    timeout: 300_000,
+    timeout: 600_000,
   }, async () => {
     expect(
       (await ctl(first, portA, ['user', 'create', 'olivia', '--team', 'Admins'], 'operator password 1\n')).code,

@@ -28,7 +28,8 @@ const ctl = async (args: string[], stdin?: string) => {
   return { code: await p.exited, out: p.output() }
 }
 
-it('clawbackctl connector create/list/test/delete, secrets from stdin only', async () => {
+// Several cold clawbackctl starts (each transforms the TypeScript sources): slow under load.
+it('clawbackctl connector create/list/test/delete, secrets from stdin only', { timeout: 180_000 }, async () => {
   const hook = await startWebhookReceiver('from-stdin-secret')
   try {
     const created = await ctl(

@@ -22,7 +22,10 @@ describe('the server process', async () => {
   const base = `http://127.0.0.1:${port}`
   let apiKey = ''
 
-  it('starts on embedded PostgreSQL, prints how to sign in once, and stores secrets 0600', async () => {
+  // A first start initialises a PostgreSQL cluster and migrates: minutes on a loaded 2-core machine.
+  it('starts on embedded PostgreSQL, prints how to sign in once, and stores secrets 0600', {
+    timeout: 180_000,
+  }, async () => {
     const proc = runNode('console/src/main.ts', [], env)
     try {
       const ms = await waitReady(`${base}/readyz`, proc)

@@ -14,10 +14,11 @@ import { SYSTEM } from '../../core/src/policy/actor.ts'
 import { createTestDb, type TestDb } from '../harness/db.ts'
 import { type Proc, ROOT, runNode } from '../harness/process.ts'
 import { type SmtpPeer, startSmtpPeer } from '../peers/smtp.ts'
+import { startWebhookReceiver } from '../peers/webhook-receiver.ts'
 
 // Runs the worker role in a child process, SIGKILLs it while an e-mail notification is in the
-// SMTP transaction (the relay has the message but holds its 250), starts another worker, and
-// checks that the recipient got the notification exactly once.
+// SMTP transaction (the relay has the message but holds its 250) or a webhook has been posted and
+// its answer is held, starts another worker, and checks that the peer got it exactly once.
 let testDb: TestDb
 let dataDir: string
 let smtp: SmtpPeer
@@ -54,6 +55,19 @@ afterAll(async () => {
   await testDb.drop()
   rmSync(dataDir, { recursive: true, force: true })
 })
+
+/** Waits until the run is done; supervision fails a dead worker's job over to a retry at once. */
+const settled = (runId: number) =>
+  expect
+    .poll(
+      async () => {
+        await boss.supervise(responseRunJob.name).catch(() => {})
+        const [row] = await testDb.db.select().from(responseRuns).where(eq(responseRuns.id, runId))
+        return row!.status
+      },
+      { timeout: 120_000, interval: 1000 },
+    )
+    .not.toMatch(/^(queued|running)$/)
 
 it('an e-mail notification whose worker was SIGKILLed mid-SMTP and retried reaches its recipient exactly once', {
   timeout: 150_000,
@@ -100,17 +114,7 @@ it('an e-mail notification whose worker was SIGKILLed mid-SMTP and retried reach
   startWorker()
   // The dead worker's job stops sending heartbeats; supervision fails it over to a retry (a worker
   // node supervises every minute; the test asks at once instead of waiting for that timer).
-  const settled = await expect
-    .poll(
-      async () => {
-        await boss.supervise(responseRunJob.name).catch(() => {})
-        const [row] = await db.select().from(responseRuns).where(eq(responseRuns.id, run!.id))
-        return row!.status
-      },
-      { timeout: 120_000, interval: 1000 },
-    )
-    .not.toMatch(/^(queued|running)$/)
-  void settled
+  await settled(run!.id)
   // give a duplicate time to arrive, then count what the recipient got
   await new Promise((r) => setTimeout(r, 2000))
   const got = smtp.messages.filter((m) => m.envelopeTo.includes('ciso@corp.example'))
@@ -119,4 +123,56 @@ it('an e-mail notification whose worker was SIGKILLed mid-SMTP and retried reach
   expect(final!.attempts).toBeGreaterThanOrEqual(2)
   expect(final!.status).toBe('partial')
   expect(final!.result).toMatchObject({ inDoubt: true, messageId: `<response-run-${run!.id}@clawback.invalid>` })
+})
+
+it('a webhook whose worker was SIGKILLed after posting, before the answer, is not posted again', {
+  timeout: 150_000,
+}, async () => {
+  const { db } = testDb
+  for (const w of workers) w.child.kill('SIGKILL') // the previous test's workers: one worker at a time
+  await Promise.all(workers.map((w) => w.exited))
+  const keyring = loadOrCreateMasterSecret(path.join(dataDir, 'master.key'))
+  const receiver = await startWebhookReceiver('whsec-durable-0123456789', [], { holdReply: true })
+  try {
+    const hook = await createConnector(db, keyring, SYSTEM, {
+      kind: 'webhook',
+      name: 'soar',
+      settings: { url: receiver.url, timeoutSeconds: 60 },
+      secrets: { signingSecret: 'whsec-durable-0123456789' },
+      isOnPremises: true,
+    })
+    const [incident] = (await db.execute(
+      sql`INSERT INTO incidents (summary) VALUES ('durable webhook') RETURNING id`,
+    )) as unknown as { id: string }[]
+    const [run] = await db
+      .insert(responseRuns)
+      .values({
+        incidentId: Number(incident!.id),
+        responseType: 'webhook.post',
+        params: { connectorId: hook.id },
+        status: 'queued',
+        idempotencyKey: 'durable-webhook-1',
+      })
+      .returning()
+    await enqueue(boss, db, responseRunJob, { runId: run!.id, action: 'run' as const })
+
+    const first = startWorker()
+    // The receiver has the delivery and holds its answer: the worker waits for it.
+    await expect.poll(() => receiver.deliveries.length, { timeout: 60_000, interval: 100 }).toBe(1)
+    first.child.kill('SIGKILL')
+    await first.exited
+    receiver.release()
+
+    startWorker()
+    await settled(run!.id)
+    await new Promise((r) => setTimeout(r, 2000))
+    expect(receiver.deliveries).toHaveLength(1)
+    expect(receiver.deliveries[0]).toMatchObject({ deliveryId: `response-run-${run!.id}`, isSignatureValid: true })
+    const [final] = await db.select().from(responseRuns).where(eq(responseRuns.id, run!.id))
+    expect(final!.attempts).toBeGreaterThanOrEqual(2)
+    expect(final!.status).toBe('partial')
+    expect(final!.result).toMatchObject({ inDoubt: true, deliveryId: `response-run-${run!.id}` })
+  } finally {
+    await receiver.close()
+  }
 })

@@ -7,11 +7,19 @@ export type Delivery = { deliveryId: string; body: unknown; isSignatureValid: bo
 /**
  * A webhook receiver on 127.0.0.1 that verifies X-Clawback-Signature the way a customer's
  * endpoint would (HMAC-SHA256 over "<t>.<raw body>", constant-time compare), and answers each
- * request with the next status of `statuses` (then 200).
+ * request with the next status of `statuses` (then 200). With `holdReply` it records each delivery
+ * but holds its answer until `release()`: the window in which a sender that dies has delivered
+ * without learning the outcome.
  */
-export const startWebhookReceiver = async (secret: string, statuses: number[] = []) => {
+export const startWebhookReceiver = async (
+  secret: string,
+  statuses: number[] = [],
+  opts: { holdReply?: boolean } = {},
+) => {
   const deliveries: Delivery[] = []
   const queue = [...statuses]
+  let holding = opts.holdReply ?? false
+  const held: (() => void)[] = []
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c) => chunks.push(c))
@@ -29,10 +37,23 @@ export const startWebhookReceiver = async (secret: string, statuses: number[] = 
         ageSeconds: Math.floor(Date.now() / 1000) - Number(t),
       })
       const status = queue.shift() ?? 200
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no')
+      const answer = () => {
+        if (!res.destroyed) res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no')
+      }
+      if (holding) held.push(answer)
+      else answer()
     })
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
-  return { url, deliveries, close: () => new Promise<void>((r) => server.close(() => r())) }
+  const release = () => {
+    holding = false
+    for (const answer of held.splice(0)) answer()
+  }
+  const close = () => {
+    release()
+    server.closeAllConnections()
+    return new Promise<void>((r) => server.close(() => r()))
+  }
+  return { url, deliveries, release, close }
 }

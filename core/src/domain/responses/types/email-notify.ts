@@ -5,6 +5,7 @@ import { supports } from '../../../connectors/types.ts'
 import { notificationTemplates, quarantineRecords, responseRuns } from '../../../db/schema/index.ts'
 import { AppError } from '../../../errors.ts'
 import { openConnector } from '../../connectors/open-connector.ts'
+import { markDelivery, readDeliveryMark } from '../delivery-mark.ts'
 import { renderTemplate } from '../render-template.ts'
 import type { ResponseContext, ResponseType } from '../response-type.ts'
 
@@ -27,16 +28,6 @@ const ZParams = z
     message: 'no one to send to',
     path: ['extraAddresses'],
   })
-
-type Delivery = { delivery?: 'sending'; messageId?: string }
-
-/**
- * Marks the run as inside its SMTP transaction (committed before the first byte goes out), or
- * clears the mark. A retry that finds the mark knows an earlier attempt died between handing the
- * message over and recording the relay's answer.
- */
-const markSending = (ctx: Pick<ResponseContext, 'db' | 'runId'>, result: Delivery | null) =>
-  ctx.db.update(responseRuns).set({ result }).where(eq(responseRuns.id, ctx.runId))
 
 /**
  * One e-mail from a template to the affected recipients and/or extra addresses. The Message-ID is
@@ -72,11 +63,7 @@ export const emailNotify: ResponseType<z.infer<typeof ZParams>> = {
       .where(eq(quarantineRecords.incidentId, ctx.incidentId))
       .groupBy(quarantineRecords.status)
     const messageId = `<response-run-${ctx.runId}@clawback.invalid>`
-    const [current] = await ctx.db
-      .select({ result: responseRuns.result })
-      .from(responseRuns)
-      .where(eq(responseRuns.id, ctx.runId))
-    if ((current?.result as Delivery | null)?.delivery === 'sending')
+    if (await readDeliveryMark(ctx))
       return {
         status: 'partial',
         details: {
@@ -89,7 +76,7 @@ export const emailNotify: ResponseType<z.infer<typeof ZParams>> = {
       }
     const quarantine = counts.map((c) => `${c.n} ${c.status}`).join(', ')
     const opened = await openConnector(ctx.db, ctx.keyring, p.connectorId, { signal: ctx.signal, log: ctx.log })
-    await markSending(ctx, { delivery: 'sending', messageId })
+    await markDelivery(ctx, { delivery: 'sending', ref: messageId })
     try {
       if (!supports(opened.connector, 'notify.email'))
         throw new ConnectorError('rejected', `connector ${opened.row.name} cannot send e-mail`)
@@ -111,7 +98,7 @@ export const emailNotify: ResponseType<z.infer<typeof ZParams>> = {
       }
     } catch (err) {
       // the relay answered (or the connection failed) while this process was alive: the outcome is known
-      await markSending(ctx, null)
+      await markDelivery(ctx, null)
       throw err
     } finally {
       await opened.close()

@@ -6,6 +6,7 @@ import type {
   MailboxReader,
   MailCopy,
   MailForward,
+  MailFound,
   MailLocator,
   MailRead,
   MailRemediate,
@@ -37,10 +38,7 @@ export class GraphConnector implements Connector, MailSearch, MailRemediate, Mai
   }
 
   /** Copies by Message-ID (or sender + subject + time window) in every folder, Recoverable Items included. */
-  findMessages(
-    queries: { mailbox: string; locator: MailLocator }[],
-    ctx: CallContext,
-  ): Promise<PerItem<{ copies: MailCopy[]; unreachable: string[] }>[]> {
+  findMessages(queries: { mailbox: string; locator: MailLocator }[], ctx: CallContext): Promise<PerItem<MailFound>[]> {
     return findMessages(this.transport, this.#folders, this.#settings.quarantineFolderName, queries, ctx)
   }
 

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import { ConnectorError } from '../../connectors/errors.ts'
-import { type MailCopy, type MailLocator, supports } from '../../connectors/types.ts'
+import { type MailCopy, type MailFound, type MailLocator, supports } from '../../connectors/types.ts'
 import { quarantineRecords } from '../../db/schema/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { bulkCall, type connectorPool, isRetryable, type QuarantineContext } from './connector-calls.ts'
@@ -40,13 +40,19 @@ export const reconcile = (recorded: CopyPair[], current: MailCopy[]) => {
   return { pairs, toMove, recovered }
 }
 
-const fail = async (q: QuarantineContext, row: Row, status: 'failed' | 'not_found', message: string) => {
+/** What the search could not reach, as the recipient's results say it (empty when it reached every folder). */
+const unreachableNote = (found: MailFound) =>
+  found.unreachable.length
+    ? `; Recoverable Items not searched (${found.unreachable.join(', ')}): ${found.unreachableWhy ?? 'the permissions do not reach it'}`
+    : ''
+
+const fail = async (q: QuarantineContext, row: Row, status: 'failed' | 'not_found', message: string, note = '') => {
   await q.db
     .update(quarantineRecords)
     .set({
       status,
       lastError: status === 'failed' ? message.slice(0, 2000) : null,
-      details: message.slice(0, 2000),
+      details: `${message}${note}`.slice(0, 2000),
       attempts: sql`${quarantineRecords.attempts} + 1`,
       finishedAt: sql`now()`,
     })
@@ -92,7 +98,7 @@ export const pullMailboxes = async (
           ),
         q.signal,
       )
-      const work: { row: Row; pairs: CopyPair[]; toMove: CopyPair[]; recovered: CopyPair[] }[] = []
+      const work: { row: Row; pairs: CopyPair[]; toMove: CopyPair[]; recovered: CopyPair[]; note: string }[] = []
       for (const [i, row] of group.entries()) {
         const a = found[i]!
         if (!a.ok) {
@@ -104,8 +110,9 @@ export const pullMailboxes = async (
           continue
         }
         const { pairs, toMove, recovered } = reconcile(row.copies as CopyPair[], a.value.copies)
+        const note = unreachableNote(a.value)
         if (pairs.length === 0) {
-          await fail(q, row, 'not_found', 'no copy of the message in this mailbox')
+          await fail(q, row, 'not_found', 'no copy of the message in this mailbox', note)
           continue
         }
         const first = pairs.find((p) => p.original)?.original
@@ -120,10 +127,10 @@ export const pullMailboxes = async (
               [...new Set(pairs.flatMap((p) => (p.original ? [p.original.folderName] : [])))].join(', ') || null,
             attempts: sql`${quarantineRecords.attempts} + 1`,
             startedAt: sql`coalesce(${quarantineRecords.startedAt}, now())`,
-            details: a.value.unreachable.length ? `unreachable: ${a.value.unreachable.join(', ')}` : '',
+            details: note.slice(2, 2000),
           })
           .where(eq(quarantineRecords.id, row.id))
-        work.push({ row, pairs, toMove, recovered })
+        work.push({ row, pairs, toMove, recovered, note })
       }
       const flat = work.flatMap((w) => w.toMove.map((p) => ({ w, p })))
       const moved = await bulkCall(
@@ -153,9 +160,12 @@ export const pullMailboxes = async (
               quarantineFolder: w.pairs.find((p) => p.quarantined)?.quarantined?.folderName ?? null,
               providerMessageId: w.pairs.find((p) => p.quarantined)?.quarantined?.providerId ?? null,
               lastError: isDone ? null : (errors.get(w.row.id) ?? 'not every copy moved').slice(0, 2000),
-              details: isDone
-                ? `${w.pairs.length} cop${w.pairs.length === 1 ? 'y' : 'ies'} in quarantine`
-                : (errors.get(w.row.id) ?? '').slice(0, 2000),
+              // what could not be searched stays in the final details (results page, API, compat API)
+              details: `${
+                isDone
+                  ? `${w.pairs.length} cop${w.pairs.length === 1 ? 'y' : 'ies'} in quarantine`
+                  : (errors.get(w.row.id) ?? 'not every copy moved')
+              }${w.note}`.slice(0, 2000),
               finishedAt: sql`now()`,
             })
             .where(eq(quarantineRecords.id, w.row.id))

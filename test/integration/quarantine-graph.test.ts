@@ -1,3 +1,4 @@
+import { createServer } from 'node:net'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { responseRuns } from '../../core/src/db/schema/index.ts'
@@ -153,4 +154,113 @@ describe('Recoverable Items the app cannot reach (issue 17)', () => {
       /^no copy of the message in this mailbox; Recoverable Items not searched .*ErrorAccessDenied/,
     )
   })
+})
+
+/** A loopback port nothing listens on (bound, then closed). */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+
+describe('a directory connector that fails (issue 17)', () => {
+  it('fails only the recipient no mailbox and no other directory answers for, naming the directory; the job retries it', async () => {
+    const mid = '<dir-down@evil.example>'
+    const [ann, carol, dave] = [`ann3@${D}`, `carol3@${D}`, `dave3@${D}`]
+    const [sales, staff] = [`sales@${D}`, `staff@${D}`]
+    for (const m of [ann, carol, dave]) peer.state.deliver(m, { internetMessageId: mid })
+    // Entra (the msgraph connector's directory) knows sales; staff is a group only the AD knew
+    peer.state.addGroup(sales, [carol, dave])
+    const ad = await api('/api/v1/connectors', 'POST', {
+      kind: 'ad',
+      name: 'corp ad',
+      settings: {
+        url: `ldaps://127.0.0.1:${await closedPort()}`,
+        baseDn: 'DC=corp,DC=example',
+        bindDn: 'svc@corp.example',
+        timeoutSeconds: 2,
+      },
+      secrets: { bindPassword: 'pw' },
+      isOnPremises: true,
+    })
+    expect(ad.status, JSON.stringify(ad)).toBe(201)
+    const adId = (ad.data as unknown as { id: number }).id
+    try {
+      const { incidentId, run } = await pull(mid, [ann, sales, staff], /^(succeeded|partial|failed)$/)
+      // the first attempt: everyone else pulled, the run failed for a retry
+      expect(run.status).toBe('failed')
+      expect(run.error).toMatch(/throttled or unavailable mailboxes are retried/)
+      for (const m of [ann, carol, dave])
+        expect(
+          peer.state.locate(m, mid).map((c) => c.isHidden),
+          m,
+        ).toEqual([true])
+      const byMailbox = await results(incidentId)
+      expect([...byMailbox.values()].map((r) => [r.mailbox, r.status, r.via]).sort()).toEqual(
+        [
+          [ann, 'successful', null],
+          [carol, 'successful', sales],
+          [dave, 'successful', sales],
+          [staff, 'failed', null],
+        ].sort(),
+      )
+      expect(byMailbox.get(staff)!.details).toMatch(
+        /^group expansion failed in directory corp ad: ad: .*ECONNREFUSED.*\(msgraph: mailbox staff@contoso\.example: ErrorInvalidUser\)/,
+      )
+      const page = await incidentPage(incidentId)
+      expect(page).toContain('group expansion failed in directory corp ad')
+
+      // the job's retry (bounded, with backoff) runs again once the directory is gone: nothing moves twice
+      expect((await api(`/api/v1/connectors/${adId}`, 'PATCH', { isEnabled: false })).status).toBe(200)
+      const again = await waitFor(async () => {
+        const [r] = await t.deps.db.select().from(responseRuns).where(eq(responseRuns.id, run.id))
+        return r?.status === 'succeeded' ? r : undefined
+      }, 90_000)
+      expect(again.attempts).toBeGreaterThanOrEqual(2)
+      expect((await results(incidentId)).get(staff)).toMatchObject({ status: 'not_found' })
+      for (const m of [ann, carol, dave]) expect(peer.state.locate(m, mid), m).toHaveLength(1)
+    } finally {
+      await api(`/api/v1/connectors/${adId}`, 'PATCH', { isEnabled: false })
+    }
+  }, 120_000)
+
+  it('a directory refused as a whole (TLS) is not retried: the run ends partial, everyone else pulled', async () => {
+    const mid = '<dir-tls@evil.example>'
+    const [erin, frank] = [`erin4@${D}`, `frank4@${D}`]
+    const lists = `lists@${D}`
+    for (const m of [erin, frank]) peer.state.deliver(m, { internetMessageId: mid })
+    // an "LDAPS" server whose certificate the connector does not trust (the Graph peer's own port)
+    const ad = await api('/api/v1/connectors', 'POST', {
+      kind: 'ad',
+      name: 'untrusted dc',
+      settings: {
+        url: `ldaps://127.0.0.1:${new URL(peer.baseUrl).port}`,
+        baseDn: 'DC=corp,DC=example',
+        bindDn: 'svc@corp.example',
+        timeoutSeconds: 2,
+      },
+      secrets: { bindPassword: 'pw' },
+      isOnPremises: true,
+    })
+    expect(ad.status, JSON.stringify(ad)).toBe(201)
+    const adId = (ad.data as unknown as { id: number }).id
+    try {
+      const { incidentId, run } = await pull(mid, [erin, frank, lists], /^(succeeded|partial|failed)$/)
+      expect(run.status, String(run.error)).toBe('partial')
+      for (const m of [erin, frank])
+        expect(
+          peer.state.locate(m, mid).map((c) => c.isHidden),
+          m,
+        ).toEqual([true])
+      const byMailbox = await results(incidentId)
+      expect([erin, frank].map((m) => byMailbox.get(m)?.status)).toEqual(['successful', 'successful'])
+      expect(byMailbox.get(lists)).toMatchObject({ status: 'failed' })
+      expect(byMailbox.get(lists)!.details).toMatch(/^group expansion failed in directory untrusted dc: ad: TLS failed/)
+    } finally {
+      await api(`/api/v1/connectors/${adId}`, 'PATCH', { isEnabled: false })
+    }
+  }, 60_000)
 })

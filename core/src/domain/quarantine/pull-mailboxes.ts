@@ -4,6 +4,7 @@ import { type MailCopy, type MailFound, type MailLocator, supports } from '../..
 import { quarantineRecords } from '../../db/schema/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { bulkCall, type connectorPool, isRetryable, type QuarantineContext } from './connector-calls.ts'
+import type { Unexpanded } from './plan-quarantine.ts'
 
 /** One copy of the message in a mailbox: where it was (null when another run had already quarantined it) and where it is now. */
 export type CopyPair = { original: MailCopy | null; quarantined: MailCopy | null }
@@ -62,16 +63,26 @@ const fail = async (q: QuarantineContext, row: Row, status: 'failed' | 'not_foun
 /**
  * Pulls the message out of every given row's mailbox through the row's connector: re-search
  * first, record the originals on the row (before any move), MOVE what is still outside, then
- * record the quarantined copies and audit the move with the initiator. Answers whether a
- * throttled/unavailable failure is left (the job should retry; the rows make that safe).
+ * record the quarantined copies and audit the move with the initiator. A recipient with no
+ * mailbox or no copy whose address a directory failed to expand (`unexpanded`) is failed with the
+ * directory's error. Answers whether a throttled/unavailable failure is left (the job should
+ * retry; the rows make that safe).
  */
 export const pullMailboxes = async (
   q: QuarantineContext,
   pool: ReturnType<typeof connectorPool>,
   rows: Row[],
   exempt: Set<string>,
+  unexpanded: Unexpanded = new Map(),
 ) => {
   let isRetryLeft = false
+  /** No mailbox (or no copy) at an address a directory failed to expand: that recipient failed, naming the directory. */
+  const notFound = async (row: Row, message: string, note = '') => {
+    const why = row.recipientType === 'forward' ? undefined : unexpanded.get(row.mailbox)
+    if (!why) return fail(q, row, 'not_found', message, note)
+    isRetryLeft ||= why.isRetryable
+    await fail(q, row, 'failed', `${why.message} (${message})`, note)
+  }
   const byConnector = new Map<number, Row[]>()
   for (const r of rows) {
     if (exempt.has(r.mailbox) || (r.via && r.recipientType !== 'forward' && exempt.has(r.via))) {
@@ -102,7 +113,7 @@ export const pullMailboxes = async (
       for (const [i, row] of group.entries()) {
         const a = found[i]!
         if (!a.ok) {
-          if (a.error.kind === 'not_found') await fail(q, row, 'not_found', a.error.message)
+          if (a.error.kind === 'not_found') await notFound(row, a.error.message)
           else {
             isRetryLeft ||= isRetryable(a.error)
             await fail(q, row, 'failed', a.error.message)
@@ -112,7 +123,7 @@ export const pullMailboxes = async (
         const { pairs, toMove, recovered } = reconcile(row.copies as CopyPair[], a.value.copies)
         const note = unreachableNote(a.value)
         if (pairs.length === 0) {
-          await fail(q, row, 'not_found', 'no copy of the message in this mailbox', note)
+          await notFound(row, 'no copy of the message in this mailbox', note)
           continue
         }
         const first = pairs.find((p) => p.original)?.original

@@ -88,7 +88,8 @@ export const quarantineIncident = async (q: QuarantineContext, opts: QuarantineO
   try {
     const routes = await routeMailboxes(q.db)
     const exempt = await readExemptions(q.db)
-    await insertSeeds(q, await seedsOfIncident(q, pool), routes, exempt)
+    const { seeds, unexpanded } = await seedsOfIncident(q, pool)
+    await insertSeeds(q, seeds, routes, exempt)
     let isRetryLeft = false
     for (let depth = 0; ; depth++) {
       const open = await q.db
@@ -101,7 +102,7 @@ export const quarantineIncident = async (q: QuarantineContext, opts: QuarantineO
             isNotNull(quarantineRecords.connectorId),
           ),
         )
-      isRetryLeft = (await pullMailboxes(q, pool, open, exempt)).isRetryLeft || isRetryLeft
+      isRetryLeft = (await pullMailboxes(q, pool, open, exempt, unexpanded)).isRetryLeft || isRetryLeft
       if (!opts.followForwards || depth >= opts.maxForwardDepth) break
       const seeds = await forwardSeeds(q, pool, depth, routes.isInternal)
       if (seeds.length === 0) break

@@ -52,7 +52,7 @@ beforeAll(async () => {
   testDb = await createTestDb()
   dataDir = mkdtempSync(path.join(tmpdir(), 'clawback-graph-scaleout-'))
   // slow answers: one run is still busy with the mailboxes when the other process starts on them
-  peer = await startGraphPeer({ latencyMs: 150 })
+  peer = await startGraphPeer({ latencyMs: 300 })
   boss = await startBoss(testDb.url, createLogger('warn'), { supervise: false, max: 2 })
 })
 afterAll(async () => {

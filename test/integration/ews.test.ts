@@ -274,6 +274,7 @@ describe('ews full-access delegation', () => {
       )
       expect(okValue(r[0])).toMatchObject({
         unreachable: ['recoverableitemsdeletions'],
+        unreachableWhy: expect.stringMatching(/full-access delegation; switch accessMode to impersonation/),
         copies: [{ place: 'deleted' }],
       })
       expect(r[1]).toMatchObject({

@@ -373,6 +373,67 @@ describe('msgraph connector', () => {
     })
   })
 
+  it('test() with testMailbox opens its folders and Recoverable Items and names what is missing: the permission, a scope, the dumpster', async () => {
+    const probe = 'probe@contoso.example'
+    // (the test connection lists two users: one answering tells a scope from a missing permission)
+    if (peer.state.users.size === 0) peer.state.addMailbox('first@contoso.example')
+    peer.state.addMailbox(probe)
+    const withProbe = () =>
+      new GraphConnector(settingsFor(peer, { testMailbox: probe }), { clientSecret: peer.clientSecret })
+    const failure = (c: GraphConnector) => c.test(ctx).catch((e: unknown) => e as ConnectorError)
+    try {
+      expect((await withProbe().test(ctx)).message).toMatch(
+        /read probe@contoso\.example's folders and its Recoverable Items and the groups/,
+      )
+      // Mail.ReadWrite not granted: every mailbox answers 403 ErrorAccessDenied
+      peer.state.denied.add('Mail.ReadWrite')
+      const missing = await failure(withProbe())
+      expect(missing).toMatchObject({ kind: 'auth' })
+      expect(missing.message).toMatch(
+        /probe@contoso\.example answers ErrorAccessDenied: grant the application permission Mail\.ReadWrite/,
+      )
+      peer.state.denied.clear()
+      // granted, but the mailbox is outside the app's Exchange Online scope: the first user's Inbox answers
+      peer.state.outOfScope.add(probe)
+      const scoped = await failure(withProbe())
+      expect(scoped).toMatchObject({ kind: 'auth' })
+      expect(scoped.message).toMatch(
+        /Mail\.ReadWrite is granted .* but probe@contoso\.example answers ErrorAccessDenied/,
+      )
+      expect(scoped.message).toMatch(/RBAC for Applications or Application Access Policy scope excludes it/)
+      expect(scoped.message).toContain(
+        `Test-ServicePrincipalAuthorization -Identity ${peer.clientId} -Resource ${probe}`,
+      )
+      // the same hint when a quarantine meets that 403
+      peer.state.deliver(probe, { internetMessageId: '<scoped@evil.example>' })
+      const [found] = await connector().findMessages([{ mailbox: probe, locator: byId('<scoped@evil.example>') }], ctx)
+      expect(found).toMatchObject({ ok: false, error: { kind: 'auth' } })
+      expect((found as { error: ConnectorError }).error.message).toMatch(
+        /ErrorAccessDenied; grant the application permission Mail\.ReadWrite .*scope may exclude probe@contoso\.example/,
+      )
+      peer.state.outOfScope.clear()
+      // the folders answer but Recoverable Items is refused
+      peer.state.recoverableDenied.add(probe)
+      const dumpster = await failure(withProbe())
+      expect(dumpster).toMatchObject({ kind: 'auth' })
+      expect(dumpster.message).toMatch(
+        /folders answer but its Recoverable Items \(recoverableitemsdeletions\) answer ErrorAccessDenied/,
+      )
+      peer.state.recoverableDenied.clear()
+      // a testMailbox the tenant does not have
+      const unknown = new GraphConnector(settingsFor(peer, { testMailbox: 'ghost@contoso.example' }), {
+        clientSecret: peer.clientSecret,
+      })
+      expect(await failure(unknown)).toMatchObject({
+        kind: 'not_found',
+        message: expect.stringContaining('ErrorInvalidUser'),
+      })
+    } finally {
+      peer.state.outOfScope.clear()
+      peer.state.recoverableDenied.clear()
+    }
+  })
+
   it('the peer records a client that breaks the limits (so the zero-violation checks can fail)', async () => {
     const boxes = ['greedy0@contoso.example', 'greedy1@contoso.example']
     for (const m of boxes) peer.state.deliver(m, { internetMessageId: '<g@x>' })
@@ -439,6 +500,36 @@ describe('msgraph through the connectors API', () => {
         })
       }
       peer.state.denied.clear()
+      // the optional testMailbox (a setting of the schema the API and the console form validate)
+      peer.state.addMailbox('probe2@contoso.example')
+      const patched = await call(`/api/v1/connectors/${created.body.data.id}`, 'PATCH', {
+        settings: {
+          tenantId: peer.tenantId,
+          clientId: peer.clientId,
+          authorityHost: peer.authorityHost,
+          graphBaseUrl: peer.baseUrl,
+          domains: ['contoso.example'],
+          caCertificate: peer.ca,
+          testMailbox: 'probe2@contoso.example',
+        },
+      })
+      expect(patched.status, JSON.stringify(patched.body)).toBe(200)
+      peer.state.recoverableDenied.add('probe2@contoso.example')
+      expect(await test()).toMatchObject({
+        isOk: false,
+        message: expect.stringMatching(/probe2@contoso\.example's folders answer but its Recoverable Items/),
+      })
+      peer.state.recoverableDenied.clear()
+      expect(await test()).toMatchObject({
+        isOk: true,
+        message: expect.stringContaining("read probe2@contoso.example's folders and its Recoverable Items"),
+      })
+      const badProbe = await call(`/api/v1/connectors/${created.body.data.id}`, 'PATCH', {
+        settings: { tenantId: peer.tenantId, clientId: peer.clientId, testMailbox: 'not an address' },
+      })
+      expect(badProbe.status).toBe(400)
+      expect(JSON.stringify(badProbe.body)).toContain('testMailbox')
+      expect(JSON.stringify(badProbe.body)).not.toContain('not an address')
       const bad = await call('/api/v1/connectors', 'POST', {
         kind: 'msgraph',
         name: 'x',

@@ -80,6 +80,12 @@ export class GraphMailboxes {
   readonly denied = new Set<'Mail.ReadWrite' | 'User.Read.All' | 'GroupMember.Read.All'>()
   /** mailboxes (lowercase) whose Recoverable Items answer 403 (full-mailbox access only) */
   readonly recoverableDenied = new Set<string>()
+  /**
+   * mailboxes (lowercase) outside the app's Exchange Online scope (RBAC for Applications, or an
+   * Application Access Policy): every mail call on them answers 403 ErrorAccessDenied, as with
+   * Mail.ReadWrite not granted at all, while the other mailboxes answer
+   */
+  readonly outOfScope = new Set<string>()
   groupPageSize = 100
   /** delta tokens of an older generation answer 410 (Exchange dropped the sync state); bump to test */
   syncGeneration = 0
@@ -308,7 +314,7 @@ export class GraphMailboxes {
       const inj = injected(key)
       if (inj) return inj
       await sleep(this.#latency)
-      if (this.denied.has('Mail.ReadWrite'))
+      if (this.denied.has('Mail.ReadWrite') || this.outOfScope.has(u.mail.toLowerCase()))
         return err(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.')
       return this.#mail(u, method, path.split('/').slice(3), url.searchParams, body, immutable, rel, headers)
     } catch (e) {

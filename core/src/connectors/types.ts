@@ -84,6 +84,13 @@ export type MailCopy = {
 export type MailForward = { messageId: string; recipients: string[]; sentAt: string | null }
 
 /**
+ * What a search found in one mailbox: the copies, the folders it could not search (`unreachable`,
+ * e.g. 'recoverableitemsdeletions') and, when there are any, `unreachableWhy`: why, and what to
+ * grant to reach them (shown per recipient in the quarantine results).
+ */
+export type MailFound = { copies: MailCopy[]; unreachable: string[]; unreachableWhy?: string }
+
+/**
  * `mail.search`: find copies of a message. Every folder counts (Deleted Items/Trash, the
  * recoverable-items dumpster where the platform has one and the permissions reach it, and the
  * connector's own quarantine location, reported with place 'quarantine'). An unknown mailbox is a
@@ -92,10 +99,7 @@ export type MailForward = { messageId: string; recipients: string[]; sentAt: str
  * reading a folder's new messages here.
  */
 export interface MailSearch {
-  findMessages(
-    queries: { mailbox: string; locator: MailLocator }[],
-    ctx: CallContext,
-  ): Promise<PerItem<{ copies: MailCopy[]; unreachable: string[] }>[]>
+  findMessages(queries: { mailbox: string; locator: MailLocator }[], ctx: CallContext): Promise<PerItem<MailFound>[]>
   /** Messages each mailbox sent after `after` whose References/In-Reply-To name `messageId` (or, where headers cannot be searched, whose subject is a forward of `subject`). */
   findForwards(
     queries: { mailbox: string; messageId: string; subject: string; after: string }[],

@@ -71,7 +71,11 @@ export class EwsConnector implements Connector, MailSearch, MailRemediate, MailR
         const copies = found
           .filter((c) => locator.by === 'messageId' || addressOf(c.from) === locator.sender.toLowerCase())
           .map(strip)
-        return { copies, unreachable }
+        const why =
+          this.#settings.accessMode === 'impersonation'
+            ? 'Exchange refused it to the impersonating account (see docs/connectors/ews.md)'
+            : 'Exchange refuses it to full-access delegation; switch accessMode to impersonation and assign ApplicationImpersonation (see docs/connectors/ews.md)'
+        return { copies, unreachable, ...(unreachable.length ? { unreachableWhy: why } : {}) }
       },
       ctx,
     )

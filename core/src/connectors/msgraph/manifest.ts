@@ -27,6 +27,11 @@ export const ZGraphSettings = z.strictObject({
   domains: z.array(z.string().min(1).max(253)).max(500).default([]),
   /** the hidden folder each mailbox's quarantined copies are moved to (created on first use) */
   quarantineFolderName: z.string().min(1).max(255).default('Clawback Quarantine'),
+  /**
+   * a mailbox "test connection" opens (its folders and Recoverable Items), e.g. one phishing
+   * reaches; without it the test reads the Inbox of the first user Graph lists
+   */
+  testMailbox: z.email().max(320).optional(),
   /** PEM of a private CA to trust for Graph and Entra (a TLS-inspecting proxy; a test peer), else the system's CAs */
   caCertificate: z
     .string()

@@ -12,14 +12,25 @@ export const relativeLink = (link: string) => {
   return `${u.pathname.replace(/^\/(v1\.0|beta)(?=\/)/, '')}${u.search}`
 }
 
+/**
+ * What to do about a 401/403 on a mailbox: grant `permission` as an application permission; an
+ * Exchange `ErrorAccessDenied` with the permission granted means a scope (RBAC for Applications,
+ * or an Application Access Policy) leaves this mailbox out. Shared by test() and quarantine.
+ */
+export const accessHint = (code: string, permission: string, mailbox?: string) =>
+  `grant the application permission ${permission} (with admin consent)` +
+  (code === 'ErrorAccessDenied'
+    ? `; if it is granted, an Exchange Online RBAC for Applications or Application Access Policy scope may exclude ${mailbox ?? 'the mailbox'} (check with Test-ServicePrincipalAuthorization / Test-ApplicationAccessPolicy; see docs/connectors/msgraph.md)`
+    : '')
+
 /** A member answer that is not 2xx as the ConnectorError it means; `permission` names what a 401/403 lacks. */
-export const answerError = (a: GraphAnswer, what: string, permission?: string): ConnectorError => {
+export const answerError = (a: GraphAnswer, what: string, permission?: string, mailbox?: string): ConnectorError => {
   const code = a.body?.error?.code ?? `HTTP ${a.status}`
   if (a.status === 404) return new ConnectorError('not_found', `msgraph: ${what}: ${code}`)
   if (a.status === 401 || a.status === 403)
     return new ConnectorError(
       'auth',
-      `msgraph: ${what}: ${code}${permission ? `; grant the application permission ${permission} (with admin consent)` : ''}`,
+      `msgraph: ${what}: ${code}${permission ? `; ${accessHint(code, permission, mailbox)}` : ''}`,
     )
   return new ConnectorError('rejected', `msgraph: ${what}: ${code}`)
 }

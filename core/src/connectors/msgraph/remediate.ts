@@ -40,7 +40,7 @@ const quarantineFolders = async (
     todo.forEach((m, i) => {
       const a = found[i]!
       if (a instanceof ConnectorError) out.set(m, a)
-      else if (a.status !== 200) out.set(m, answerError(a, `mailbox ${m}`, PERMISSION))
+      else if (a.status !== 200) out.set(m, answerError(a, `mailbox ${m}`, PERMISSION, m))
       else if (a.body.value?.[0]) remember(m, a.body.value[0].id)
       else missing.push(m)
     })
@@ -62,7 +62,7 @@ const quarantineFolders = async (
       else if (a.status === 201) remember(m, a.body.id)
       else if (a.status === 409)
         todo.push(m) // created meanwhile: look it up again
-      else out.set(m, answerError(a, `creating the quarantine folder of ${m}`, PERMISSION))
+      else out.set(m, answerError(a, `creating the quarantine folder of ${m}`, PERMISSION, m))
     })
   }
   for (const m of todo) out.set(m, new ConnectorError('unavailable', `msgraph: quarantine folder of ${m} not settled`))
@@ -81,7 +81,7 @@ const moved = (a: GraphAnswer | ConnectorError, copy: MailCopy): ConnectorError 
     ? a
     : a.status === 201 || a.status === 200
       ? a
-      : answerError(a, `message ${copy.providerId} in ${copy.mailbox}`, PERMISSION)
+      : answerError(a, `message ${copy.providerId} in ${copy.mailbox}`, PERMISSION, copy.mailbox)
 
 /**
  * Moves each copy into its mailbox's hidden quarantine folder (ids stay valid: every call asks for
@@ -167,7 +167,7 @@ export const restore = async (
     const a = patched[n]!
     if (a instanceof ConnectorError) out[i] = { ok: false, error: a }
     else if (a.status !== 200)
-      out[i] = { ok: false, error: answerError(a, `read state of ${copy.providerId}`, PERMISSION) }
+      out[i] = { ok: false, error: answerError(a, `read state of ${copy.providerId}`, PERMISSION, copy.mailbox) }
     else out[i] = { ok: true, value: { ...copy, isRead: a.body.isRead === true } }
   })
   return out

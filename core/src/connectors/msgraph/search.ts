@@ -1,6 +1,6 @@
 import { ConnectorError } from '../errors.ts'
-import type { CallContext, MailCopy, MailForward, MailLocator, PerItem } from '../types.ts'
-import { answerError, collectPages, odataString, userPath } from './paging.ts'
+import type { CallContext, MailCopy, MailForward, MailFound, MailLocator, PerItem } from '../types.ts'
+import { accessHint, answerError, collectPages, odataString, userPath } from './paging.ts'
 import type { GraphBody, GraphOp, GraphTransport } from './transport.ts'
 
 /** What a mailbox's folders are, learnt by searches and reused by quarantine on the same instance. */
@@ -56,7 +56,7 @@ export const quarantineLookup = (mailbox: string, name: string): GraphOp => ({
 /**
  * findMessages: per query one round of 7 `$batch` members (message search, Recoverable Items search,
  * four well-known folders, the quarantine folder), paging followed. Recoverable Items answering
- * 403/404/400 is reported in `unreachable`.
+ * 403/404/400 is reported in `unreachable`, with why and what to grant in `unreachableWhy`.
  */
 export const findMessages = async (
   transport: GraphTransport,
@@ -64,7 +64,7 @@ export const findMessages = async (
   quarantineName: string,
   queries: { mailbox: string; locator: MailLocator }[],
   ctx: CallContext,
-): Promise<PerItem<{ copies: MailCopy[]; unreachable: string[] }>[]> => {
+): Promise<PerItem<MailFound>[]> => {
   const ops: GraphOp[] = []
   for (const { mailbox, locator } of queries) {
     const list = `?$filter=${encodeURIComponent(filterOf(locator))}&$select=${SELECT}&$top=100`
@@ -84,11 +84,11 @@ export const findMessages = async (
       })
   const folders = await transport.run(folderOps, ctx)
 
-  return queries.map(({ mailbox }, qi): PerItem<{ copies: MailCopy[]; unreachable: string[] }> => {
+  return queries.map(({ mailbox }, qi): PerItem<MailFound> => {
     const [found, recoverable, quarantine] = [lists[qi * 3]!, lists[qi * 3 + 1]!, lists[qi * 3 + 2]!]
     if ('error' in found) return { ok: false, error: found.error }
     if ('failed' in found)
-      return { ok: false, error: answerError(found.failed, `mailbox ${mailbox}`, 'Mail.ReadWrite') }
+      return { ok: false, error: answerError(found.failed, `mailbox ${mailbox}`, 'Mail.ReadWrite', mailbox) }
     const map: FolderMap = { places: new Map() }
     WELL_KNOWN.forEach(([, place], n) => {
       const a = folders[qi * WELL_KNOWN.length + n]!
@@ -104,14 +104,20 @@ export const findMessages = async (
     // folder itself (403/404/400: permissions, no archive) makes it unreachable.
     if ('error' in recoverable) return { ok: false, error: recoverable.error }
     const copies = found.values.map((m) => toCopy(mailbox, m, map))
-    const unreachable: string[] = []
-    if ('values' in recoverable) copies.push(...recoverable.values.map((m) => toCopy(mailbox, m, map, true)))
-    else if ([400, 403, 404].includes(recoverable.failed.status)) {
-      unreachable.push(RECOVERABLE)
-      ctx.log.warn({ mailbox, status: recoverable.failed.status }, 'msgraph: Recoverable Items not reachable')
-    } else
+    if ('values' in recoverable) {
+      copies.push(...recoverable.values.map((m) => toCopy(mailbox, m, map, true)))
+      return { ok: true, value: { copies, unreachable: [] } }
+    }
+    const { status } = recoverable.failed
+    if (![400, 403, 404].includes(status))
       return { ok: false, error: answerError(recoverable.failed, `Recoverable Items of ${mailbox}`, 'Mail.ReadWrite') }
-    return { ok: true, value: { copies, unreachable } }
+    const code = recoverable.failed.body?.error?.code ?? `HTTP ${status}`
+    ctx.log.warn({ mailbox, status, code }, 'msgraph: Recoverable Items not reachable')
+    const unreachableWhy =
+      status === 403
+        ? `HTTP 403 ${code}; ${accessHint(code, 'Mail.ReadWrite', mailbox)}`
+        : `HTTP ${status} ${code} (no Recoverable Items folder reachable through Graph for this mailbox; see docs/connectors/msgraph.md)`
+    return { ok: true, value: { copies, unreachable: [RECOVERABLE], unreachableWhy } }
   })
 }
 
@@ -146,7 +152,8 @@ export const findForwards = async (
   return queries.map((q, i): PerItem<MailForward[]> => {
     const l = lists[i]!
     if ('error' in l) return { ok: false, error: l.error }
-    if ('failed' in l) return { ok: false, error: answerError(l.failed, `mailbox ${q.mailbox}`, 'Mail.ReadWrite') }
+    if ('failed' in l)
+      return { ok: false, error: answerError(l.failed, `mailbox ${q.mailbox}`, 'Mail.ReadWrite', q.mailbox) }
     const want = baseSubject(q.subject)
     const value = l.values
       .filter((m) => {

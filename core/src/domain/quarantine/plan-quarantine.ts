@@ -1,8 +1,10 @@
 import { and, eq } from 'drizzle-orm'
+import { ConnectorError } from '../../connectors/errors.ts'
 import type { MailLocator } from '../../connectors/types.ts'
 import { supports } from '../../connectors/types.ts'
 import { alertEmails, alerts, incidents, quarantineRecords } from '../../db/schema/index.ts'
-import { bulkCall, type connectorPool, type QuarantineContext } from './connector-calls.ts'
+import { AppError } from '../../errors.ts'
+import { bulkCall, type connectorPool, isRetryable, type QuarantineContext } from './connector-calls.ts'
 import { connectorsWith } from './route-mailboxes.ts'
 
 /** One mailbox to search for one message, before it becomes a quarantine_records row. */
@@ -61,15 +63,21 @@ export const insertSeeds = async (
       .onConflictDoNothing()
 }
 
+/** Addresses a directory could not expand (and no other directory knew as a group): why, and whether a retry may help. */
+export type Unexpanded = Map<string, { message: string; isRetryable: boolean }>
+
 /**
  * The incident's recipients and messages as seeds: by Message-ID, or (without one) by sender,
  * subject and delivery window with recipient type 'search'. Recipients that a `directory.expand`
- * connector knows as groups are replaced by their members (type 'dl', via the group).
+ * connector knows as groups are replaced by their members (type 'dl', via the group). A directory
+ * that fails (unreachable, refused, one address or the whole call) fails no one here: its
+ * addresses are searched as mailboxes and answered in `unexpanded`, so that the recipient that is
+ * no mailbox (the group) is recorded failed naming the directory, and every other one is pulled.
  */
 export const seedsOfIncident = async (
   q: QuarantineContext,
   pool: ReturnType<typeof connectorPool>,
-): Promise<Seed[]> => {
+): Promise<{ seeds: Seed[]; unexpanded: Unexpanded }> => {
   const [incident] = await q.db.select().from(incidents).where(eq(incidents.id, q.incidentId))
   const emails = await q.db
     .select({ alertId: alerts.id, e: alertEmails })
@@ -114,18 +122,38 @@ export const seedsOfIncident = async (
   }
   const addresses = [...new Set(seeds.map((s) => s.mailbox))]
   const members = new Map<string, string[]>()
-  for (const row of await connectorsWith(q.db, 'directory.expand')) {
-    const opened = await pool.get(row.id)
-    if (!supports(opened.connector, 'directory.expand')) continue
-    const dir = opened.connector
-    const answers = await bulkCall(addresses, (chunk) => dir.expandGroups(chunk, opened.ctx), q.signal)
-    answers.forEach((a, i) => {
-      if (a.ok && a.value) members.set(addresses[i]!, [...(members.get(addresses[i]!) ?? []), ...a.value])
-      else if (!a.ok)
-        q.log.warn({ connector: row.name, err: a.error.message }, 'group expansion failed for one address')
+  const failures: Unexpanded = new Map()
+  const failed = (address: string, directory: string, err: unknown) => {
+    const known = err instanceof ConnectorError || err instanceof AppError
+    const message = `group expansion failed in directory ${directory}: ${known ? (err as Error).message : 'internal error'}`
+    const prior = failures.get(address)
+    failures.set(address, {
+      message: prior ? `${prior.message}; ${message}` : message,
+      isRetryable: (prior?.isRetryable ?? false) || (err instanceof ConnectorError ? isRetryable(err) : !known),
     })
   }
-  return seeds.flatMap((s) =>
+  for (const row of await connectorsWith(q.db, 'directory.expand')) {
+    try {
+      const opened = await pool.get(row.id)
+      if (!supports(opened.connector, 'directory.expand')) continue
+      const dir = opened.connector
+      const answers = await bulkCall(addresses, (chunk) => dir.expandGroups(chunk, opened.ctx), q.signal)
+      let n = 0
+      answers.forEach((a, i) => {
+        if (a.ok && a.value) members.set(addresses[i]!, [...(members.get(addresses[i]!) ?? []), ...a.value])
+        else if (!a.ok) {
+          if (n++ === 0) q.log.warn({ connector: row.name, err: a.error.message }, 'group expansion failed')
+          failed(addresses[i]!, row.name, a.error)
+        }
+      })
+    } catch (err) {
+      // a directory refused or broken as a whole (auth, TLS, egress policy): its addresses only
+      q.log.warn({ connector: row.name, err }, 'group expansion failed for every address')
+      for (const a of addresses) failed(a, row.name, err)
+    }
+  }
+  const unexpanded: Unexpanded = new Map([...failures].filter(([address]) => !members.has(address)))
+  const expanded = seeds.flatMap((s) =>
     members.has(s.mailbox)
       ? [...new Set(members.get(s.mailbox)!.map((m) => m.toLowerCase()))].map((m) => ({
           ...s,
@@ -135,4 +163,5 @@ export const seedsOfIncident = async (
         }))
       : [s],
   )
+  return { seeds: expanded, unexpanded }
 }

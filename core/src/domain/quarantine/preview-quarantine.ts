@@ -41,7 +41,7 @@ export const previewQuarantine = async (
   try {
     const routes = await routeMailboxes(deps.db)
     const exempt = await readExemptions(deps.db)
-    const seeds = await seedsOfIncident(q, pool)
+    const { seeds } = await seedsOfIncident(q, pool)
     const names = new Map(
       (await deps.db.select({ id: connectors.id, name: connectors.name }).from(connectors)).map((c) => [c.id, c.name]),
     )

@@ -5,6 +5,7 @@ import { quarantineRecords } from '../../db/schema/index.ts'
 import { closeIncidents } from '../incidents/close-incidents.ts'
 import { bulkCall, connectorPool, type QuarantineContext } from './connector-calls.ts'
 import { readExemptions } from './exempt-from-quarantine.ts'
+import { withMailboxLocks } from './mailbox-locks.ts'
 import { insertSeeds, type Seed, seedsOfIncident } from './plan-quarantine.ts'
 import { type CopyPair, pullMailboxes } from './pull-mailboxes.ts'
 import { routeMailboxes } from './route-mailboxes.ts'
@@ -48,29 +49,37 @@ const forwardSeeds = async (
       ).toISOString()
       return [{ row: r, ask: { mailbox: r.mailbox, messageId: copy.internetMessageId, subject: copy.subject, after } }]
     })
-    const answers = await bulkCall(
-      asks.map((a) => a.ask),
-      (chunk) => mail.findForwards(chunk, opened.ctx),
-      q.signal,
+    await withMailboxLocks(
+      q,
+      asks,
+      (a) => a.ask.mailbox,
+      async (held) => {
+        const answers = await bulkCall(
+          held.map((a) => a.ask),
+          (chunk) => mail.findForwards(chunk, opened.ctx),
+          q.signal,
+        )
+        answers.forEach((a, i) => {
+          if (!a.ok) {
+            q.log.warn({ err: a.error.message }, 'forward search failed for one mailbox')
+            return
+          }
+          const { row } = held[i]!
+          for (const f of a.value)
+            for (const to of f.recipients.map((x) => x.toLowerCase()))
+              if (isInternal(to) && to !== row.mailbox)
+                seeds.push({
+                  mailbox: to,
+                  messageKey: f.messageId,
+                  locator: { by: 'messageId', messageId: f.messageId },
+                  recipientType: 'forward',
+                  via: row.mailbox,
+                  depth: depth + 1,
+                  alertId: row.alertId,
+                })
+        })
+      },
     )
-    answers.forEach((a, i) => {
-      if (!a.ok) {
-        q.log.warn({ err: a.error.message }, 'forward search failed for one mailbox')
-        return
-      }
-      for (const f of a.value)
-        for (const to of f.recipients.map((x) => x.toLowerCase()))
-          if (isInternal(to) && to !== asks[i]!.row.mailbox)
-            seeds.push({
-              mailbox: to,
-              messageKey: f.messageId,
-              locator: { by: 'messageId', messageId: f.messageId },
-              recipientType: 'forward',
-              via: asks[i]!.row.mailbox,
-              depth: depth + 1,
-              alertId: asks[i]!.row.alertId,
-            })
-    })
   }
   return seeds
 }
@@ -88,7 +97,8 @@ export const quarantineIncident = async (q: QuarantineContext, opts: QuarantineO
   try {
     const routes = await routeMailboxes(q.db)
     const exempt = await readExemptions(q.db)
-    await insertSeeds(q, await seedsOfIncident(q, pool), routes, exempt)
+    const { seeds, unexpanded } = await seedsOfIncident(q, pool)
+    await insertSeeds(q, seeds, routes, exempt)
     let isRetryLeft = false
     for (let depth = 0; ; depth++) {
       const open = await q.db
@@ -101,7 +111,7 @@ export const quarantineIncident = async (q: QuarantineContext, opts: QuarantineO
             isNotNull(quarantineRecords.connectorId),
           ),
         )
-      isRetryLeft = (await pullMailboxes(q, pool, open, exempt)).isRetryLeft || isRetryLeft
+      isRetryLeft = (await pullMailboxes(q, pool, open, exempt, unexpanded)).isRetryLeft || isRetryLeft
       if (!opts.followForwards || depth >= opts.maxForwardDepth) break
       const seeds = await forwardSeeds(q, pool, depth, routes.isInternal)
       if (seeds.length === 0) break

@@ -4,6 +4,7 @@ import { type MailCopy, type MailLocator, supports } from '../../connectors/type
 import { quarantineRecords } from '../../db/schema/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { bulkCall, connectorPool, isRetryable, type QuarantineContext } from './connector-calls.ts'
+import { withMailboxLocks } from './mailbox-locks.ts'
 import type { CopyPair } from './pull-mailboxes.ts'
 
 type Row = typeof quarantineRecords.$inferSelect
@@ -31,79 +32,88 @@ export const restoreIncident = async (q: QuarantineContext) => {
     const movable = rows.filter(
       (r) => r.connectorId && (r.copies as CopyPair[]).some((p) => p.original && p.quarantined),
     )
-    for (const [connectorId, group] of Map.groupBy(movable, (r) => r.connectorId!)) {
+    for (const [connectorId, all] of Map.groupBy(movable, (r) => r.connectorId!)) {
       const opened = await pool.get(connectorId)
       const mail = opened.connector
       if (!supports(mail, 'mail.search') || !supports(mail, 'mail.remediate'))
         throw new ConnectorError('rejected', `connector ${opened.row.name} cannot restore mail`)
-      const found = await bulkCall(
-        group,
-        (chunk) =>
-          mail.findMessages(
-            chunk.map((r) => ({ mailbox: r.mailbox, locator: r.locator as MailLocator })),
-            opened.ctx,
-          ),
-        q.signal,
-      )
-      const asks: { row: Row; pair: CopyPair; now: MailCopy }[] = []
-      const skipped = new Set<number>()
-      group.forEach((row, i) => {
-        const a = found[i]!
-        if (!a.ok) {
-          isRetryLeft ||= isRetryable(a.error)
-          skipped.add(row.id)
-          return
-        }
-        for (const pair of row.copies as CopyPair[]) {
-          const now = pair.original && a.value.copies.find((c) => c.providerId === pair.quarantined?.providerId)
-          if (now) asks.push({ row, pair, now })
-        }
-      })
-      const answers = await bulkCall(
-        asks.map((x) => ({ quarantined: x.now, original: x.pair.original! })),
-        (chunk) => mail.restore(chunk, opened.ctx),
-        q.signal,
-      )
-      const failed = new Map<number, string>()
-      answers.forEach((a, k) => {
-        if (!a.ok) {
-          isRetryLeft ||= isRetryable(a.error)
-          failed.set(asks[k]!.row.id, a.error.message)
-        }
-      })
-      for (const row of group) {
-        if (skipped.has(row.id)) continue
-        const err = failed.get(row.id)
-        const restored = asks.filter((x, k) => x.row.id === row.id && answers[k]!.ok)
-        await q.db.transaction(async (tx) => {
-          await tx
-            .update(quarantineRecords)
-            .set(
-              err
-                ? { status: 'restoring', lastError: `undo: ${err}`.slice(0, 2000) }
-                : {
-                    status: 'undone',
-                    undoneAt: sql`now()`,
-                    lastError: null,
-                    details: `restored to ${[...new Set((row.copies as CopyPair[]).flatMap((p) => (p.original ? [p.original.folderName] : [])))].join(', ')}`,
-                  },
-            )
-            .where(eq(quarantineRecords.id, row.id))
-          await appendAudit(tx, q.actor, {
-            action: 'quarantine.restore',
-            objectType: 'incident',
-            objectId: q.incidentId,
-            after: {
-              mailbox: row.mailbox,
-              messageId: row.messageId,
-              connector: opened.row.name,
-              runId: q.runId,
-              to: restored.map((x) => x.pair.original!.folderName),
-              error: err ?? null,
-            },
+      // one run at a time per mailbox, across worker processes (the connector's per-mailbox limits hold)
+      const left = await withMailboxLocks(
+        q,
+        all,
+        (r) => r.mailbox,
+        async (group) => {
+          const found = await bulkCall(
+            group,
+            (chunk) =>
+              mail.findMessages(
+                chunk.map((r) => ({ mailbox: r.mailbox, locator: r.locator as MailLocator })),
+                opened.ctx,
+              ),
+            q.signal,
+          )
+          const asks: { row: Row; pair: CopyPair; now: MailCopy }[] = []
+          const skipped = new Set<number>()
+          group.forEach((row, i) => {
+            const a = found[i]!
+            if (!a.ok) {
+              isRetryLeft ||= isRetryable(a.error)
+              skipped.add(row.id)
+              return
+            }
+            for (const pair of row.copies as CopyPair[]) {
+              const now = pair.original && a.value.copies.find((c) => c.providerId === pair.quarantined?.providerId)
+              if (now) asks.push({ row, pair, now })
+            }
           })
-        })
-      }
+          const answers = await bulkCall(
+            asks.map((x) => ({ quarantined: x.now, original: x.pair.original! })),
+            (chunk) => mail.restore(chunk, opened.ctx),
+            q.signal,
+          )
+          const failed = new Map<number, string>()
+          answers.forEach((a, k) => {
+            if (!a.ok) {
+              isRetryLeft ||= isRetryable(a.error)
+              failed.set(asks[k]!.row.id, a.error.message)
+            }
+          })
+          for (const row of group) {
+            if (skipped.has(row.id)) continue
+            const err = failed.get(row.id)
+            const restored = asks.filter((x, k) => x.row.id === row.id && answers[k]!.ok)
+            await q.db.transaction(async (tx) => {
+              await tx
+                .update(quarantineRecords)
+                .set(
+                  err
+                    ? { status: 'restoring', lastError: `undo: ${err}`.slice(0, 2000) }
+                    : {
+                        status: 'undone',
+                        undoneAt: sql`now()`,
+                        lastError: null,
+                        details: `restored to ${[...new Set((row.copies as CopyPair[]).flatMap((p) => (p.original ? [p.original.folderName] : [])))].join(', ')}`,
+                      },
+                )
+                .where(eq(quarantineRecords.id, row.id))
+              await appendAudit(tx, q.actor, {
+                action: 'quarantine.restore',
+                objectType: 'incident',
+                objectId: q.incidentId,
+                after: {
+                  mailbox: row.mailbox,
+                  messageId: row.messageId,
+                  connector: opened.row.name,
+                  runId: q.runId,
+                  to: restored.map((x) => x.pair.original!.folderName),
+                  error: err ?? null,
+                },
+              })
+            })
+          }
+        },
+      )
+      if (left.length > 0) isRetryLeft = true
     }
     if (isRetryLeft)
       throw new ConnectorError('unavailable', 'undo incomplete: throttled or unavailable mailboxes are retried')

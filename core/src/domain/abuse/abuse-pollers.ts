@@ -53,7 +53,7 @@ const setState = (db: Db, sourceId: number, values: PgUpdateSetSource<typeof abu
 
 /**
  * One abuse mailbox's loop, while `signal` is not aborted: hold the lease, open the folder through
- * the connector's `mail.read`, and repeat: list what waits, store each report (ingestAbuseReport:
+ * the connector's `mail.read` (from the source's stored resume point, if the reader has one), and repeat: list what waits, store each report (ingestAbuseReport:
  * exactly once per key) and move the stored ones out of the folder; when nothing waits, IDLE (or
  * sleep) until new mail, the interval, or the lease renewal is due. A failing mailbox is retried
  * with a doubling backoff up to `maxBackoffMs`; each failure is on its health line (last error,
@@ -82,7 +82,19 @@ const runMailbox = async (
       opened = await openConnector(db, deps.keyring, s.connectorId, { signal, log: lg })
       if (!supports(opened.connector, 'mail.read'))
         throw new Error(`a ${opened.row.kind} connector cannot read mailboxes`)
-      reader = await opened.connector.openMailbox(s, opened.ctx)
+      const [stored] = await db
+        .select({ resumePoint: abuseMailboxState.resumePoint })
+        .from(abuseMailboxState)
+        .where(eq(abuseMailboxState.sourceId, source.id))
+      reader = await opened.connector.openMailbox(s, opened.ctx, stored?.resumePoint)
+      let resumePoint = stored?.resumePoint ?? null
+      // kept per source once the reader says everything up to it is processed (Graph: the deltaLink)
+      const keepResumePoint = async () => {
+        const next = reader?.resumePoint?.() ?? null
+        if (next === null || next === resumePoint) return
+        await setState(db, source.id, { resumePoint: next })
+        resumePoint = next
+      }
       let nextPollAt = 0
       while (!signal.aborted) {
         if (!(await takeLease(db, source.id, owner, opts.leaseSeconds))) break
@@ -101,6 +113,7 @@ const runMailbox = async (
         })
         failures = 0
         if (keys.length === 0) {
+          await keepResumePoint()
           nextPollAt = Date.now() + s.intervalSeconds * 1000
           await reader.waitForMail(Math.min(renewMs, s.intervalSeconds * 1000))
           continue
@@ -133,6 +146,7 @@ const runMailbox = async (
           processed: sql`(SELECT count(*) FROM abuse_reports WHERE source_id = ${source.id})`,
           backlog: Math.max(0, backlog - done.length),
         })
+        await keepResumePoint()
       }
     } catch (err) {
       if (signal.aborted) break

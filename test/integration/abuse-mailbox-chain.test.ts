@@ -9,7 +9,7 @@ import type { AnalysisFinding } from '../../core/src/domain/analysis/analysis-ty
 import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
 import { startWorkers } from '../../core/src/jobs/worker.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
-import { makeApiKey } from '../harness/factories.ts'
+import { makeApiKey, makeUser, signInAs } from '../harness/factories.ts'
 import { startEwsPeer } from '../peers/ews.ts'
 import { startGmailPeer } from '../peers/gmail.ts'
 import { startGraphPeer } from '../peers/graph.ts'
@@ -27,6 +27,8 @@ import { type SmtpPeer, startSmtpPeer } from '../peers/smtp.ts'
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/reports')
 const BOB_REPORT = readFileSync(path.join(FIXTURES, 'attached-rfc822.eml'), 'utf8')
 const ABUSE = 'abuse@corp.example'
+/** a second abuse mailbox, set up through the console's form */
+const ABUSE2 = 'abuse2@corp.example'
 const RECIPIENTS = ['bob@corp.example', 'carol@corp.example', 'dave@corp.example']
 const PHISH_ID = '<quota-4711@c0rp-helpdesk.example>'
 const QUARANTINE = 'Clawback Quarantine'
@@ -67,6 +69,11 @@ const REPORTS = [
 /** What the chain needs of a platform: its peer, a connector on it, mail delivery and the mailbox as the peer holds it. */
 type Platform = {
   name: string
+  /** connector kind = the setup form's platform */
+  kind: string
+  /** the setup form's field labels, in order, and where a report goes for nothing else to read it */
+  labels: string[]
+  folderName: string
   /** starts the peer with the abuse mailbox and the recipients' mailboxes */
   start(): Promise<{
     connector: { kind: string; settings: Record<string, unknown>; secrets: Record<string, string> }
@@ -83,9 +90,12 @@ const gmailKeys = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const PLATFORMS: Platform[] = [
   {
     name: 'Microsoft 365 (Graph)',
+    kind: 'msgraph',
+    labels: ['Mailbox (UPN)', 'Folder', 'Processed folder', 'Poll interval (s)'],
+    folderName: 'Inbox',
     start: async () => {
       const peer = await startGraphPeer()
-      for (const u of [ABUSE, ...RECIPIENTS]) peer.state.addMailbox(u)
+      for (const u of [ABUSE, ABUSE2, ...RECIPIENTS]) peer.state.addMailbox(u)
       return {
         connector: {
           kind: 'msgraph',
@@ -116,12 +126,15 @@ const PLATFORMS: Platform[] = [
   },
   {
     name: 'Google Workspace (Gmail)',
+    kind: 'gmail',
+    labels: ['User', 'Label', 'Processed label', 'Poll interval (s)'],
+    folderName: 'INBOX',
     start: async () => {
       const clientEmail = 'clawback@corp-sec.iam.gserviceaccount.com'
       const peer = await startGmailPeer({
         clientEmail,
         publicKeyPem: gmailKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-        users: [ABUSE, ...RECIPIENTS, 'admin@corp.example'],
+        users: [ABUSE, ABUSE2, ...RECIPIENTS, 'admin@corp.example'],
         admin: 'admin@corp.example',
       })
       return {
@@ -164,8 +177,11 @@ const PLATFORMS: Platform[] = [
   },
   {
     name: 'Exchange (EWS)',
+    kind: 'ews',
+    labels: ['Mailbox', 'Folder', 'Processed folder', 'Poll interval (s)'],
+    folderName: 'inbox',
     start: async () => {
-      const boxes = [ABUSE, ...RECIPIENTS]
+      const boxes = [ABUSE, ABUSE2, ...RECIPIENTS]
       const peer = await startEwsPeer({
         username: 'CORP\\svc-clawback',
         password: 'pw-1',
@@ -342,4 +358,70 @@ describe.each(PLATFORMS)('the abuse chain on $name', (platform) => {
     expect(feedback.mail.text).toContain(`found malicious and removed (incident ${incidentId})`)
     expect(peer.violations).toEqual([])
   }, 180_000)
+
+  it('is set up from its own form: the platform fields, Test connection before saving, then its page with the health line', async () => {
+    const s = await signInAs(t.api, (await makeUser(t.deps.db, ['Admins'])).user.username)
+    const get = async (p: string) => (await t.api.request(p, { headers: { cookie: s.cookie } })).text()
+    const post = (p: string, form: Record<string, string>) =>
+      t.api.request(p, {
+        method: 'POST',
+        headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...form, _csrf: s.csrf }),
+      })
+    const list = await get('/sources')
+    expect(list).toContain(`href="/sources/abuse-mailbox/new?platform=${platform.kind}"`)
+    // the list shows the chain's source with its health line
+    expect(list).toMatch(/class="muted abuse-health">last poll \d{4}-\d\d-\d\d \d\d:\d\d · backlog 0</)
+    const form = await get(`/sources/abuse-mailbox/new?platform=${platform.kind}`)
+    const labels = [...form.matchAll(/<label>([^<]+?) <(?:input|select)/g)].map((m) => m[1])
+    expect(labels).toEqual(['Name', 'Connector', ...platform.labels])
+    const connectorId = /<option value="(\d+)">mail \(/.exec(form)?.[1]
+    expect(connectorId, "the platform's connector offered").toBeDefined()
+    expect(form).not.toContain('relay (smtp)')
+    const values = { platform: platform.kind, name: 'Second desk', connectorId: connectorId!, mailbox: ABUSE2 }
+
+    // Test connection on settings not saved yet: a missing folder, then the right one
+    const bad = await (await post('/sources/abuse-mailbox/test', { ...values, folder: 'No such folder' })).text()
+    expect(bad).toMatch(/class="notice bad" role="status">[^<]*No such folder/)
+    expect(bad).toContain(`value="${ABUSE2}"`) // the form keeps what was typed
+    const ok = await (await post('/sources/abuse-mailbox/test', { ...values, folder: platform.folderName })).text()
+    expect(ok).toMatch(
+      new RegExp(
+        `class="notice ok" role="status">${ABUSE2.replace('.', '\\.')} ${platform.folderName}: 0 message\\(s\\) waiting; new mail polled every 60 s`,
+      ),
+    )
+    expect((await api('/api/v1/abuse-mailboxes')).data).toHaveLength(1) // nothing saved
+
+    // a field error names the field and keeps the form; a connector of another platform is refused
+    const invalid = await post('/sources/abuse-mailbox', { ...values, intervalSeconds: '2' })
+    expect(invalid.status).toBe(422)
+    expect(await invalid.text()).toMatch(
+      /name="intervalSeconds"[^>]*value="2"[^>]*>[^<]*<span class="muted">[^<]*<\/span><span class="field-error" role="alert">/,
+    )
+    const relayId = (await api('/api/v1/connectors')).data.find((c: { kind: string }) => c.kind === 'smtp').id
+    const foreign = await post('/sources/abuse-mailbox', { ...values, connectorId: String(relayId) })
+    expect(foreign.status).toBe(422)
+    expect(await foreign.text()).toMatch(/<span class="field-error" role="alert">(not a|a smtp connector)/)
+    const unknown = await get('/sources/abuse-mailbox/new?platform=pop3')
+    expect(unknown).toContain('platform: one of imap, msgraph, gmail, ews')
+
+    // created: its page shows what it reads, its health line and Test connection
+    const created = await post('/sources/abuse-mailbox', {
+      ...values,
+      folder: platform.folderName,
+      intervalSeconds: '30',
+    })
+    expect(created.status).toBe(303)
+    const id = Number(/\/sources\/(\d+)$/.exec(created.headers.get('location') ?? '')?.[1])
+    expect((await api(`/api/v1/abuse-mailboxes/${id}`)).data.settings).toMatchObject({
+      mailbox: ABUSE2,
+      folder: platform.folderName,
+      intervalSeconds: 30,
+    })
+    await waitFor(async () => (await api(`/api/v1/abuse-mailboxes/${id}`)).data.health.lastPollAt, 'its first poll')
+    const shown = await get(`/sources/${id}`)
+    expect(shown).toMatch(/id="abuse-health">Last poll \d{4}-\d\d-\d\d \d\d:\d\d · backlog 0 · processed 0</)
+    expect(shown).toContain(`action="/sources/${id}/test"`)
+    expect((await api(`/api/v1/abuse-mailboxes/${id}`, 'PATCH', { isEnabled: false })).data.isEnabled).toBe(false)
+  }, 120_000)
 })

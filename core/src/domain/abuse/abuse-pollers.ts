@@ -8,17 +8,15 @@ import { abuseMailboxState, sources } from '../../db/schema/index.ts'
 import type { Logger } from '../../log.ts'
 import { openConnector } from '../connectors/open-connector.ts'
 import { ABUSE_SOURCE_TYPE, type AbuseMailboxSettings, parseAbuseSettings } from './abuse-settings.ts'
-import { ingestAbuseReport, recordedKeys } from './ingest-abuse-report.ts'
+import { ingestAbuseReports, recordedKeys } from './ingest-abuse-report.ts'
 
 export type PollerOptions = {
   /** how often the set of enabled abuse mailboxes is read again (ms) */
   refreshMs?: number
   /** a poller holds its source's lease this long and renews it at a third of it; a killed worker's source is taken over after it */
   leaseSeconds?: number
-  /** messages listed, stored and moved per round */
+  /** messages listed, fetched, stored (one statement) and moved per round */
   batch?: number
-  /** reports of a round extracted and stored at once */
-  concurrency?: number
   /** longest wait between retries of a failing mailbox (ms) */
   maxBackoffMs?: number
 }
@@ -122,21 +120,9 @@ const runMailbox = async (
         const recorded = await recordedKeys(db, source.id, keys)
         const raws = await reader.fetch(keys.filter((k) => !recorded.has(k)))
         const ref = { id: source.id, name: source.name, mailbox: s.mailbox }
-        const todo = [...raws]
-        // the first failure stops the round once the reports in flight are stored; the next round
-        // moves what this one stored (recorded keys) and retries the rest
-        let failed: { err: unknown } | undefined
-        const worker = async () => {
-          for (let next = todo.shift(); next && !signal.aborted && !failed; next = todo.shift()) {
-            try {
-              await ingestAbuseReport(db, deps.dataDir, ref, next[0], next[1])
-            } catch (err) {
-              failed ??= { err }
-            }
-          }
-        }
-        await Promise.all(Array.from({ length: opts.concurrency }, worker))
-        if (failed) throw failed.err
+        // the round's reports in one statement (one commit): all stored or none; a failed round is
+        // retried whole, and the keys it did record (none) or an earlier crash recorded are only moved
+        await ingestAbuseReports(db, deps.dataDir, ref, [...raws])
         if (signal.aborted) break
         const done = [...recorded, ...raws.keys()]
         await reader.markProcessed(done)
@@ -184,9 +170,8 @@ export const startAbusePollers = async (deps: Deps, options: PollerOptions = {})
   const opts: Required<PollerOptions> = {
     refreshMs: options.refreshMs ?? 5000,
     leaseSeconds: options.leaseSeconds ?? 30,
-    batch: options.batch ?? 50,
+    batch: options.batch ?? 200,
     maxBackoffMs: options.maxBackoffMs ?? 300_000,
-    concurrency: options.concurrency ?? 4,
   }
   const owner = randomUUID()
   const loops = new Map<number, { key: string; abort: AbortController; done: Promise<void> }>()

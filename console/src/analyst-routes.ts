@@ -2,6 +2,8 @@ import type { Hono } from 'hono'
 import type { AppEnv } from '../../core/src/api/env.ts'
 import { guard } from '../../core/src/api/middleware/auth.ts'
 import { abuseMailboxCreate } from './analyst/abuse-mailbox-create.ts'
+import { abuseMailboxNew } from './analyst/abuse-mailbox-new.ts'
+import { abuseMailboxTest } from './analyst/abuse-mailbox-test.ts'
 import { adminHome } from './analyst/admin-home.ts'
 import { alertOriginal } from './analyst/alert-original.ts'
 import { apiKeyCreate } from './analyst/api-key-create.ts'
@@ -123,7 +125,9 @@ export const mountAnalystRoutes = (app: Hono<AppEnv>) => {
 
   app.get('/sources', guard({ ...ui, permission: 'sources.read' }), sourceList)
   app.post('/sources', guard({ ...ui, permission: 'sources.write' }), sourceCreate)
+  app.get('/sources/abuse-mailbox/new', guard({ ...ui, permission: 'sources.write' }), abuseMailboxNew)
   app.post('/sources/abuse-mailbox', guard({ ...ui, permission: 'sources.write' }), abuseMailboxCreate)
+  app.post('/sources/abuse-mailbox/test', guard({ ...ui, permission: 'sources.write' }), abuseMailboxTest)
   app.get('/sources/:id', guard({ ...ui, permission: 'sources.read' }), sourceShow)
   app.post('/sources/:id', guard({ ...ui, permission: 'sources.write' }), sourceUpdate)
   app.post('/sources/:id/upload', guard({ ...ui, permission: 'sources.write' }), sourceUpload)

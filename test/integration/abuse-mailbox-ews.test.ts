@@ -93,7 +93,7 @@ const stored = async () => {
 const pollers = () =>
   startAbusePollers(
     { db: t.deps.db, keyring: t.deps.keyring, dataDir: t.dataDir, log: t.deps.log },
-    { refreshMs: 200, leaseSeconds: 6, maxBackoffMs: 2000 },
+    { refreshMs: 200, leaseSeconds: 6, maxBackoffMs: 2000, batch: 50 },
   )
 
 beforeAll(async () => {

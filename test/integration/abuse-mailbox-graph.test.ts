@@ -13,8 +13,9 @@ import { type GraphPeer, startGraphPeer } from '../peers/graph.ts'
  * against the loopback Graph peer): the folder is read by delta queries (pages chained by
  * nextLink, then deltaLink rounds), each report's MIME comes from `$value` inside `$batch`, and
  * processed reports are moved to the processed folder. Throttled calls are waited out; a poller
- * stopped mid-mailbox and started afresh (a restart: no delta token kept) stores every report
- * exactly once, and a report recorded just before a crash is only moved.
+ * stopped mid-mailbox and started afresh (no resume point is kept while reports wait, so the folder
+ * is listed again) stores every report exactly once, and a report recorded just before a crash is
+ * only moved. A poller restarted once the folder was drained resumes from the stored deltaLink.
  */
 const ABUSE = 'abuse@contoso.example'
 const PROCESSED = 'Clawback Processed'
@@ -96,7 +97,7 @@ const stored = async () => {
 const pollers = () =>
   startAbusePollers(
     { db: t.deps.db, keyring: t.deps.keyring, dataDir: t.dataDir, log: t.deps.log },
-    { refreshMs: 200, leaseSeconds: 6 },
+    { refreshMs: 200, leaseSeconds: 6, batch: 50 },
   )
 
 beforeAll(async () => {
@@ -197,6 +198,45 @@ describe('abuse mailbox on Microsoft 365 (Graph)', () => {
     expect(src.health).toMatchObject({ backlog: 0, mode: 'poll', lastError: null })
     expect(peer.violations).toEqual([])
   }, 300_000)
+
+  it('a restart resumes from the stored deltaLink: only the new reports are listed, none twice; an expired one lists afresh', async () => {
+    const state = async () =>
+      (
+        await t.deps.db.execute<{ resume_point: string | null }>(sql`
+        SELECT resume_point FROM abuse_mailbox_state WHERE source_id = ${sourceId}`)
+      )[0]!.resume_point
+    // the drained folder's deltaLink was kept per source by the last poller
+    const kept = await state()
+    expect(JSON.parse(kept!)).toMatchObject({ mailbox: ABUSE, deltaLink: expect.stringContaining('$deltatoken=') })
+    // new mail arrives while no poller runs; the old reports are still in the mailbox (processed folder)
+    for (let n = 4000; n < 4004; n++) deliverReport(`restart${n}@contoso.example`, n, n)
+    const before = { ...peer.stats }
+    let stop = await pollers()
+    try {
+      await waitFor(async () => folders()[PROCESSED] === 253 && !folders().Inbox, 'the reports sent during the restart')
+      expect(await stored()).toEqual({ n: 253, keys: 253, alerts: 253 })
+      // no full listing of the folder: every delta call carried the stored token, and only the 4 new reports were listed
+      expect(peer.stats.deltaInitial - before.deltaInitial).toBe(0)
+      expect(peer.stats.deltaListed - before.deltaListed).toBe(4)
+      await waitFor(async () => (await state()) !== kept && true, 'the next deltaLink to be kept')
+    } finally {
+      await stop()
+    }
+
+    // the kept token expired meanwhile (410 SyncStateNotFound): listed afresh, nothing lost or doubled
+    peer.state.syncGeneration++
+    for (let n = 5000; n < 5002; n++) deliverReport(`expired${n}@contoso.example`, n, n)
+    const before410 = peer.stats.deltaInitial
+    stop = await pollers()
+    try {
+      await waitFor(async () => folders()[PROCESSED] === 255 && !folders().Inbox, 'the reports after the expiry')
+      expect(await stored()).toEqual({ n: 255, keys: 255, alerts: 255 })
+      expect(peer.stats.deltaInitial - before410).toBe(1)
+    } finally {
+      await stop()
+    }
+    expect(peer.violations).toEqual([])
+  }, 180_000)
 
   it('links the reports of one phish into one incident with its reporters', async () => {
     const alertId = await waitFor(async () => {

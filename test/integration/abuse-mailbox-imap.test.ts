@@ -367,19 +367,35 @@ describe('abuse mailbox sources', () => {
     )
   }, 120_000)
 
-  it('the sources page sets one up: connectors that read mail, field errors kept in the form, then its page with Test connection', async () => {
+  it('the IMAP setup form: its fields, IMAP connectors only, Test connection before saving, field errors kept, then its page', async () => {
     const s = await signInAs(t.api, (await makeUser(t.deps.db, ['Admins'])).user.username)
-    const post = (form: Record<string, string>) =>
-      t.api.request('/sources/abuse-mailbox', {
+    const post = (form: Record<string, string>, suffix = '') =>
+      t.api.request(`/sources/abuse-mailbox${suffix}`, {
         method: 'POST',
         headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ ...form, _csrf: s.csrf }),
       })
     const list = await (await t.api.request('/sources', { headers: { cookie: s.cookie } })).text()
     expect(list).toContain('id="new-abuse-mailbox"')
-    expect(list).toContain(`<option value="${imapConnector}">dovecot (imap)</option>`)
-    expect(list).not.toContain('relay (smtp)') // cannot read mailboxes
+    expect(list).toContain('href="/sources/abuse-mailbox/new?platform=imap">IMAP</a> <span class="muted">(1 connector)')
+    const setup = await (
+      await t.api.request('/sources/abuse-mailbox/new?platform=imap', { headers: { cookie: s.cookie } })
+    ).text()
+    expect([...setup.matchAll(/<label>([^<]+?) <(?:input|select)/g)].map((m) => m[1])).toEqual([
+      'Name',
+      'Connector',
+      'Mailbox (login)',
+      'Folder',
+      'Processed folder',
+    ])
+    expect(setup).toContain(`<option value="${imapConnector}">dovecot (imap)</option>`)
+    expect(setup).not.toContain('relay (smtp)') // cannot read mailboxes
+    const tried = await post({ platform: 'imap', connectorId: String(imapConnector), mailbox: ABUSE }, '/test')
+    expect(await tried.text()).toMatch(
+      /class="notice ok" role="status">abuse@corp\.example INBOX: \d+ message\(s\) waiting; new mail pushed \(IDLE\)/,
+    )
     const form = {
+      platform: 'imap',
       name: 'Frank desk',
       connectorId: String(imapConnector),
       mailbox: 'not-an-address',
@@ -388,7 +404,9 @@ describe('abuse mailbox sources', () => {
     const bad = await post(form)
     expect(bad.status).toBe(422)
     const badPage = await bad.text()
-    expect(badPage).toMatch(/name="mailbox"[^>]*value="not-an-address"[^>]*>\s*<span class="field-error" role="alert">/)
+    expect(badPage).toMatch(
+      /name="mailbox"[^>]*value="not-an-address"[^>]*> <span class="muted">[^<]*<\/span><span class="field-error" role="alert">/,
+    )
     const ok = await post({ ...form, mailbox: 'frank@corp.example' })
     expect(ok.status).toBe(303)
     const id = Number(/\/sources\/(\d+)$/.exec(ok.headers.get('location') ?? '')?.[1])

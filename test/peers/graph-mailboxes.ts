@@ -21,6 +21,8 @@ export type PeerMessage = {
   /** when the message entered its current folder (the mailbox's change counter): delta queries */
   folderSeq: number
 }
+/** What delta queries cost: requests, full listings started (no token), messages listed (not `@removed`). */
+export type DeltaStats = { deltaRequests: number; deltaInitial: number; deltaListed: number }
 /** A message leaving a folder (moved or deleted), for delta queries. */
 type Departure = { seq: number; folderId: string; immutableId: string; restId: string }
 type User = {
@@ -91,10 +93,15 @@ export class GraphMailboxes {
   syncGeneration = 0
   #base: () => string
   #violations: string[]
-  #stats: { maxConcurrent: number }
+  #stats: DeltaStats & { maxConcurrent: number }
   #latency: number
 
-  constructor(base: () => string, violations: string[], stats: { maxConcurrent: number }, latencyMs: number) {
+  constructor(
+    base: () => string,
+    violations: string[],
+    stats: DeltaStats & { maxConcurrent: number },
+    latencyMs: number,
+  ) {
     this.#base = base
     this.#violations = violations
     this.#stats = stats
@@ -369,6 +376,9 @@ export class GraphMailboxes {
         })
     entries.sort((a, b) => a.seq - b.seq)
     const taken = entries.slice(0, pageSize)
+    this.#stats.deltaRequests++
+    if (!token) this.#stats.deltaInitial++
+    this.#stats.deltaListed += taken.filter((e) => !e.row['@removed']).length
     const base = `${this.#base()}/v1.0${rel.split('?')[0]}`
     const link = (k: string, v: object) => `${base}?${k}=${Buffer.from(JSON.stringify(v)).toString('base64url')}`
     const more = entries.length > pageSize

@@ -24,7 +24,16 @@ export const startGraphPeer = async (
   const tls = selfSignedCert()
   const tokens = new Set<string>()
   const violations: string[] = []
-  const stats = { tokenRequests: 0, batches: 0, members: 0, direct: 0, maxConcurrent: 0 }
+  const stats = {
+    tokenRequests: 0,
+    batches: 0,
+    members: 0,
+    direct: 0,
+    maxConcurrent: 0,
+    deltaRequests: 0,
+    deltaInitial: 0,
+    deltaListed: 0,
+  }
   /** failures on demand; rates are fractions of members (or of $batch requests) */
   const inject = {
     memberFailureRate: 0,

@@ -135,14 +135,23 @@ export interface MailboxReader {
   markProcessed(keys: string[]): Promise<void>
   /** resolves when new mail may have arrived (IDLE), or after `ms` */
   waitForMail(ms: number): Promise<void>
+  /**
+   * Where a later reader of this folder may resume (Graph: the delta query's deltaLink), or null.
+   * Non-null only when every message the folder held at that point has been handed out and marked
+   * processed, so a reader opened with it lists only what came since. Readers that list the whole
+   * folder each round (IMAP, Gmail, EWS: the folder holds only what is still to do) have none.
+   */
+  resumePoint?(): string | null
   close(): Promise<void>
 }
 
 /** `mail.read`: reads one mailbox folder's messages for an abuse-mailbox source. */
 export interface MailRead {
+  /** `resume`: a `resumePoint()` an earlier reader of the same source gave (ignored when it names another folder) */
   openMailbox(
     target: { mailbox: string; folder: string; processedFolder: string },
     ctx: CallContext,
+    resume?: string | null,
   ): Promise<MailboxReader>
 }
 

@@ -57,12 +57,13 @@ export class GraphConnector implements Connector, MailSearch, MailRemediate, Mai
     return restore(this.transport, items, ctx)
   }
 
-  /** An abuse mailbox's folder, read by delta queries; processed reports are moved to `processedFolder`. */
+  /** An abuse mailbox's folder, read by delta queries (resumed from `resume`, a stored deltaLink); processed reports are moved to `processedFolder`. */
   openMailbox(
     target: { mailbox: string; folder: string; processedFolder: string },
     ctx: CallContext,
+    resume?: string | null,
   ): Promise<MailboxReader> {
-    return openGraphMailbox(this.transport, target, ctx)
+    return openGraphMailbox(this.transport, target, ctx, resume)
   }
 
   /**

@@ -54,14 +54,27 @@ const folderId = async (
   throw new ConnectorError('unavailable', `msgraph: folder ${name} of ${mailbox} not settled`)
 }
 
+/** The deltaLink of a stored resume point, if it was taken on this mailbox's folder (else the folder is listed afresh). */
+const resumedLink = (resume: string | null | undefined, mailbox: string, folder: string): string | null => {
+  if (!resume) return null
+  try {
+    const r = JSON.parse(resume) as { mailbox?: unknown; folder?: unknown; deltaLink?: unknown }
+    return r.mailbox === mailbox && r.folder === folder && typeof r.deltaLink === 'string' ? r.deltaLink : null
+  } catch {
+    return null
+  }
+}
+
 /**
  * Opens an abuse mailbox's folder on Microsoft 365 for the poller (`mail.read`). Keys are immutable
  * message ids (every call sends `Prefer: IdType="ImmutableId"`), so a key recorded before a crash
  * still names the message. What waits is kept by a delta query on the folder
  * (https://learn.microsoft.com/graph/delta-query-messages): the first round lists the folder, each
- * later one only what entered or left it; a delta token Graph no longer knows (410) starts over. The
- * token lives in memory only: processed messages are moved out of the folder, so after a restart the
- * first round lists exactly what is still to do. Bytes come from `$value` (base64 inside `$batch`).
+ * later one only what entered or left it; a delta token Graph no longer knows (410) starts over.
+ * `resumePoint()` is the deltaLink once everything it covers is processed (the poller stores it per
+ * source); a reader opened with it (`resume`, only if it is this folder's delta link) starts there,
+ * so a restart reads only what came since: no full listing, and nothing missed, because what was
+ * in the folder at that point had all been moved out. Bytes come from `$value` (base64 in `$batch`).
  * Graph pushes nothing here (change notifications need a public HTTPS endpoint): mode `poll`.
  * @throws ConnectorError
  */
@@ -69,13 +82,14 @@ export const openGraphMailbox = async (
   transport: GraphTransport,
   target: { mailbox: string; folder: string; processedFolder: string },
   ctx: CallContext,
+  resume?: string | null,
 ): Promise<MailboxReader> => {
   const mailbox = target.mailbox
   const source = await folderId(transport, mailbox, target.folder, false, ctx)
   let processed: string | undefined
   /** id → receivedDateTime of what waits in the folder */
   const waiting = new Map<string, string>()
-  let deltaLink: string | null = null
+  let deltaLink = resumedLink(resume, mailbox, source)
 
   const sync = async () => {
     let url =
@@ -168,6 +182,8 @@ export const openGraphMailbox = async (
         }
         ctx.signal.addEventListener('abort', done, { once: true })
       }),
+    resumePoint: () =>
+      waiting.size === 0 && deltaLink ? JSON.stringify({ mailbox, folder: source, deltaLink }) : null,
     close: async () => {},
   }
 }

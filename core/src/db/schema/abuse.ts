@@ -56,4 +56,6 @@ export const abuseMailboxState = pgTable('abuse_mailbox_state', {
   mode: text('mode'),
   leaseOwner: text('lease_owner'),
   leaseUntil: ts('lease_until'),
+  /** where the next reader resumes (Graph: the folder's deltaLink once all it covers is processed); opaque, the connector's */
+  resumePoint: text('resume_point'),
 })

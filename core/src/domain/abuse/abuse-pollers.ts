@@ -8,17 +8,15 @@ import { abuseMailboxState, sources } from '../../db/schema/index.ts'
 import type { Logger } from '../../log.ts'
 import { openConnector } from '../connectors/open-connector.ts'
 import { ABUSE_SOURCE_TYPE, type AbuseMailboxSettings, parseAbuseSettings } from './abuse-settings.ts'
-import { ingestAbuseReport, recordedKeys } from './ingest-abuse-report.ts'
+import { ingestAbuseReports, recordedKeys } from './ingest-abuse-report.ts'
 
 export type PollerOptions = {
   /** how often the set of enabled abuse mailboxes is read again (ms) */
   refreshMs?: number
   /** a poller holds its source's lease this long and renews it at a third of it; a killed worker's source is taken over after it */
   leaseSeconds?: number
-  /** messages listed, stored and moved per round */
+  /** messages listed, fetched, stored (one statement) and moved per round */
   batch?: number
-  /** reports of a round extracted and stored at once */
-  concurrency?: number
   /** longest wait between retries of a failing mailbox (ms) */
   maxBackoffMs?: number
 }
@@ -53,7 +51,7 @@ const setState = (db: Db, sourceId: number, values: PgUpdateSetSource<typeof abu
 
 /**
  * One abuse mailbox's loop, while `signal` is not aborted: hold the lease, open the folder through
- * the connector's `mail.read`, and repeat: list what waits, store each report (ingestAbuseReport:
+ * the connector's `mail.read` (from the source's stored resume point, if the reader has one), and repeat: list what waits, store each report (ingestAbuseReport:
  * exactly once per key) and move the stored ones out of the folder; when nothing waits, IDLE (or
  * sleep) until new mail, the interval, or the lease renewal is due. A failing mailbox is retried
  * with a doubling backoff up to `maxBackoffMs`; each failure is on its health line (last error,
@@ -82,7 +80,19 @@ const runMailbox = async (
       opened = await openConnector(db, deps.keyring, s.connectorId, { signal, log: lg })
       if (!supports(opened.connector, 'mail.read'))
         throw new Error(`a ${opened.row.kind} connector cannot read mailboxes`)
-      reader = await opened.connector.openMailbox(s, opened.ctx)
+      const [stored] = await db
+        .select({ resumePoint: abuseMailboxState.resumePoint })
+        .from(abuseMailboxState)
+        .where(eq(abuseMailboxState.sourceId, source.id))
+      reader = await opened.connector.openMailbox(s, opened.ctx, stored?.resumePoint)
+      let resumePoint = stored?.resumePoint ?? null
+      // kept per source once the reader says everything up to it is processed (Graph: the deltaLink)
+      const keepResumePoint = async () => {
+        const next = reader?.resumePoint?.() ?? null
+        if (next === null || next === resumePoint) return
+        await setState(db, source.id, { resumePoint: next })
+        resumePoint = next
+      }
       let nextPollAt = 0
       while (!signal.aborted) {
         if (!(await takeLease(db, source.id, owner, opts.leaseSeconds))) break
@@ -101,6 +111,7 @@ const runMailbox = async (
         })
         failures = 0
         if (keys.length === 0) {
+          await keepResumePoint()
           nextPollAt = Date.now() + s.intervalSeconds * 1000
           await reader.waitForMail(Math.min(renewMs, s.intervalSeconds * 1000))
           continue
@@ -109,21 +120,9 @@ const runMailbox = async (
         const recorded = await recordedKeys(db, source.id, keys)
         const raws = await reader.fetch(keys.filter((k) => !recorded.has(k)))
         const ref = { id: source.id, name: source.name, mailbox: s.mailbox }
-        const todo = [...raws]
-        // the first failure stops the round once the reports in flight are stored; the next round
-        // moves what this one stored (recorded keys) and retries the rest
-        let failed: { err: unknown } | undefined
-        const worker = async () => {
-          for (let next = todo.shift(); next && !signal.aborted && !failed; next = todo.shift()) {
-            try {
-              await ingestAbuseReport(db, deps.dataDir, ref, next[0], next[1])
-            } catch (err) {
-              failed ??= { err }
-            }
-          }
-        }
-        await Promise.all(Array.from({ length: opts.concurrency }, worker))
-        if (failed) throw failed.err
+        // the round's reports in one statement (one commit): all stored or none; a failed round is
+        // retried whole, and the keys it did record (none) or an earlier crash recorded are only moved
+        await ingestAbuseReports(db, deps.dataDir, ref, [...raws])
         if (signal.aborted) break
         const done = [...recorded, ...raws.keys()]
         await reader.markProcessed(done)
@@ -133,6 +132,7 @@ const runMailbox = async (
           processed: sql`(SELECT count(*) FROM abuse_reports WHERE source_id = ${source.id})`,
           backlog: Math.max(0, backlog - done.length),
         })
+        await keepResumePoint()
       }
     } catch (err) {
       if (signal.aborted) break
@@ -170,9 +170,8 @@ export const startAbusePollers = async (deps: Deps, options: PollerOptions = {})
   const opts: Required<PollerOptions> = {
     refreshMs: options.refreshMs ?? 5000,
     leaseSeconds: options.leaseSeconds ?? 30,
-    batch: options.batch ?? 50,
+    batch: options.batch ?? 200,
     maxBackoffMs: options.maxBackoffMs ?? 300_000,
-    concurrency: options.concurrency ?? 4,
   }
   const owner = randomUUID()
   const loops = new Map<number, { key: string; abort: AbortController; done: Promise<void> }>()

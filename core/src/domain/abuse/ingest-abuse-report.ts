@@ -105,22 +105,8 @@ const extract = async (raw: Buffer): Promise<ExtractedReport> => {
   }
 }
 
-/**
- * Stores one user report read from an abuse mailbox, exactly once per (source, provider key):
- * extracts the original (domain/reports), keeps the report and the original as blobs, then in ONE
- * transaction records the key in `abuse_reports` and appends the alert to the intake log (the
- * linker makes it an incident, linked by the original's Message-ID). The alert carries the original
- * (its fields: sender, recipients, subject, Message-ID, URLs, attachments with hashes,
- * authentication results; downloadable) and the report as the abuse copy (sender = the reporter).
- * Returns `duplicate` when the key was recorded before (a crash between commit and move).
- */
-export const ingestAbuseReport = async (
-  db: Db,
-  dataDir: string,
-  source: AbuseSourceRef,
-  providerKey: string,
-  raw: Buffer,
-): Promise<{ status: 'stored'; alertId: number } | { status: 'duplicate' }> => {
+/** One report taken apart and its blobs written: the row of `abuse_reports` and the intake-log entry it becomes. */
+const prepareReport = async (dataDir: string, source: AbuseSourceRef, providerKey: string, raw: Buffer) => {
   const x = await extract(raw)
   x.report.subject = storable(x.report.subject)
   x.report.reporterName = x.report.reporterName && storable(x.report.reporterName)
@@ -170,22 +156,78 @@ export const ingestAbuseReport = async (
     alert,
     link: linkOf(x, source.id),
   }
-  const [alertId] = (await takeAlertIds(db, 1)) as [number]
-  const { alert_id: _, ...item } = toBatchItem(pending, alertId, false)
-  return db.$client.begin(async (sql) => {
-    const [rec] = await sql<{ id: string }[]>`
+  return {
+    pending,
+    row: {
+      provider_key: providerKey,
+      reporter,
+      reporter_name: x.report.reporterName ?? '',
+      reported_at: x.report.reportedAt,
+      subject: x.report.subject,
+      original_format: x.original.format,
+      original_message_id: original.messageId && storable(original.messageId),
+      report_sha256: reportBlob.sha256,
+      original_sha256: originalBlob.sha256,
+    },
+  }
+}
+
+/**
+ * Stores user reports read from one abuse mailbox, exactly once per (source, provider key):
+ * extracts each original (domain/reports), keeps each report and original as blobs, then in ONE
+ * statement (one commit for the whole batch) records the keys in `abuse_reports` and appends the
+ * alerts of the keys not recorded before to the intake log, and notifies the linker (which makes
+ * them incidents, linked by the original's Message-ID). Each alert carries the original (its
+ * fields: sender, recipients, subject, Message-ID, URLs, attachments with hashes, authentication
+ * results; downloadable) and the report as the abuse copy (sender = the reporter). Answers per key
+ * `stored` with its alert id, or `duplicate` when the key was recorded before (a crash between
+ * commit and move). All or nothing: when the statement fails nothing of the batch exists.
+ */
+export const ingestAbuseReports = async (
+  db: Db,
+  dataDir: string,
+  source: AbuseSourceRef,
+  reports: [providerKey: string, raw: Buffer][],
+): Promise<Map<string, { status: 'stored'; alertId: number } | { status: 'duplicate' }>> => {
+  const out = new Map<string, { status: 'stored'; alertId: number } | { status: 'duplicate' }>()
+  if (reports.length === 0) return out
+  const prepared = []
+  for (const [key, raw] of reports) prepared.push(await prepareReport(dataDir, source, key, raw))
+  const alertIds = await takeAlertIds(db, prepared.length)
+  const rows = prepared.map((p, i) => {
+    const { alert_id: _, ...item } = toBatchItem(p.pending, alertIds[i]!, false)
+    return { ...p.row, alert_id: alertIds[i]!, raw: p.pending.raw, item }
+  })
+  // one parameter (the batch as JSON), so the statement is prepared once whatever the batch size
+  const stored = await db.$client<{ provider_key: string; alert_id: string }[]>`
+    WITH batch AS (
+      SELECT * FROM jsonb_to_recordset(${storableJson(rows)}::jsonb) AS b(provider_key text, alert_id bigint,
+        reporter text, reporter_name text, reported_at timestamptz, subject text, original_format text,
+        original_message_id text, report_sha256 text, original_sha256 text, raw text, item jsonb)
+    ), rec AS (
       INSERT INTO abuse_reports (source_id, provider_key, alert_id, reporter, reporter_name, reported_at, subject,
         original_format, original_message_id, report_sha256, original_sha256)
-      VALUES (${source.id}, ${providerKey}, ${alertId}, ${reporter}, ${x.report.reporterName ?? ''},
-        ${x.report.reportedAt}, ${x.report.subject}, ${x.original.format}, ${original.messageId && storable(original.messageId)},
-        ${reportBlob.sha256}, ${originalBlob.sha256})
+      SELECT ${source.id}, provider_key, alert_id, reporter, reporter_name, reported_at, subject, original_format,
+        original_message_id, report_sha256, original_sha256 FROM batch
       ON CONFLICT (source_id, provider_key) DO NOTHING
-      RETURNING id`
-    if (!rec) return { status: 'duplicate' as const }
-    await sql`
-      WITH ins AS (INSERT INTO intake_log (alert_id, source_id, raw, item)
-        VALUES (${alertId}, ${source.id}, ${pending.raw}, ${storableJson(item)}))
-      SELECT pg_notify(${INTAKE_CHANNEL}, '')`
-    return { status: 'stored' as const, alertId }
-  })
+      RETURNING provider_key, alert_id
+    ), ins AS (
+      INSERT INTO intake_log (alert_id, source_id, raw, item)
+      SELECT b.alert_id, ${source.id}, b.raw, b.item FROM batch b JOIN rec ON rec.alert_id = b.alert_id
+      RETURNING alert_id
+    )
+    SELECT rec.provider_key, rec.alert_id::text, pg_notify(${INTAKE_CHANNEL}, '') FROM rec`
+  for (const r of stored) out.set(r.provider_key, { status: 'stored', alertId: Number(r.alert_id) })
+  for (const [key] of reports) if (!out.has(key)) out.set(key, { status: 'duplicate' })
+  return out
 }
+
+/** One report (`ingestAbuseReports` of one): `stored` with its alert id, or `duplicate`. */
+export const ingestAbuseReport = async (
+  db: Db,
+  dataDir: string,
+  source: AbuseSourceRef,
+  providerKey: string,
+  raw: Buffer,
+): Promise<{ status: 'stored'; alertId: number } | { status: 'duplicate' }> =>
+  (await ingestAbuseReports(db, dataDir, source, [[providerKey, raw]])).get(providerKey)!

@@ -1,0 +1,1 @@
+ALTER TABLE "abuse_mailbox_state" ADD COLUMN "resume_point" text;

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import { getAbuseMailbox } from '../../../core/src/domain/abuse/list-abuse-mailboxes.ts'
+import { getAbuseMailbox } from '../../../core/src/domain/abuse/get-abuse-mailbox.ts'
 import type { CsvRowError } from '../../../core/src/domain/intake/upload-csv.ts'
 import { getSource } from '../../../core/src/domain/sources/get-source.ts'
 import { csrfField, type FormErrors, fieldError, formError, idParam, when } from '../forms.ts'

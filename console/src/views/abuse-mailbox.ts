@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { AppEnv } from '../../../core/src/api/env.ts'
-import type { getAbuseMailbox } from '../../../core/src/domain/abuse/list-abuse-mailboxes.ts'
+import type { getAbuseMailbox } from '../../../core/src/domain/abuse/get-abuse-mailbox.ts'
 import { csrfField } from '../forms.ts'
 
 type Mailbox = Awaited<ReturnType<typeof getAbuseMailbox>>

@@ -10,6 +10,7 @@ import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
 import { startWorkers } from '../../core/src/jobs/worker.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 import { makeApiKey, makeUser, signInAs } from '../harness/factories.ts'
+import { waitFor } from '../harness/wait-for.ts'
 import { startEwsPeer } from '../peers/ews.ts'
 import { startGmailPeer } from '../peers/gmail.ts'
 import { startGraphPeer } from '../peers/graph.ts'
@@ -217,16 +218,6 @@ const PLATFORMS: Platform[] = [
     },
   },
 ]
-
-const waitFor = async <T>(probe: () => Promise<T | undefined | false>, what: string, ms = 120_000): Promise<T> => {
-  const until = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v) return v
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 describe.each(PLATFORMS)('the abuse chain on $name', (platform) => {
   let t: TestApp

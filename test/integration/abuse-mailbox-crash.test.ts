@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from '../harness/app.ts'
 import { makeApiKey } from '../harness/factories.ts'
 import { drainIntake } from '../harness/intake.ts'
 import { runNode } from '../harness/process.ts'
+import { waitFor } from '../harness/wait-for.ts'
 import { type DovecotPeer, eml, startDovecot } from '../peers/dovecot.ts'
 
 /**
@@ -30,15 +31,6 @@ const api = async (p: string, method = 'GET', body?: unknown, key = '') => {
   })
   // biome-ignore lint/suspicious/noExplicitAny: each test reads the fields it asserts
   return { status: res.status, ...((await res.json()) as { data?: any; error?: { message: string } }) }
-}
-const waitFor = async <T>(probe: () => Promise<T | undefined | false>, what: string, ms = 120_000): Promise<T> => {
-  const until = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v) return v
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
 }
 const imap = async <T>(fn: (c: ImapFlow) => Promise<T>) => {
   const c = new ImapFlow({

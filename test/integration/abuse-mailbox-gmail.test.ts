@@ -5,6 +5,7 @@ import { startAbusePollers } from '../../core/src/domain/abuse/abuse-pollers.ts'
 import { ingestAbuseReport } from '../../core/src/domain/abuse/ingest-abuse-report.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 import { makeApiKey } from '../harness/factories.ts'
+import { waitFor } from '../harness/wait-for.ts'
 import { eml } from '../peers/dovecot.ts'
 import { startGmailPeer } from '../peers/gmail.ts'
 
@@ -36,15 +37,6 @@ const api = async (p: string, method = 'GET', body?: unknown) => {
   })
   // biome-ignore lint/suspicious/noExplicitAny: each test reads the fields it asserts
   return { status: res.status, ...((await res.json()) as { data?: any; error?: { message: string } }) }
-}
-const waitFor = async <T>(probe: () => Promise<T | undefined | false>, what: string, ms = 120_000): Promise<T> => {
-  const until = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v) return v
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
 }
 /** A user's report: the phish attached as message/rfc822 (several reporters may report one phish). */
 const report = (reporter: string, n: number, phish: number) =>

@@ -12,6 +12,7 @@ import { ALL_JOBS } from '../../core/src/jobs/all-jobs.ts'
 import { startWorkers } from '../../core/src/jobs/worker.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 import { makeApiKey, makeUser, signInAs } from '../harness/factories.ts'
+import { waitFor } from '../harness/wait-for.ts'
 import { type DovecotPeer, startDovecot } from '../peers/dovecot.ts'
 import { type SmtpPeer, startSmtpPeer } from '../peers/smtp.ts'
 
@@ -47,15 +48,6 @@ const api = async (p: string, method = 'GET', body?: unknown) => {
   if (!type.includes('json')) return { status: res.status, text: await res.text(), type } as any
   // biome-ignore lint/suspicious/noExplicitAny: as above
   return { status: res.status, ...((await res.json()) as { data?: any; error?: { message: string } }) }
-}
-const waitFor = async <T>(probe: () => Promise<T | undefined | false>, what = '', ms = 60_000): Promise<T> => {
-  const until = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v) return v
-    if (Date.now() > until) throw new Error(`timed out waiting ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
 }
 /** folder → Message-IDs, as the user sees the mailbox logged in as themselves. */
 const userView = async (mailbox: string) => {

@@ -30,12 +30,23 @@ export type Mounts = {
   jobs?: AnyJobDef[]
 }
 
-const listen = (app: Hono<AppEnv>, host: string, port: number, tls?: SecureContextOptions) =>
+/** How long an idle kept-alive connection of the web roles stays open (see listen). */
+export const KEEP_ALIVE_MS = 65_000
+
+/** Serves a role's app (HTTPS when `tls` is given), as the web roles listen. */
+export const listen = (app: Hono<AppEnv>, host: string, port: number, tls?: SecureContextOptions) =>
   new Promise<Server>((resolve, reject) => {
     const https = tls ? { createServer: createHttpsServer, serverOptions: tls } : {}
     const server = serve({ fetch: app.fetch, hostname: host, port, ...https }, () =>
       resolve(server as Server),
     ) as Server
+    // An idle kept-alive connection is closed after KEEP_ALIVE_MS, not Node's 5 s (+1 s): a client
+    // that reuses the connection of its last request may take longer than that to send the next
+    // one's headers — the boot test and the console page's upload script load /upgrade, then read
+    // a 270 MiB IMG and encrypt it before its first byte leaves — and the server closed the
+    // connection under it (client: "fetch failed", EPIPE). Clients read the hint (Keep-Alive:
+    // timeout=65). Requests in progress stay bounded by headersTimeout and requestTimeout.
+    server.keepAliveTimeout = KEEP_ALIVE_MS
     server.once('error', reject)
   })
 

@@ -319,12 +319,18 @@ const readyz = () =>
     .catch(() => false)
 const waitFor = async (what: string, seconds: number, fn: () => Promise<boolean>) => {
   const deadline = Date.now() + seconds * 1000
+  let lastError = ''
   while (Date.now() < deadline) {
     if (qemuExited) throw new Error('qemu exited')
-    if (await fn().catch(() => false)) return
+    const ok = await fn().catch((err: Error) => {
+      lastError = err.message
+      return false
+    })
+    if (ok) return
     await sleep(5000)
   }
-  throw new Error(`${what}: not within ${seconds} s`)
+  // the last error a poll threw says why (a wrong field read looked like a slow guest)
+  throw new Error(`${what}: not within ${seconds} s${lastError ? ` (last poll: ${lastError})` : ''}`)
 }
 
 /** Everything after first boot: memory, units, backup, host settings, upgrades (not in --first-boot-only). */
@@ -649,7 +655,11 @@ try {
           { headers: { authorization: apiKey } },
         )
         if (r.status !== 200) throw new Error(`GET /api/incidents answered ${r.status}`)
-        const found = ((await r.json()) as { id: number; events: number[] }[]).find((i) => i.events.includes(alert_id))
+        // expand_events=false answers the alert ids in event_ids and `events: null` (API-COMPAT.md);
+        // reading `events` threw on every poll and the check timed out with the incident there
+        const found = ((await r.json()) as { id: number; event_ids: number[] | null }[]).find((i) =>
+          i.event_ids?.includes(alert_id),
+        )
         incident_id = found?.id ?? 0
         return incident_id > 0
       })

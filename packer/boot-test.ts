@@ -36,7 +36,7 @@ import { parseArgs } from '../appliance/src/cli/command.ts'
  * key the image trusts) is applied by the root helper and the incident survives, and a broken IMG
  * (no runtime: its roles cannot start) rolls back. Prints the figures and `N passed, N failed`.
  *   node packer/boot-test.ts [--out var/appliance] [--version V] [--key PEM] [--memory-mib 3072] [--keep]
- *     [--journal-to-serial] [--first-boot-only] [--resume]
+ *     [--journal-to-serial] [--first-boot-only] [--resume] [--api-port 18843] [--console-port 18844]
  * `--first-boot-only` stops after the incident check (the CI subset: packer/ci-boot-test.sh).
  */
 const repo = path.resolve(import.meta.dirname, '..')
@@ -48,8 +48,10 @@ const version =
     : JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).version
 const memoryMib = Number(typeof options['memory-mib'] === 'string' ? options['memory-mib'] : 3072)
 const raw = path.join(out, `clawback-${version}.raw`)
-const API_PORT = 18843
-const CONSOLE_PORT = 18844
+// the host's loopback ports forwarded to the guest's 443 and 8443 (--api-port/--console-port:
+// several sessions on one host each have their own range)
+const API_PORT = Number(typeof options['api-port'] === 'string' ? options['api-port'] : 18843)
+const CONSOLE_PORT = Number(typeof options['console-port'] === 'string' ? options['console-port'] : 18844)
 const firstBootOnly = options['first-boot-only'] === true
 const signingKey = path.resolve(typeof options.key === 'string' ? options.key : path.join(out, 'keys/img-signing.pem'))
 const nextVersion = version.replace(/\d+$/, (n: string) => String(Number(n) + 1))

@@ -36,7 +36,7 @@ import { parseArgs } from '../appliance/src/cli/command.ts'
  * key the image trusts) is applied by the root helper and the incident survives, and a broken IMG
  * (no runtime: its roles cannot start) rolls back. Prints the figures and `N passed, N failed`.
  *   node packer/boot-test.ts [--out var/appliance] [--version V] [--key PEM] [--memory-mib 3072] [--keep]
- *     [--journal-to-serial] [--first-boot-only] [--resume]
+ *     [--journal-to-serial] [--first-boot-only] [--resume] [--api-port 18843] [--console-port 18844]
  * `--first-boot-only` stops after the incident check (the CI subset: packer/ci-boot-test.sh).
  */
 const repo = path.resolve(import.meta.dirname, '..')
@@ -48,8 +48,10 @@ const version =
     : JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).version
 const memoryMib = Number(typeof options['memory-mib'] === 'string' ? options['memory-mib'] : 3072)
 const raw = path.join(out, `clawback-${version}.raw`)
-const API_PORT = 18843
-const CONSOLE_PORT = 18844
+// the host's loopback ports forwarded to the guest's 443 and 8443 (--api-port/--console-port:
+// several sessions on one host each have their own range)
+const API_PORT = Number(typeof options['api-port'] === 'string' ? options['api-port'] : 18843)
+const CONSOLE_PORT = Number(typeof options['console-port'] === 'string' ? options['console-port'] : 18844)
 const firstBootOnly = options['first-boot-only'] === true
 const signingKey = path.resolve(typeof options.key === 'string' ? options.key : path.join(out, 'keys/img-signing.pem'))
 const nextVersion = version.replace(/\d+$/, (n: string) => String(Number(n) + 1))
@@ -255,7 +257,8 @@ const http = async (port: number, p: string, init: RequestInit = {}) => {
     ...init,
     headers,
     redirect: 'manual',
-    signal: AbortSignal.timeout(300_000),
+    // an IMG upload into the guest moves ~1.3 MiB/s under TCG: 370 MiB takes ~5 minutes
+    signal: AbortSignal.timeout(init.body ? 1_800_000 : 300_000),
   })
   for (const c of res.headers.getSetCookie()) {
     const [pair] = c.split(';')
@@ -319,12 +322,18 @@ const readyz = () =>
     .catch(() => false)
 const waitFor = async (what: string, seconds: number, fn: () => Promise<boolean>) => {
   const deadline = Date.now() + seconds * 1000
+  let lastError = ''
   while (Date.now() < deadline) {
     if (qemuExited) throw new Error('qemu exited')
-    if (await fn().catch(() => false)) return
+    const ok = await fn().catch((err: Error) => {
+      lastError = err.message
+      return false
+    })
+    if (ok) return
     await sleep(5000)
   }
-  throw new Error(`${what}: not within ${seconds} s`)
+  // the last error a poll threw says why (a wrong field read looked like a slow guest)
+  throw new Error(`${what}: not within ${seconds} s${lastError ? ` (last poll: ${lastError})` : ''}`)
 }
 
 /** Everything after first boot: memory, units, backup, host settings, upgrades (not in --first-boot-only). */
@@ -649,7 +658,11 @@ try {
           { headers: { authorization: apiKey } },
         )
         if (r.status !== 200) throw new Error(`GET /api/incidents answered ${r.status}`)
-        const found = ((await r.json()) as { id: number; events: number[] }[]).find((i) => i.events.includes(alert_id))
+        // expand_events=false answers the alert ids in event_ids and `events: null` (API-COMPAT.md);
+        // reading `events` threw on every poll and the check timed out with the incident there
+        const found = ((await r.json()) as { id: number; event_ids: number[] | null }[]).find((i) =>
+          i.event_ids?.includes(alert_id),
+        )
         incident_id = found?.id ?? 0
         return incident_id > 0
       })

@@ -30,12 +30,38 @@ export type Mounts = {
   jobs?: AnyJobDef[]
 }
 
-const listen = (app: Hono<AppEnv>, host: string, port: number, tls?: SecureContextOptions) =>
+/** How long an idle kept-alive connection of the web roles stays open (see listen). */
+export const KEEP_ALIVE_MS = 65_000
+
+/**
+ * How long one request may take on the management console: an upgrade IMG (~370 MiB) uploaded over
+ * a slow link (the boot test's qemu user network moves ~1.3 MiB/s) takes longer than Node's 300 s
+ * default, which the API role keeps. Headers stay bounded by headersTimeout (60 s) and bodies by
+ * each route's size limit (forms before sign-in: a few KB).
+ */
+export const CONSOLE_REQUEST_TIMEOUT_MS = 60 * 60_000
+
+/** Serves a role's app (HTTPS when `tls` is given), as the web roles listen. */
+export const listen = (
+  app: Hono<AppEnv>,
+  host: string,
+  port: number,
+  tls?: SecureContextOptions,
+  limits: { requestTimeoutMs?: number } = {},
+) =>
   new Promise<Server>((resolve, reject) => {
     const https = tls ? { createServer: createHttpsServer, serverOptions: tls } : {}
     const server = serve({ fetch: app.fetch, hostname: host, port, ...https }, () =>
       resolve(server as Server),
     ) as Server
+    // An idle kept-alive connection is closed after KEEP_ALIVE_MS, not Node's 5 s (+1 s): a client
+    // that reuses the connection of its last request may take longer than that to send the next
+    // one's headers — the boot test and the console page's upload script load /upgrade, then read
+    // a 270 MiB IMG and encrypt it before its first byte leaves — and the server closed the
+    // connection under it (client: "fetch failed", EPIPE). Clients read the hint (Keep-Alive:
+    // timeout=65). Requests in progress stay bounded by headersTimeout and requestTimeout.
+    server.keepAliveTimeout = KEEP_ALIVE_MS
+    if (limits.requestTimeoutMs) server.requestTimeout = limits.requestTimeoutMs
     server.once('error', reject)
   })
 
@@ -111,7 +137,11 @@ export const run = async (argv: string[], mounts: Mounts = {}) => {
   const tls = config.tls ? await mounts.tlsOptions?.(deps) : undefined
   if (config.roles.has('api')) servers.push(await listen(buildApiApp(deps, mounts.api), config.host, config.port, tls))
   if (config.roles.has('console'))
-    servers.push(await listen(buildConsoleApp(deps, mounts.console), config.host, config.consolePort, tls))
+    servers.push(
+      await listen(buildConsoleApp(deps, mounts.console), config.host, config.consolePort, tls, {
+        requestTimeoutMs: CONSOLE_REQUEST_TIMEOUT_MS,
+      }),
+    )
   const stopServices = (await mounts.services?.(deps, servers)) ?? (async () => {})
 
   log.info({ roles: [...config.roles], ms: Math.round(performance.now() - started) }, 'clawback started')

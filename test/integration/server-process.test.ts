@@ -121,7 +121,9 @@ describe('roles in separate processes', async () => {
     CLAWBACK_EMBEDDED_PG_PORT: String(pgPort),
   }
 
-  it('an api-only process reports the workers of another process as up', { timeout: 180_000 }, async () => {
+  it('an api-only process reports the workers of another process as up; an alert it accepts is linked by the worker process', {
+    timeout: 180_000,
+  }, async () => {
     // The worker process owns the embedded PostgreSQL; the api process, started after it, reuses it.
     const worker = runNode('console/src/main.ts', [], { ...env, CLAWBACK_ROLES: 'worker', LOG_LEVEL: 'info' })
     await expect.poll(() => worker.output(), { timeout: 120_000, interval: 200 }).toContain('clawback started')
@@ -132,6 +134,48 @@ describe('roles in separate processes', async () => {
         checks: Record<string, boolean>
       }
       expect(body.checks.workers).toBe(true)
+
+      // accept-then-link across processes, read as the appliance boot test and integrations read
+      // it: the api process appends the alert, the worker process links it, and the compatible
+      // list with expand_events=false names the alert in event_ids (events is null there)
+      const key = runNode(
+        'appliance/bin/clawbackctl.ts',
+        ['api-key', 'create', '--name', 'roles', '--team', 'Admins'],
+        env,
+      )
+      expect(await key.exited, key.output()).toBe(0)
+      const apiKey = key.output().split('\n')[0]!.trim()
+      const base = `http://127.0.0.1:${port}`
+      const src = await fetch(`${base}/api/v1/sources`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Roles apart', type: 'json' }),
+      })
+      expect(src.status).toBe(201)
+      const { pathname } = new URL(((await src.json()) as { data: { url: string } }).data.url)
+      const messageId = '<roles.apart@evil.example>'
+      const posted = await fetch(`${base}${pathname}`, {
+        method: 'POST',
+        body: JSON.stringify({
+          json_version: '2.0',
+          summary: 'Phish across processes',
+          classification: 'phish',
+          email: { sender: 'bad@evil.example', recipient: ['jdoe@corp.example'], subject: 'x', message_id: messageId },
+        }),
+      })
+      expect(posted.status).toBe(200)
+      const { alert_id } = (await posted.json()) as { alert_id: number }
+      const linked = async () => {
+        const r = await fetch(`${base}/api/incidents?expand_events=false&message_id=${encodeURIComponent(messageId)}`, {
+          headers: { authorization: apiKey },
+        })
+        expect(r.status).toBe(200)
+        return (await r.json()) as { id: number; events: unknown; event_ids: number[] | null }[]
+      }
+      await expect
+        .poll(async () => (await linked())[0]?.event_ids, { timeout: 60_000, interval: 250 })
+        .toEqual([alert_id])
+      expect((await linked())[0]!.events).toBeNull()
     } finally {
       api.child.kill('SIGTERM')
       await api.exited

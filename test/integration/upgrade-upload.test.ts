@@ -3,11 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { connect } from 'node:tls'
 import { serve } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { opsPaths } from '../../appliance/src/ops/paths.ts'
+import { applianceTlsOptions } from '../../appliance/src/services.ts'
 import { buildImg } from '../../appliance/src/upgrade/img-format.ts'
 import { releaseLayout } from '../../appliance/src/upgrade/release-layout.ts'
+import { listen } from '../../core/src/server.ts'
 import { startTestApp, type TestApp } from '../harness/app.ts'
 import { makeUser, PASSWORD, signInAs } from '../harness/factories.ts'
 
@@ -97,6 +100,48 @@ describe('upgrade upload on the console (streamed, over a socket)', () => {
     const audit = await app.deps.db.$client`SELECT after FROM audit_log WHERE action = 'upgrade.refuse'`
     expect(JSON.stringify(audit)).toContain('clawback-0.2.0-tampered.img')
   })
+
+  it('over HTTPS as the role serves it, an upload that starts 7 s after the last request on a kept-alive connection is answered', async () => {
+    // The appliance's console (core/src/server.ts listen, the appliance's TLS options). The boot
+    // test signs in, loads /upgrade, reads the 270 MiB IMG and posts it on that same connection;
+    // before its headers left (file read, the whole body encrypted), Node's default keep-alive
+    // timeout (5 s + 1 s) had closed the connection: "fetch failed" (EPIPE) for the first upload.
+    const server = await listen(app.console, '127.0.0.1', 0, await applianceTlsOptions(app.deps))
+    const sock = connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, rejectUnauthorized: false })
+    let received = ''
+    let closed = false
+    sock.setEncoding('latin1')
+    sock.on('data', (d: string) => {
+      received += d
+    })
+    sock.on('close', () => {
+      closed = true
+    })
+    sock.on('error', () => {})
+    try {
+      await new Promise((r) => sock.once('secureConnect', r))
+      sock.write(`GET /upgrade HTTP/1.1\r\nHost: cb\r\nCookie: ${session.cookie}\r\n\r\n`)
+      await expect.poll(() => received, { timeout: 10_000 }).toMatch(/<\/html>/)
+      expect(received).toMatch(/^HTTP\/1\.1 200/)
+      expect(received).toMatch(/keep-alive: timeout=65/i)
+      received = ''
+      await new Promise((r) => setTimeout(r, 7000))
+      expect(closed).toBe(false)
+      const bytes = readFileSync(tampered)
+      sock.write(
+        `POST /upgrade/upload HTTP/1.1\r\nHost: cb\r\nCookie: ${session.cookie}\r\nX-CSRF-Token: ${session.csrf}\r\n` +
+          `Content-Type: application/octet-stream\r\nX-File-Name: ${path.basename(tampered)}\r\nContent-Length: ${bytes.length}\r\n\r\n`,
+      )
+      sock.write(bytes)
+      await expect
+        .poll(() => received, { timeout: 30_000 })
+        .toContain('Refused: upgrade image file blob.bin was altered')
+      expect(received).toMatch(/^HTTP\/1\.1 422/)
+    } finally {
+      sock.destroy()
+      await new Promise((r) => server.close(r))
+    }
+  }, 60_000)
 
   it('the intact IMG is staged: 303 to its page with the Apply button', async () => {
     const res = await upload(good)

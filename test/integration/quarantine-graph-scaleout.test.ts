@@ -39,6 +39,7 @@ const startWorker = () => {
       CLAWBACK_DATA_DIR: dataDir,
       CLAWBACK_ROLES: 'worker',
       CLAWBACK_WORKER_CONCURRENCY: '1',
+      LOG_LEVEL: 'info', // its 'clawback started' line tells the test it is live
     },
     undefined,
     ['--import', path.join(ROOT, 'test/harness/loopback-only.ts')],
@@ -84,6 +85,12 @@ it('two worker processes pulling one campaign never exceed 4 concurrent requests
   })
   const recipients = Array.from({ length: MAILBOXES }, (_, i) => mailbox(i))
   for (const m of recipients) peer.state.deliver(m, { internetMessageId: MID, isRead: m.endsWith('3@contoso.example') })
+  // Two worker processes, one job each at a time, both live before the runs are queued: a process
+  // that came up late would find the first run finished and the second taken (no overlap to test).
+  const pair = [startWorker(), startWorker()]
+  await expect
+    .poll(() => pair.every((w) => w.output().includes('clawback started')), { timeout: 120_000, interval: 250 })
+    .toBe(true)
   const runIds: number[] = []
   const incidentIds: number[] = []
   for (const n of [1, 2]) {
@@ -109,9 +116,6 @@ it('two worker processes pulling one campaign never exceed 4 concurrent requests
     runIds.push(run!.id)
     await enqueue(boss, db, responseRunJob, { runId: run!.id, action: 'run' as const })
   }
-  // two processes, one job each at a time: each takes one of the runs
-  startWorker()
-  startWorker()
   await expect
     .poll(
       async () =>

@@ -1,11 +1,10 @@
 import { eq, sql } from 'drizzle-orm'
-import { ConnectorError } from '../../connectors/errors.ts'
-import { type MailCopy, type MailFound, type MailLocator, supports } from '../../connectors/types.ts'
+import type { MailCopy, MailFound } from '../../connectors/types.ts'
 import { quarantineRecords } from '../../db/schema/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { bulkCall, type connectorPool, isRetryable, type QuarantineContext } from './connector-calls.ts'
-import { withMailboxLocks } from './mailbox-locks.ts'
 import type { Unexpanded } from './plan-quarantine.ts'
+import { searchUnderMailboxLocks } from './search-under-locks.ts'
 
 /** One copy of the message in a mailbox: where it was (null when another run had already quarantined it) and where it is now. */
 export type CopyPair = { original: MailCopy | null; quarantined: MailCopy | null }
@@ -97,25 +96,13 @@ export const pullMailboxes = async (
   }
   await Promise.all(
     [...byConnector.entries()].map(async ([connectorId, all]) => {
-      const opened = await pool.get(connectorId)
-      const mail = opened.connector
-      if (!supports(mail, 'mail.search') || !supports(mail, 'mail.remediate'))
-        throw new ConnectorError('rejected', `connector ${opened.row.name} cannot search and quarantine mail`)
-      // one run at a time per mailbox, across worker processes (the connector's per-mailbox limits hold)
-      const left = await withMailboxLocks(
+      const left = await searchUnderMailboxLocks(
         q,
+        pool,
+        connectorId,
         all,
-        (r) => r.mailbox,
-        async (group) => {
-          const found = await bulkCall(
-            group,
-            (chunk) =>
-              mail.findMessages(
-                chunk.map((r) => ({ mailbox: r.mailbox, locator: r.locator as MailLocator })),
-                opened.ctx,
-              ),
-            q.signal,
-          )
+        'search and quarantine mail',
+        async (group, found, mail, opened) => {
           const work: { row: Row; pairs: CopyPair[]; toMove: CopyPair[]; recovered: CopyPair[]; note: string }[] = []
           for (const [i, row] of group.entries()) {
             const a = found[i]!

@@ -1,11 +1,11 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { ConnectorError } from '../../connectors/errors.ts'
-import { type MailCopy, type MailLocator, supports } from '../../connectors/types.ts'
+import type { MailCopy } from '../../connectors/types.ts'
 import { quarantineRecords } from '../../db/schema/index.ts'
 import { appendAudit } from '../audit/append-audit.ts'
 import { bulkCall, connectorPool, isRetryable, type QuarantineContext } from './connector-calls.ts'
-import { withMailboxLocks } from './mailbox-locks.ts'
 import type { CopyPair } from './pull-mailboxes.ts'
+import { searchUnderMailboxLocks } from './search-under-locks.ts'
 
 type Row = typeof quarantineRecords.$inferSelect
 
@@ -33,25 +33,13 @@ export const restoreIncident = async (q: QuarantineContext) => {
       (r) => r.connectorId && (r.copies as CopyPair[]).some((p) => p.original && p.quarantined),
     )
     for (const [connectorId, all] of Map.groupBy(movable, (r) => r.connectorId!)) {
-      const opened = await pool.get(connectorId)
-      const mail = opened.connector
-      if (!supports(mail, 'mail.search') || !supports(mail, 'mail.remediate'))
-        throw new ConnectorError('rejected', `connector ${opened.row.name} cannot restore mail`)
-      // one run at a time per mailbox, across worker processes (the connector's per-mailbox limits hold)
-      const left = await withMailboxLocks(
+      const left = await searchUnderMailboxLocks(
         q,
+        pool,
+        connectorId,
         all,
-        (r) => r.mailbox,
-        async (group) => {
-          const found = await bulkCall(
-            group,
-            (chunk) =>
-              mail.findMessages(
-                chunk.map((r) => ({ mailbox: r.mailbox, locator: r.locator as MailLocator })),
-                opened.ctx,
-              ),
-            q.signal,
-          )
+        'restore mail',
+        async (group, found, mail, opened) => {
           const asks: { row: Row; pair: CopyPair; now: MailCopy }[] = []
           const skipped = new Set<number>()
           group.forEach((row, i) => {

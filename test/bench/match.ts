@@ -9,7 +9,7 @@
  */
 import { compileCondition } from '../../core/src/domain/matching/compile-condition.ts'
 import { type Condition, ZCondition } from '../../core/src/domain/matching/condition-model.ts'
-import type { MatchSubject } from '../../core/src/domain/matching/match-subject.ts'
+import { factsOf, type MatchSubject } from '../../core/src/domain/matching/match-subject.ts'
 
 const CONDITIONS = Number(process.env.BENCH_CONDITIONS ?? 200)
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 100_000)
@@ -59,7 +59,7 @@ const subjectAt = (i: number): MatchSubject => ({
     severity: ['low', 'medium', 'high', 'critical'][i % 4]!,
     summary: `alert ${i}`,
     linkAttribute: null,
-    attackers: [{ ip: `198.51.100.${i % 250}` }],
+    attackers: [{ ip_address: `198.51.100.${i % 250}` }],
     threatInfo: { name: 'x' },
     customFields: { region: `r${i % 9}` },
   },
@@ -89,8 +89,9 @@ const run = () => {
   const compiled = conditions.map((c) => compileCondition(c, lists))
   let matched = 0
   for (const s of subjects) {
+    const facts = factsOf(s)
     for (const p of compiled)
-      if (p(s)) {
+      if (p(facts)) {
         matched++
         break
       }

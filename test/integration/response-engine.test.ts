@@ -244,6 +244,45 @@ describe('response engine', () => {
     expect(one.responses[0]).toEqual({ type: 'list.add', targets: ['one.example'] })
   })
 
+  it('reads every kind of fact a condition can test from the database (and only a match matches)', async () => {
+    const own = await makeJsonSource(t)
+    const body = alertBody({ custom_fields: { region: 'EMEA', note: 'x'.repeat(3000) } })
+    const res = await own.post(body)
+    expect(res.status).toBe(200)
+    const incidentId = ((await res.json()) as { incident_id: number }).incident_id
+    const cases: [string, unknown, unknown][] = [
+      ['email.url_domain', 'evil.example', 'good.example'],
+      ['email.attachment_sha256', 'b'.repeat(64), 'c'.repeat(64)],
+      ['email.recipient_domain', 'corp.example', 'other.example'],
+      ['attacker.host', '198.51.100.7', '198.51.100.8'],
+      ['custom.region', 'emea', 'apac'],
+      ['threat.name', 'credential phish', 'ransomware'],
+      ['summary', 'phish reported', 'nothing'],
+    ]
+    const dry = async (field: string, value: unknown) =>
+      (
+        await api(`/api/v1/sources/${own.source.id}/match-conditions/dry-run?days=1`, 'POST', {
+          name: 'probe',
+          condition: { field, op: 'eq', value },
+          responses: [],
+        })
+      ).data.incidents.map((i: { incidentId: number }) => i.incidentId)
+    for (const [field, yes, no] of cases) {
+      expect(await dry(field, yes), `${field} = ${yes}`).toEqual([incidentId])
+      expect(await dry(field, no), `${field} = ${no}`).toEqual([])
+    }
+    const score = async (op: string, value: number) =>
+      (
+        await api(`/api/v1/sources/${own.source.id}/match-conditions/dry-run?days=1`, 'POST', {
+          name: 'probe',
+          condition: { field: 'incident.score', op, value },
+          responses: [],
+        })
+      ).data.incidents.length
+    expect(await score('gte', 0)).toBe(1)
+    expect(await score('lte', -1)).toBe(0)
+  })
+
   it('re-evaluates when the disposition changes: a later verdict triggers its response exactly once', async () => {
     const cond = await api(`/api/v1/sources/${src.source.id}/match-conditions`, 'POST', {
       name: 'Malicious verdict',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { compileCondition, listIdsOf } from './compile-condition.ts'
 import { type Condition, ZCondition } from './condition-model.ts'
-import type { MatchSubject } from './match-subject.ts'
+import { factsOf, type MatchSubject } from './match-subject.ts'
 
 const subject: MatchSubject = {
   alert: {
@@ -9,7 +9,7 @@ const subject: MatchSubject = {
     severity: 'high',
     summary: 'Invoice lure',
     linkAttribute: null,
-    attackers: [{ ip: '203.0.113.7' }],
+    attackers: [{ ip_address: '203.0.113.7' }],
     threatInfo: { name: 'Emotet' },
     customFields: { region: 'EMEA' },
   },
@@ -26,7 +26,7 @@ const subject: MatchSubject = {
   incident: { score: 70, severity: 'Major', state: 'open', fields: { 'Abuse Disposition': 'Malicious' } },
 }
 const lists = new Map([[4, new Set(['evil.example'])]])
-const run = (c: unknown) => compileCondition(ZCondition.parse(c), lists)(subject)
+const run = (c: unknown) => compileCondition(ZCondition.parse(c), lists)(factsOf(subject))
 
 describe('match condition evaluation', () => {
   it.each<[string, unknown, boolean]>([

@@ -1,10 +1,11 @@
 import type { Condition } from './condition-model.ts'
-import { type MatchSubject, readerOf } from './match-subject.ts'
+import type { Facts } from './match-subject.ts'
 
 /** List membership for `in_list`: list id → its current members, lower-cased. */
 export type ListMembers = ReadonlyMap<number, ReadonlySet<string>>
 
-export type Predicate = (s: MatchSubject) => boolean
+/** A compiled condition, tested against a subject's facts (`factsOf`). */
+export type Predicate = (f: Facts) => boolean
 
 /**
  * Compiles a (validated) condition tree into a predicate once, so evaluating many alerts against
@@ -15,42 +16,55 @@ export const compileCondition = (c: Condition, lists: ListMembers): Predicate =>
   if (!c || typeof c !== 'object') return () => false
   if ('all' in c) {
     const parts = c.all.map((x) => compileCondition(x, lists))
-    return (s) => parts.every((p) => p(s))
+    return (f) => parts.every((p) => p(f))
   }
   if ('any' in c) {
     const parts = c.any.map((x) => compileCondition(x, lists))
-    return (s) => parts.some((p) => p(s))
+    return (f) => parts.some((p) => p(f))
   }
   if ('not' in c) {
     const inner = compileCondition(c.not, lists)
-    return (s) => !inner(s)
+    return (f) => !inner(f)
   }
   if (!('field' in c)) return Object.keys(c).length === 0 ? () => true : () => false
-  const read = readerOf(c.field)
+  const field = c.field
   const one = String(Array.isArray(c.value) ? '' : (c.value ?? '')).toLowerCase()
   switch (c.op) {
     case 'eq':
-      return (s) => read(s).includes(one)
+      return (f) => f(field).includes(one)
     case 'neq':
-      return (s) => !read(s).includes(one)
+      return (f) => !f(field).includes(one)
     case 'contains':
-      return (s) => read(s).some((v) => v.includes(one))
+      return (f) => f(field).some((v) => v.includes(one))
     case 'in': {
       const set = new Set((Array.isArray(c.value) ? c.value : []).map((v) => v.toLowerCase()))
-      return (s) => read(s).some((v) => set.has(v))
+      return (f) => f(field).some((v) => set.has(v))
     }
     case 'exists':
-      return (s) => read(s).length > 0
-    case 'gte':
-      return (s) => read(s).some((v) => Number(v) >= Number(c.value))
-    case 'lte':
-      return (s) => read(s).some((v) => Number(v) <= Number(c.value))
+      return (f) => f(field).length > 0
+    case 'gte': {
+      const bound = Number(c.value)
+      return (f) => f(field).some((v) => Number(v) >= bound)
+    }
+    case 'lte': {
+      const bound = Number(c.value)
+      return (f) => f(field).some((v) => Number(v) <= bound)
+    }
     case 'in_list': {
       const members = lists.get(Number(c.value))
-      return members ? (s) => read(s).some((v) => members.has(v)) : () => false
+      return members ? (f) => f(field).some((v) => members.has(v)) : () => false
     }
   }
   return () => false
+}
+
+/** The field names a tree tests (so loading reads only what conditions look at). */
+export const fieldsOf = (c: Condition, out = new Set<string>()): Set<string> => {
+  if ('all' in c) for (const x of c.all) fieldsOf(x, out)
+  else if ('any' in c) for (const x of c.any) fieldsOf(x, out)
+  else if ('not' in c) fieldsOf(c.not, out)
+  else if ('field' in c) out.add(c.field)
+  return out
 }
 
 /** The list ids a tree refers to (so the caller loads exactly those members). */

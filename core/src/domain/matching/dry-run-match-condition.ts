@@ -5,7 +5,7 @@ import type { Actor } from '../../policy/actor.ts'
 import { assertCan, canSee } from '../../policy/index.ts'
 import { readIncidentFacts } from '../responses/incident-facts.ts'
 import { responseTypeOf } from '../responses/response-types.ts'
-import { evaluateSubjects, loadSubjects } from './evaluate-alerts.ts'
+import { evaluateSubjects, loadSubjects, subjectNeedsOf } from './evaluate-alerts.ts'
 import { parseMatchConditionInput } from './match-condition-input.ts'
 
 const MAX_ALERTS = 50_000
@@ -26,11 +26,7 @@ export const dryRunMatchCondition = async (db: DbOrTx, actor: Actor, sourceId: n
     .where(and(eq(alerts.sourceId, sourceId), gte(alerts.receivedAt, sql`now() - make_interval(days => ${days})`)))
     .orderBy(asc(alerts.id))
     .limit(MAX_ALERTS + 1)
-  const subjects = await loadSubjects(
-    db,
-    recent.slice(0, MAX_ALERTS).map((r) => r.id),
-  )
-  const { matches } = await evaluateSubjects(db, subjects, [
+  const conditions = [
     {
       id: 0,
       sourceId,
@@ -39,7 +35,13 @@ export const dryRunMatchCondition = async (db: DbOrTx, actor: Actor, sourceId: n
       isAutomatic: draft.isAutomatic,
       continueAfterMatch: true,
     },
-  ])
+  ]
+  const subjects = await loadSubjects(
+    db,
+    recent.slice(0, MAX_ALERTS).map((r) => r.id),
+    subjectNeedsOf(conditions),
+  )
+  const { matches } = await evaluateSubjects(db, subjects, conditions)
   const incidentIds = [...new Set(matches.map((m) => m.incidentId).filter((x): x is number => x !== null))]
   const visible = incidentIds.length
     ? (await db.select().from(incidents).where(inArray(incidents.id, incidentIds))).filter((i) => canSee(actor, i))

@@ -1,18 +1,10 @@
-import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.ts'
-import {
-  alertEmails,
-  alerts,
-  incidentFields,
-  incidentFieldValues,
-  incidents,
-  listMembers,
-  matchConditions,
-} from '../../db/schema/index.ts'
-import { compileCondition, type ListMembers, listIdsOf } from './compile-condition.ts'
+import { listMembers, matchConditions } from '../../db/schema/index.ts'
+import { compileCondition, fieldsOf, type ListMembers, listIdsOf } from './compile-condition.ts'
 import type { Condition } from './condition-model.ts'
 import type { ResponseSpec } from './match-condition-input.ts'
-import type { MatchSubject } from './match-subject.ts'
+import { factsOf, type MatchSubject, needsOf, type SubjectNeeds } from './match-subject.ts'
 
 /** A condition as the evaluator needs it (stored, or a draft under dry run). */
 export type EvaluableCondition = {
@@ -44,74 +36,96 @@ const loadLists = async (db: DbOrTx, ids: Set<number>): Promise<ListMembers> => 
   return out
 }
 
-/** Subjects for a set of alerts, in a fixed number of queries whatever the batch size. */
-export const loadSubjects = async (db: DbOrTx, alertIds: number[]) => {
+type SubjectRow = {
+  id: string
+  source_id: string
+  incident_id: string | null
+  classification: string
+  severity: string
+  summary: string
+  link_attribute: string | null
+  attackers: unknown
+  threat_info: Record<string, unknown> | null
+  custom_fields: Record<string, unknown> | null
+  emails: MatchSubject['emails'] | null
+  incident_score: number | null
+  incident_severity: string | null
+  incident_state: string | null
+  incident_fields: Record<string, string | null> | null
+}
+
+/** A jsonb object of only these keys of a jsonb column (the bulk of custom fields is not read). */
+const pick = (column: SQL, keys: string[]) =>
+  keys.length
+    ? sql`(SELECT jsonb_object_agg(k, ${column} -> k) FROM jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) AS k
+           WHERE jsonb_typeof(${column}) = 'object')`
+    : sql`NULL::jsonb`
+
+/**
+ * Subjects for a set of alerts in ONE statement with one array parameter, whatever the batch size,
+ * reading only what `needs` says the conditions test (no e-mails, incident or custom fields when no
+ * condition looks at them; only the custom keys and incident fields they name).
+ */
+export const loadSubjects = async (db: DbOrTx, alertIds: number[], needs: SubjectNeeds) => {
   if (alertIds.length === 0) return []
-  const rows = await db
-    .select({
-      id: alerts.id,
-      sourceId: alerts.sourceId,
-      incidentId: alerts.incidentId,
-      classification: alerts.classification,
-      severity: alerts.severity,
-      summary: alerts.summary,
-      linkAttribute: alerts.linkAttribute,
-      attackers: alerts.attackers,
-      threatInfo: alerts.threatInfo,
-      customFields: alerts.customFields,
-    })
-    .from(alerts)
-    .where(inArray(alerts.id, alertIds))
-    .orderBy(asc(alerts.id))
-  const emails = await db
-    .select({
-      alertId: alertEmails.alertId,
-      sender: alertEmails.sender,
-      recipients: alertEmails.recipients,
-      subject: alertEmails.subject,
-      messageId: alertEmails.messageId,
-      urls: alertEmails.urls,
-      attachments: alertEmails.attachments,
-    })
-    .from(alertEmails)
-    .where(inArray(alertEmails.alertId, alertIds))
-  const incidentIds = [...new Set(rows.map((r) => r.incidentId).filter((x): x is number => x !== null))]
-  const incidentRows = incidentIds.length
-    ? await db
-        .select({ id: incidents.id, score: incidents.score, severity: incidents.severity, state: incidents.state })
-        .from(incidents)
-        .where(inArray(incidents.id, incidentIds))
-    : []
-  const values = incidentIds.length
-    ? await db
-        .select({
-          incidentId: incidentFieldValues.incidentId,
-          name: incidentFields.name,
-          value: incidentFieldValues.value,
-        })
-        .from(incidentFieldValues)
-        .innerJoin(incidentFields, eq(incidentFields.id, incidentFieldValues.fieldId))
-        .where(inArray(incidentFieldValues.incidentId, incidentIds))
-    : []
-  const emailsBy = Map.groupBy(emails, (e) => e.alertId)
-  const fieldsBy = Map.groupBy(values, (v) => v.incidentId)
-  const incidentBy = new Map(incidentRows.map((i) => [i.id, i]))
+  const emails = needs.emails
+    ? sql`(SELECT json_agg(json_build_object('sender', e.sender, 'recipients', e.recipients, 'subject', e.subject,
+             'messageId', e.message_id, 'urls', e.urls, 'attachments', e.attachments) ORDER BY e.id)
+           FROM alert_emails e WHERE e.alert_id = a.id)`
+    : sql`NULL::json`
+  const fields = needs.incidentFields.length
+    ? sql`(SELECT json_object_agg(f.name, v.value) FROM incident_field_values v
+           JOIN incident_fields f ON f.id = v.field_id
+           WHERE v.incident_id = a.incident_id
+             AND f.name IN (SELECT jsonb_array_elements_text(${JSON.stringify(needs.incidentFields)}::jsonb)))`
+    : sql`NULL::json`
+  const rows = (await db.execute(sql`
+    SELECT a.id, a.source_id, a.incident_id, a.classification, a.severity, a.summary, a.link_attribute,
+      ${needs.attackers ? sql`a.attackers` : sql`NULL::jsonb`} AS attackers,
+      ${pick(sql`a.threat_info`, needs.threatKeys)} AS threat_info,
+      ${pick(sql`a.custom_fields`, needs.customKeys)} AS custom_fields,
+      ${emails} AS emails,
+      i.score AS incident_score, i.severity AS incident_severity, i.state AS incident_state,
+      ${fields} AS incident_fields
+    FROM alerts a LEFT JOIN incidents i ON ${needs.incident ? sql`i.id = a.incident_id` : sql`false`}
+    WHERE a.id = ANY (${`{${alertIds.join(',')}}`}::bigint[])
+    ORDER BY a.id`)) as unknown as SubjectRow[]
   return rows.map((r) => {
-    const inc = r.incidentId === null ? undefined : incidentBy.get(r.incidentId)
     const subject: MatchSubject = {
-      alert: r,
-      emails: emailsBy.get(r.id) ?? [],
-      incident: inc
-        ? {
-            score: inc.score,
-            severity: inc.severity,
-            state: inc.state,
-            fields: Object.fromEntries((fieldsBy.get(inc.id) ?? []).map((v) => [v.name, v.value])),
-          }
-        : null,
+      alert: {
+        classification: r.classification,
+        severity: r.severity,
+        summary: r.summary,
+        linkAttribute: r.link_attribute,
+        attackers: r.attackers,
+        threatInfo: r.threat_info ?? {},
+        customFields: r.custom_fields ?? {},
+      },
+      emails: r.emails ?? [],
+      incident:
+        r.incident_state === null
+          ? null
+          : {
+              score: Number(r.incident_score),
+              severity: r.incident_severity!,
+              state: r.incident_state,
+              fields: r.incident_fields ?? {},
+            },
     }
-    return { alertId: r.id, sourceId: r.sourceId, incidentId: r.incidentId, subject }
+    return {
+      alertId: Number(r.id),
+      sourceId: Number(r.source_id),
+      incidentId: r.incident_id === null ? null : Number(r.incident_id),
+      subject,
+    }
   })
+}
+
+/** What loading must read for these conditions to be evaluated. */
+export const subjectNeedsOf = (conditions: EvaluableCondition[]) => {
+  const fields = new Set<string>()
+  for (const c of conditions) fieldsOf(c.condition, fields)
+  return needsOf(fields)
 }
 
 /** The enabled conditions of these sources, in evaluation order. */
@@ -153,8 +167,9 @@ export const evaluateSubjects = async (
   for (const s of subjects) {
     const mine = bySource.get(s.sourceId) ?? []
     const matched: number[] = []
+    const facts = factsOf(s.subject)
     for (const { c, test } of mine) {
-      if (!test(s.subject)) continue
+      if (!test(facts)) continue
       matched.push(c.id)
       matches.push({ alertId: s.alertId, incidentId: s.incidentId, condition: c })
       if (!c.continueAfterMatch) break

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import type { PgBoss } from 'pg-boss'
 import type { Db } from '../../db/client.ts'
 import { offerResponses } from '../responses/offer-responses.ts'
-import { evaluateSubjects, loadEnabledConditions, loadSubjects } from './evaluate-alerts.ts'
+import { evaluateSubjects, loadEnabledConditions, loadSubjects, subjectNeedsOf } from './evaluate-alerts.ts'
 
 /**
  * Evaluates each alert of an intake batch against its source's enabled match conditions (in order,
@@ -29,6 +29,7 @@ export const matchAlerts = async (db: Db, boss: PgBoss, batch: { alertId: number
   const subjects = await loadSubjects(
     db,
     heads.filter((h) => withConditions.has(h.sourceId)).map((h) => h.alertId),
+    subjectNeedsOf(conditions),
   )
   const result = await evaluateSubjects(db, subjects, conditions)
   const evaluations = [

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.ts'
 import { alerts } from '../../db/schema/index.ts'
 import { notifyScoreCrossings } from '../notifications/notify-score-crossings.ts'
 import { offerResponses } from '../responses/offer-responses.ts'
-import { evaluateSubjects, loadEnabledConditions, loadSubjects } from './evaluate-alerts.ts'
+import { evaluateSubjects, loadEnabledConditions, loadSubjects, subjectNeedsOf } from './evaluate-alerts.ts'
 
 /**
  * Evaluates again, against their current state, the incidents a trigger marked as changed
@@ -30,6 +30,7 @@ export const reevaluateIncidents = async (db: Db, boss: PgBoss, limit = 500) =>
     const subjects = await loadSubjects(
       tx,
       heads.filter((h) => withConditions.has(h.sourceId)).map((h) => h.id),
+      subjectNeedsOf(conditions),
     )
     const { matches } = await evaluateSubjects(tx, subjects, conditions)
     const runs = await offerResponses(tx, boss, matches)

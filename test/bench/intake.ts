@@ -14,6 +14,7 @@
  *   npx node test/bench/intake.ts                       # full: 60 s, 64 connections
  *   BENCH_SECONDS=10 npx node test/bench/intake.ts      # quick
  *   BENCH_MATCH_CONDITIONS=200 BENCH_LAG_OFFERED=2000 npx node test/bench/intake.ts
+ *   BENCH_PG_STATEMENTS=1 npx node test/bench/intake.ts   # + PostgreSQL time per stage
  */
 
 import { randomBytes } from 'node:crypto'
@@ -163,9 +164,61 @@ const addMatchConditions = async (n: number) => {
   console.log(`match conditions: ${n} enabled on the bench source`)
 }
 
+/**
+ * BENCH_PG_STATEMENTS=1: PostgreSQL time per stage from pg_stat_statements (loaded into the bench's
+ * embedded server by ALTER SYSTEM and a restart; nested statements tracked), reset when the
+ * measurement starts and read after the drain. Execution time only (COMMIT's fsync wait is under
+ * "commit"), so it is where PostgreSQL spends its effort per alert, not the whole CPU figure.
+ */
+const PG_STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1'
+const enableStatements = async (server: Awaited<ReturnType<typeof startServer>>) => {
+  const sql = postgres(benchDbUrl(), { max: 1, onnotice: () => {} })
+  await sql`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`
+  await sql`ALTER SYSTEM SET pg_stat_statements.track = 'all'`
+  await sql`ALTER SYSTEM SET track_io_timing = on`
+  await sql.end()
+  await stopServer(server)
+  const restarted = await startServer()
+  const again = postgres(benchDbUrl(), { max: 1, onnotice: () => {} })
+  await again`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`
+  await again.end()
+  return restarted
+}
+const STAGES: [string, RegExp][] = [
+  ['accept: intake log append', /intake_log/i],
+  ['link: intake_link_batch and its statements', /intake_link|incident_hosts|incident_users|incident_history|INSERT INTO (alerts|alert_emails|incidents)\b/i],
+  ['match: alert.match', /match_evaluations|alert_emails e WHERE e.alert_id|match_conditions/i],
+  ['jobs: pg-boss', /pgboss\./i],
+  ['commit', /^\s*(COMMIT|BEGIN)/i],
+]
+const reportStatements = async (sql: postgres.Sql, alerts: number) => {
+  const rows = await sql<{ query: string; calls: string; ms: number; rows: string; toplevel: boolean }[]>`
+    SELECT query, calls, total_exec_time AS ms, rows, toplevel FROM pg_stat_statements
+    WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    ORDER BY total_exec_time DESC`
+  const perAlert = (ms: number) => ((ms * 1000) / Math.max(alerts, 1)).toFixed(1)
+  const stages = new Map<string, number>()
+  for (const r of rows.filter((r) => r.toplevel)) {
+    const stage = STAGES.find(([, re]) => re.test(r.query))?.[0] ?? 'other'
+    stages.set(stage, (stages.get(stage) ?? 0) + r.ms)
+  }
+  console.log(
+    `pg_stat_statements, top-level execution µs per alert by stage: ${[...stages]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, ms]) => `${k} ${perAlert(ms)}`)
+      .join('; ')}`,
+  )
+  console.log('pg_stat_statements, top statements (µs per alert, calls, rows, top-level?, query):')
+  for (const r of rows.slice(0, Number(process.env.BENCH_PG_STATEMENTS_TOP ?? 15)))
+    console.log(
+      `  ${perAlert(r.ms).padStart(7)}  ${String(r.calls).padStart(7)}  ${String(r.rows).padStart(8)}  ${r.toplevel ? 'top' : 'nested'}  ${r.query.replace(/\s+/g, ' ').slice(0, 110)}`,
+    )
+}
+
 const main = async () => {
   if (!process.env.BENCH_DATA_DIR) rmSync(BENCH.dataDir, { recursive: true, force: true })
-  const server = await startServer()
+  let server = await startServer()
+  if (PG_STATEMENTS) server = await enableStatements(server)
   try {
     const url = new URL(ctl('source', 'create', '--type', 'json', '--name', `bench-${Date.now()}`).trim())
     await addMatchConditions(MATCH_CONDITIONS)
@@ -220,6 +273,11 @@ const main = async () => {
     }
     const loops = Array.from({ length: CONNECTIONS }, loop)
     await new Promise((r) => setTimeout(r, WARMUP * 1000))
+    if (PG_STATEMENTS) {
+      const reset = postgres(benchDbUrl(), { max: 1, onnotice: () => {} })
+      await reset`SELECT pg_stat_statements_reset()`
+      await reset.end()
+    }
     measuring = true
     const cpu0 = treeCpu(server.pid!)
     const t0 = performance.now()
@@ -294,6 +352,7 @@ const main = async () => {
       )
       const linked = /clawback_intake_linked_total\{\} (\d+)/.exec(m)
       if (linked) console.log(`linker: ${linked[1]} alerts linked when the load stopped (incl. warm-up)`)
+      if (PG_STATEMENTS) await reportStatements(sql, ok)
     }
 
     const LAG_OFFERED = Number(process.env.BENCH_LAG_OFFERED ?? 0)

@@ -54,12 +54,19 @@ type SubjectRow = {
   incident_fields: Record<string, string | null> | null
 }
 
-/** A jsonb object of only these keys of a jsonb column (the bulk of custom fields is not read). */
-const pick = (column: SQL, keys: string[]) =>
-  keys.length
-    ? sql`(SELECT jsonb_object_agg(k, ${column} -> k) FROM jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) AS k
-           WHERE jsonb_typeof(${column}) = 'object')`
-    : sql`NULL::jsonb`
+/**
+ * A jsonb object of only these keys of a jsonb column (the bulk of custom fields is not read);
+ * jsonb_build_object takes at most 50 pairs, beyond that the keys are aggregated.
+ */
+const pick = (column: SQL, keys: string[]) => {
+  if (keys.length === 0) return sql`NULL::jsonb`
+  if (keys.length <= 50)
+    return sql`jsonb_build_object(${sql.join(
+      keys.map((k) => sql`${k}::text, ${column} -> ${k}::text`),
+      sql`, `,
+    )})`
+  return sql`(SELECT jsonb_object_agg(k, ${column} -> k) FROM jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) AS k)`
+}
 
 /**
  * Subjects for a set of alerts in ONE statement with one array parameter, whatever the batch size,
@@ -77,7 +84,7 @@ export const loadSubjects = async (db: DbOrTx, alertIds: number[], needs: Subjec
     ? sql`(SELECT json_object_agg(f.name, v.value) FROM incident_field_values v
            JOIN incident_fields f ON f.id = v.field_id
            WHERE v.incident_id = a.incident_id
-             AND f.name IN (SELECT jsonb_array_elements_text(${JSON.stringify(needs.incidentFields)}::jsonb)))`
+             AND f.name = ANY (ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(needs.incidentFields)}::jsonb))))`
     : sql`NULL::json`
   const rows = (await db.execute(sql`
     SELECT a.id, a.source_id, a.incident_id, a.classification, a.severity, a.summary, a.link_attribute,

@@ -560,6 +560,11 @@ const afterFirstBoot = async (apiKey: string, subject: string, password: string)
     if (v !== nextVersion) throw new Error(`current release is ${v}, expected ${nextVersion}`)
     return `${await incidentSurvives()}; current -> releases/${v}; ${figures['failed upgrade + rollback (s)']} s`
   })
+  // Restarts and crashes of the roles this boot (the releases swapped by the upgrades included):
+  // under TCG node has died on V8 fatal checks (2026-12-06: the console, 12 times after the
+  // upgrade), which a check that waits would otherwise hide.
+  const restarts = await agentOk('restarts', 300).catch((err: Error) => `n/a: ${err.message}`)
+  figures['role restarts this boot'] = restarts.trim().replace(/\n\s*/g, '; ')
 }
 
 let exitCode = 1
@@ -676,11 +681,19 @@ try {
       return `incident ${incident_id} (alert ${alert_id}; visible on /api/incidents after ${figures['alert → incident visible (s)']} s)`
     })
     await check('the management console answers on 8443 over TLS', async () => {
-      // without the jar: cookies are per host, not per port, so the API port's session would be
-      // sent here too and the signed-in console would redirect /login to its home page
-      const res = await fetch(`https://127.0.0.1:${CONSOLE_PORT}/login`, { signal: AbortSignal.timeout(60_000) })
-      if (res.status !== 200) throw new Error(`GET /login on the console answered ${res.status}`)
-      if (!(await res.text()).includes('Sign in')) throw new Error('the console did not show its sign-in page')
+      // The console is its own unit: its config check and first start (minutes under TCG), or a
+      // restart, can end after the API is ready, so it gets its own wait (restarts are reported).
+      // Without the jar: cookies are per host, not per port, so the API port's session would be
+      // sent here too and the signed-in console would redirect /login to its home page.
+      const t = Date.now()
+      await waitFor('the console sign-in page on 8443', 900, async () => {
+        const res = await fetch(`https://127.0.0.1:${CONSOLE_PORT}/login`, { signal: AbortSignal.timeout(60_000) })
+        if (res.status !== 200) throw new Error(`GET /login on the console answered ${res.status}`)
+        if (!(await res.text()).includes('Sign in')) throw new Error('the console did not show its sign-in page')
+        return true
+      })
+      figures['console sign-in page waited (s)'] = ((Date.now() - t) / 1000).toFixed(1)
+      return `after ${figures['console sign-in page waited (s)']} s`
     })
     if (!firstBootOnly) await afterFirstBoot(apiKey, subject, newPassword)
   }

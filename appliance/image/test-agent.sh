@@ -80,6 +80,11 @@ while IFS= read -r line <&3; do
     units) units >&3 2>&1 ;;
     memory) memory >&3 2>&1 ;;
     version) { readlink /opt/clawback/current; systemctl is-active clawback-api clawback-worker clawback-console || true; } >&3 2>&1 ;;
+    # per role: systemd's restart count, and how many times a process died on a signal this boot
+    restarts) for u in clawback-api clawback-worker clawback-console; do
+        echo "$u restarts=$(systemctl show -p NRestarts --value "$u.service") signals=$(journalctl --no-pager -b -u "$u.service" -g 'process exited, code=killed' -q 2>/dev/null | wc -l)"
+        journalctl --no-pager -b -u "$u.service" -g 'Check failed|Fatal error|FATAL' -q -o cat 2>/dev/null | sort | uniq -c | head -3
+      done >&3 2>&1 ;;
     journal) journalctl --no-pager -n 80 -u "${w[2]:-clawback-privileged}.service" >&3 2>&1 ;;
     *) echo "unknown verb $verb" >&3; false ;;
   esac

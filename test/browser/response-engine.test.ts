@@ -100,7 +100,9 @@ describe('response engine in the browser', () => {
     for (let i = 0; i < 100 && (await t.deps.db.select().from(listMembers)).length > 0; i++)
       await new Promise((r) => setTimeout(r, 150))
     expect(await t.deps.db.select().from(listMembers)).toHaveLength(0)
-    await page.reload()
+    // the undo's own answer may still be navigating the page (a reload then raced it: "Not attached
+    // to an active page", seen once in CI): load the incident afresh instead
+    await page.goto(`${server.url}/incidents/${incidentId}`)
     await expect.poll(() => page.locator('#responses').textContent()).toContain('undone')
     await context.close()
   })

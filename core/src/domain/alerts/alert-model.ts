@@ -102,11 +102,13 @@ export const bracketMessageId = (id: string) => {
   return t.startsWith('<') ? t : `<${t.replace(/>$/, '')}>`
 }
 
+/** The hosts an endpoint names (address, host name, URL): an attacker's hosts on its incident and to match conditions. */
+export const endpointHosts = (e: Endpoint) => [e.ip_address, e.host_name, e.url].filter((h): h is string => !!h)
+
 /** What an alert adds to its incident's hosts (attacker / cnc / forensics / url). */
 export const hostsOf = (a: NormalizedAlert) => {
   const out: { kind: string; host: string }[] = []
-  for (const e of a.attackers)
-    for (const h of [e.ip_address, e.host_name, e.url]) if (h) out.push({ kind: 'attacker', host: h })
+  for (const e of a.attackers) for (const h of endpointHosts(e)) out.push({ kind: 'attacker', host: h })
   for (const h of a.cncHosts) out.push({ kind: 'cnc', host: h.host })
   for (const h of a.forensicsHosts) out.push({ kind: 'forensics', host: h.host })
   for (const m of a.emails) for (const u of m.urls) out.push({ kind: 'url', host: u })

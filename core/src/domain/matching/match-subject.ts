@@ -1,3 +1,5 @@
+import { type Endpoint, endpointHosts } from '../alerts/alert-model.ts'
+
 /**
  * What a condition is evaluated against: one alert, its e-mails, and the state of its incident at
  * evaluation time (score, severity, state, field values — so a later verdict can match).
@@ -37,13 +39,9 @@ const urlDomain = (url: string) => {
 }
 const attachments = (s: MatchSubject) =>
   s.emails.flatMap((e) => (Array.isArray(e.attachments) ? (e.attachments as Record<string, unknown>[]) : []))
-/** An attacker's addresses and names as intake stores them (normalize-alert's endpoints). */
+/** An alert's attacker hosts as its incident lists them (stored endpoints, normalize-alert). */
 const hostsOf = (list: unknown) =>
-  (Array.isArray(list) ? list : []).flatMap((a) => {
-    if (!a || typeof a !== 'object') return [a]
-    const e = a as Record<string, unknown>
-    return [e.ip_address, e.host_name, e.machine_name]
-  })
+  (Array.isArray(list) ? list : []).flatMap((a) => (a && typeof a === 'object' ? endpointHosts(a as Endpoint) : [a]))
 
 type Reader = (s: MatchSubject) => string[]
 const READERS: Record<string, Reader> = {
@@ -136,7 +134,7 @@ export const needsOf = (fields: Iterable<string>): SubjectNeeds => {
   }
   for (const f of new Set(fields)) {
     if (f.startsWith('email.')) needs.emails = true
-    else if (f === 'attacker.host') needs.attackers = true
+    else if (f.startsWith('attacker.')) needs.attackers = true
     else if (f.startsWith('custom.')) needs.customKeys.push(f.slice(7))
     else if (f.startsWith('threat.')) needs.threatKeys.push(f.slice(7))
     else if (f.startsWith('incident.')) {

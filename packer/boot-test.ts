@@ -36,8 +36,11 @@ import { parseArgs } from '../appliance/src/cli/command.ts'
  * key the image trusts) is applied by the root helper and the incident survives, and a broken IMG
  * (no runtime: its roles cannot start) rolls back. Prints the figures and `N passed, N failed`.
  *   node packer/boot-test.ts [--out var/appliance] [--version V] [--key PEM] [--memory-mib 3072] [--keep]
- *     [--journal-to-serial] [--first-boot-only] [--resume] [--api-port 18843] [--console-port 18844]
+ *     [--journal-to-serial] [--first-boot-only] [--recovery] [--resume] [--api-port 18843] [--console-port 18844]
  * `--first-boot-only` stops after the incident check (the CI subset: packer/ci-boot-test.sh).
+ * `--recovery` is the other deployment (recoveryScenario below): no OVF properties (DHCP, a
+ * one-time password on the VM console), first boot cut off half-way by killing qemu and finished by
+ * the next boot, and the tty1 console's menu driven as an operator does, without SSH.
  */
 const repo = path.resolve(import.meta.dirname, '..')
 const { options } = parseArgs(process.argv.slice(2))
@@ -53,6 +56,7 @@ const raw = path.join(out, `clawback-${version}.raw`)
 const API_PORT = Number(typeof options['api-port'] === 'string' ? options['api-port'] : 18843)
 const CONSOLE_PORT = Number(typeof options['console-port'] === 'string' ? options['console-port'] : 18844)
 const firstBootOnly = options['first-boot-only'] === true
+const recovery = options.recovery === true
 const signingKey = path.resolve(typeof options.key === 'string' ? options.key : path.join(out, 'keys/img-signing.pem'))
 const nextVersion = version.replace(/\d+$/, (n: string) => String(Number(n) + 1))
 const brokenVersion = nextVersion.replace(/\d+$/, (n: string) => String(Number(n) + 1))
@@ -83,15 +87,15 @@ if (!existsSync(raw)) {
   process.stderr.write(`no ${raw}: run npm run build:ova first\n`)
   process.exit(2)
 }
-const work = path.join(out, 'boot-test')
+const work = path.join(out, recovery ? 'boot-test-recovery' : 'boot-test')
 // --resume: boot the overlay a failed run kept (first boot done or half-way) with its OVMF
 // variables and first-boot properties, instead of a fresh one (debugging a slow host)
-const resume = options.resume === true && existsSync(path.join(work, 'overlay.qcow2'))
+const resume = options.resume === true && !recovery && existsSync(path.join(work, 'overlay.qcow2'))
 if (!resume) {
   rmSync(work, { recursive: true, force: true })
   mkdirSync(work, { recursive: true })
 }
-for (const f of ['agent.sock', 'broken-stage']) rmSync(path.join(work, f), { recursive: true, force: true })
+for (const f of ['agent.sock', 'tty.sock', 'broken-stage']) rmSync(path.join(work, f), { recursive: true, force: true })
 const overlay = path.join(work, 'overlay.qcow2')
 if (!resume) execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', raw, overlay])
 const vars = path.join(work, 'OVMF_VARS.fd')
@@ -101,9 +105,11 @@ const adminPassword = resume
   : `Boot-${randomBytes(9).toString('base64url')}`
 const props: Record<string, string> = { hostname: 'cb-boot-test', admin_password: adminPassword }
 const ovfEnv = path.join(work, 'ovf-env.xml')
-writeFileSync(
-  ovfEnv,
-  `<?xml version="1.0" encoding="UTF-8"?>
+// --recovery deploys without properties: no fw_cfg file at all, as an OVA imported without them
+if (!recovery)
+  writeFileSync(
+    ovfEnv,
+    `<?xml version="1.0" encoding="UTF-8"?>
 <Environment xmlns="http://schemas.dmtf.org/ovf/environment/1" xmlns:oe="http://schemas.dmtf.org/ovf/environment/1">
   <PropertySection>
 ${Object.entries(props)
@@ -112,8 +118,9 @@ ${Object.entries(props)
   </PropertySection>
 </Environment>
 `,
-)
-const serial = path.join(work, 'serial.log')
+  )
+// one serial log per boot (--recovery boots twice)
+let serial = path.join(work, 'serial.log')
 const qemuArgs = [
   '-name',
   'clawback-boot-test',
@@ -137,13 +144,16 @@ const qemuArgs = [
   // no route anywhere but the two forwarded loopback ports
   '-nic',
   `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${API_PORT}-:443,hostfwd=tcp:127.0.0.1:${CONSOLE_PORT}-:8443`,
-  '-fw_cfg',
-  `name=opt/clawback/ovfenv,file=${ovfEnv}`,
+  ...(recovery ? [] : ['-fw_cfg', `name=opt/clawback/ovfenv,file=${ovfEnv}`]),
+  // ttyS0: the kernel's console (first boot's progress), a file per boot (the SERIAL_LOG marker)
   '-serial',
-  `file:${serial}`,
+  'SERIAL_LOG',
   // ttyS1: the guest agent's channel (a Unix socket here), enabled by the fw_cfg file below
   '-serial',
   `unix:${path.join(work, 'agent.sock')},server=on,wait=off`,
+  // ttyS2 (--recovery): the tty1 console's menu, started there by the agent's tty-serial verb
+  '-serial',
+  `unix:${path.join(work, 'tty.sock')},server=on,wait=off`,
   '-fw_cfg',
   `name=opt/clawback/test-agent,string=1`,
   '-display',
@@ -230,14 +240,21 @@ const imagesBuilt = firstBootOnly
     })()
 imagesBuilt.catch(() => {}) // awaited (and reported) at the upgrade step
 
-log(`booting ${path.basename(raw)} (qemu TCG, ${memoryMib} MiB, restrict=on, ports ${API_PORT}/${CONSOLE_PORT})`)
-const qemu: ChildProcess = spawn('nice', ['-n', '10', 'qemu-system-x86_64', ...qemuArgs], {
-  stdio: ['ignore', 'inherit', 'inherit'],
-})
+let qemu: ChildProcess
 let qemuExited = false
-qemu.on('exit', () => {
-  qemuExited = true
-})
+/** Boots the overlay (again), its serial console into `serialLog`. */
+const startQemu = (serialLog: string) => {
+  serial = serialLog
+  log(`booting ${path.basename(raw)} (qemu TCG, ${memoryMib} MiB, restrict=on, ports ${API_PORT}/${CONSOLE_PORT})`)
+  const args = qemuArgs.map((a) => (a === 'SERIAL_LOG' ? `file:${serialLog}` : a))
+  const child = spawn('nice', ['-n', '10', 'qemu-system-x86_64', ...args], { stdio: ['ignore', 'inherit', 'inherit'] })
+  qemu = child
+  qemuExited = false
+  child.on('exit', () => {
+    if (qemu === child) qemuExited = true
+  })
+}
+startQemu(serial)
 const stop = () => {
   if (!qemuExited) qemu.kill('SIGTERM')
 }
@@ -336,6 +353,35 @@ const waitFor = async (what: string, seconds: number, fn: () => Promise<boolean>
   throw new Error(`${what}: not within ${seconds} s${lastError ? ` (last poll: ${lastError})` : ''}`)
 }
 
+/** Waits until the root helper has applied operation `opId` (its journal says so); its journal. */
+const helperFinished = async (opId: string) => {
+  let journal = ''
+  await waitFor(`the root helper finishing ${opId}`, 900, async () => {
+    journal = stripVTControlCharacters(await agentOk('journal clawback-privileged', 300))
+    return new RegExp(`${opId}\\.json: (done|failed)`).test(journal)
+  })
+  if (!new RegExp(`${opId}\\.json: done`).test(journal))
+    throw new Error(`the root helper failed ${opId}:\n${journal.slice(-1500)}`)
+  return journal
+}
+
+/** Signs in as admin on the API port with a password that must be changed, and changes it. */
+const signInChangingPassword = async (password: string, newPassword: string) => {
+  jars.delete(API_PORT)
+  const loginPage = await (await http(API_PORT, '/login')).text()
+  const res = await http(API_PORT, '/login', form({ _csrf: csrfOf(loginPage), username: 'admin', password, next: '/' }))
+  if (res.status !== 303) throw new Error(`POST /login answered ${res.status}`)
+  if (res.headers.get('location') !== '/account/password')
+    throw new Error(`expected the forced password change, got ${res.headers.get('location')}`)
+  const pwPage = await (await http(API_PORT, '/account/password')).text()
+  const changed = await http(
+    API_PORT,
+    '/account/password',
+    form({ _csrf: csrfOf(pwPage), current: password, password: newPassword, confirm: newPassword }),
+  )
+  if (changed.status >= 400) throw new Error(`password change answered ${changed.status}`)
+}
+
 /** Everything after first boot: memory, units, backup, host settings, upgrades (not in --first-boot-only). */
 const afterFirstBoot = async (apiKey: string, subject: string, password: string) => {
   const api = (p: string) =>
@@ -416,13 +462,7 @@ const afterFirstBoot = async (apiKey: string, subject: string, password: string)
       // The helper applies in order host name, timesyncd, rsyslog, then networkd (restarted last:
       // it drops connections for a moment). Read back only once the operation has finished —
       // reading when the host name changed raced the network step (under TCG minutes later).
-      let journal = ''
-      await waitFor(`the root helper finishing ${opId}`, 900, async () => {
-        journal = stripVTControlCharacters(await agentOk('journal clawback-privileged', 300))
-        return new RegExp(`${opId}\\.json: (done|failed)`).test(journal)
-      })
-      if (!new RegExp(`${opId}\\.json: done`).test(journal))
-        throw new Error(`the root helper failed ${opId}:\n${journal.slice(-1500)}`)
+      const journal = await helperFinished(opId)
       const expectations = (out: string) => {
         const problems: string[] = []
         if (!new RegExp(`## hostnamectl\\n${host.hostname}\\n`).test(out))
@@ -567,135 +607,303 @@ const afterFirstBoot = async (apiKey: string, subject: string, password: string)
   figures['role restarts this boot'] = restarts.trim().replace(/\n\s*/g, '; ')
 }
 
+/** The tty1 console's menu on ttyS2 (--recovery): the screen as text, and typing into it. */
+let ttyRaw = ''
+let ttyFrom = 0
+let ttySock: Socket | undefined
+const ttyText = () => stripVTControlCharacters(ttyRaw).replace(/\r/g, '')
+const ttyConnect = async () => {
+  const sock = path.join(work, 'tty.sock')
+  for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(100)
+  ttySock = createConnection(sock)
+  ttySock.setEncoding('utf8')
+  ttySock.on('data', (d: string) => {
+    ttyRaw += d
+  })
+  ttySock.on('error', () => {})
+}
+/** Waits for `re` in what the screen showed since the last match; returns the match and that text. */
+const ttyExpect = async (re: RegExp, timeoutS = 600) => {
+  const deadline = Date.now() + timeoutS * 1000
+  while (Date.now() < deadline) {
+    const text = ttyText().slice(ttyFrom)
+    const m = re.exec(text)
+    if (m) {
+      ttyFrom += m.index + m[0].length
+      return { m, text: text.slice(0, m.index + m[0].length) }
+    }
+    if (qemuExited) throw new Error('qemu exited')
+    await sleep(500)
+  }
+  throw new Error(
+    `the console did not show ${re} within ${timeoutS} s; it showed:\n${ttyText().slice(ttyFrom).slice(-1500)}`,
+  )
+}
+/** Enter on the console's keyboard. */
+const ttyType = (line: string) => ttySock!.write(`${line}\r`)
+/** The next full status screen with its menu prompt. */
+const ttyScreen = async () => (await ttyExpect(/Clawback \S+ on \S+\n[\s\S]*?7\) Power off[^\n]*\n> $/)).m[0]
+const pressEnter = async () => {
+  const { text } = await ttyExpect(/Press Enter to continue\. $/)
+  ttyType('')
+  return text
+}
+
+/**
+ * --recovery: the OVA deployed without OVF properties, first boot cut off half-way, and the VM
+ * console used to recover without SSH.
+ *  1. first boot without properties; qemu killed (a power cut) once first boot is migrating
+ *  2. the same disk booted again: first boot runs again, finishes, /readyz answers
+ *  3. DHCP (the slirp lease) and the image's default host name
+ *  4. the console (the product's tty1 unit, started on ttyS2 by the agent) shows version, URL,
+ *     services and the generated one-time password; that password signs in (forced change)
+ *  5. the menu: hide the password, reset the admin password (signs in, must be changed), network
+ *     settings (host name and NTP applied by the root helper and read back), clawbackctl
+ */
+const recoveryScenario = async () => {
+  const firstBootSteps = (file: string) =>
+    [...readFileSync(file, 'utf8').matchAll(/clawback first boot: ([^\r\n]*)/g)].map((m) => m[1]!.trim())
+  const cut = await check('first boot without OVF properties is cut off half-way (qemu killed)', async () => {
+    const deadline = Date.now() + READY_TIMEOUT_S * 1000
+    while (!firstBootSteps(serial).includes('applying database migrations')) {
+      if (qemuExited || Date.now() > deadline) throw new Error(`first boot never reached its migrations (${serial})`)
+      await sleep(1000)
+    }
+    // into `clawbackctl migrate` (its start alone takes seconds under TCG)
+    await sleep(8000)
+    const steps = firstBootSteps(serial)
+    if (steps.some((l) => l.startsWith('done'))) throw new Error('first boot finished before the cut')
+    const at = secs()
+    const exited = new Promise((r) => qemu.once('exit', r))
+    qemu.kill('SIGKILL')
+    await exited
+    figures['first boot cut (qemu SIGKILL) after (s)'] = at
+    return `killed ${at} s after qemu started; first boot's steps so far: ${steps.join(' | ')}`
+  })
+  if (!cut) return
+  const serial2 = path.join(work, 'serial-2.log')
+  for (const f of ['agent.sock', 'tty.sock']) rmSync(path.join(work, f), { force: true })
+  const rebootAt = Date.now()
+  startQemu(serial2)
+  agentSock?.destroy()
+  await agentConnect()
+  const booted = await check('booted again: first boot finishes by itself and /readyz answers 200', async () => {
+    await waitFor('/readyz after the second boot', READY_TIMEOUT_S, readyz)
+    figures['second boot to ready (s)'] = secs(rebootAt)
+    const steps = firstBootSteps(serial2)
+    if (!steps.includes('applying database migrations') || !steps.some((l) => l.startsWith('done')))
+      throw new Error(`first boot's steps on the second boot's console: ${steps.join(' | ') || '(none)'}`)
+    return `${figures['second boot to ready (s)']} s after the second start; first boot this time: ${steps.join(' | ')}`
+  })
+  if (!booted) return
+  await check("without properties: a DHCP address and the image's host name", async () => {
+    const out = stripVTControlCharacters(await agentOk('host-settings', 300))
+    const problems: string[] = []
+    if (!/^DHCP=(yes|ipv4)$/m.test(out)) problems.push('10-clawback.network is not DHCP')
+    if (!/inet 10\.0\.2\.15\/24[^\n]*dynamic/.test(out)) problems.push('no DHCP lease on 10.0.2.15')
+    const host = /## hostnamectl\n(\S+)\n/.exec(out)?.[1]
+    if (host !== 'clawback') problems.push(`host name ${host}, not clawback`)
+    if (problems.length) throw new Error(`${problems.join('; ')}\n${out}`)
+    return 'DHCP=yes, 10.0.2.15/24 dynamic, host name clawback'
+  })
+
+  let oneTime = ''
+  const shown = await check(
+    'the VM console (tty1 menu, on ttyS2 here) shows version, URL, services and a one-time admin password',
+    async () => {
+      const started = await agentOk('tty-serial', 300)
+      if (!/^active$/m.test(started)) throw new Error(`clawback-tty-serial: ${started}`)
+      await ttyConnect()
+      const screen = await ttyScreen()
+      const problems: string[] = []
+      if (!screen.includes(`Clawback ${version} on clawback`)) problems.push('no version and host name')
+      if (!/Analyst UI and API:\s+https:\/\/10\.0\.2\.15\//.test(screen)) problems.push('no URL')
+      if (!/Management console:\s+https:\/\/10\.0\.2\.15:8443\//.test(screen)) problems.push('no console URL')
+      for (const u of ['postgresql@17-main', 'clawback-api'])
+        if (!new RegExp(`${u}\\s+active`).test(screen)) problems.push(`${u} not active`)
+      oneTime = /One-time password of user admin: (\S+)/.exec(screen)?.[1] ?? ''
+      if (!oneTime) problems.push('no one-time password')
+      if (problems.length) throw new Error(`${problems.join('; ')}:\n${screen}`)
+      return screen.split('\n').slice(0, 8).join(' / ').replace(/\s+/g, ' ')
+    },
+  )
+  if (!shown) return
+  const pw = () => `Tty-${randomBytes(9).toString('base64url')}`
+  await check('the one-time password from the console signs in; the forced change is honoured', () =>
+    signInChangingPassword(oneTime, pw()),
+  )
+  await check('menu 5 hides the one-time password', async () => {
+    ttyType('5')
+    await pressEnter()
+    const screen = await ttyScreen()
+    if (screen.includes('One-time password')) throw new Error(`still shown:\n${screen}`)
+  })
+  await check('menu 3 resets the admin password; it signs in and must be changed', async () => {
+    const reset = pw()
+    ttyType('3')
+    await ttyExpect(/New password for admin[^:]*: $/)
+    ttyType(reset)
+    await ttyExpect(/Repeat: $/)
+    ttyType(reset)
+    const said = await pressEnter()
+    if (/clawbackctl:|differ/.test(said)) throw new Error(`the console said:\n${said}`)
+    await ttyScreen()
+    await signInChangingPassword(reset, pw())
+  })
+  await check('menu 2 sets host name and NTP; the root helper applies them and they read back', async () => {
+    ttyType('2')
+    await ttyExpect(/Host name \(empty: keep\): $/)
+    ttyType('cb-console')
+    await ttyExpect(/IPv4 .*\(empty: keep\): $/)
+    ttyType('')
+    await ttyExpect(/NTP servers[^:]*: $/)
+    ttyType('ntp.console.example.test')
+    const said = await pressEnter()
+    const opId = /queued (system-[\w-]+)/.exec(said)?.[1]
+    if (!opId) throw new Error(`no operation queued; the console said:\n${said}`)
+    await ttyScreen()
+    await helperFinished(opId)
+    let out = ''
+    await waitFor('host name and NTP read back', 300, async () => {
+      out = stripVTControlCharacters(await agentOk('host-settings', 300))
+      return /## hostnamectl\ncb-console\n/.test(out) && /SystemNTPServers=ntp\.console\.example\.test/.test(out)
+    }).catch(() => {
+      throw new Error(`not read back:\n${out}`)
+    })
+    if (!/^DHCP=(yes|ipv4)$/m.test(out)) throw new Error(`the address setting was not kept (DHCP):\n${out}`)
+    return `${opId}: hostnamectl cb-console, SystemNTPServers=ntp.console.example.test, still DHCP`
+  })
+  await check(
+    'menu 4 runs a clawbackctl command (migrate --status: the interrupted migrations completed)',
+    async () => {
+      ttyType('4')
+      await ttyExpect(/usage: clawbackctl[\s\S]*\nclawbackctl $/)
+      ttyType('migrate --status')
+      const said = await pressEnter()
+      if (!said.includes('schema is current')) throw new Error(`the console said:\n${said}`)
+      await ttyScreen()
+      return 'schema is current'
+    },
+  )
+}
+
 let exitCode = 1
 try {
   await agentConnect()
-  let readyAfter = 0
-  const booted = await check('first boot completes and /readyz answers 200', async () => {
-    const deadline = Date.now() + READY_TIMEOUT_S * 1000
-    while (Date.now() < deadline) {
-      if (qemuExited) throw new Error('qemu exited')
-      const ok = await fetch(`https://127.0.0.1:${API_PORT}/readyz`, { signal: AbortSignal.timeout(5000) })
-        .then((r) => r.status === 200)
-        .catch(() => false)
-      if (ok) {
-        readyAfter = Number(secs())
-        figures['boot to ready (s)'] = String(readyAfter)
-        return `${readyAfter} s after qemu started`
+  if (recovery) await recoveryScenario()
+  else {
+    let readyAfter = 0
+    const booted = await check('first boot completes and /readyz answers 200', async () => {
+      const deadline = Date.now() + READY_TIMEOUT_S * 1000
+      while (Date.now() < deadline) {
+        if (qemuExited) throw new Error('qemu exited')
+        const ok = await fetch(`https://127.0.0.1:${API_PORT}/readyz`, { signal: AbortSignal.timeout(5000) })
+          .then((r) => r.status === 200)
+          .catch(() => false)
+        if (ok) {
+          readyAfter = Number(secs())
+          figures['boot to ready (s)'] = String(readyAfter)
+          return `${readyAfter} s after qemu started`
+        }
+        await sleep(3000)
       }
-      await sleep(3000)
+      throw new Error(`not ready within ${READY_TIMEOUT_S} s (see ${serial})`)
+    })
+    if (booted) {
+      const newPassword = `Changed-${randomBytes(9).toString('base64url')}`
+      await check('sign in as admin with the OVF admin_password; the forced change is honoured', () =>
+        signInChangingPassword(adminPassword, newPassword),
+      )
+      let apiKey = ''
+      await check('create an API key with the session', async () => {
+        const csrf = csrfOf(await (await http(API_PORT, '/account/password')).text())
+        const res = await http(API_PORT, '/api/v1/api-keys', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+          body: JSON.stringify({ name: 'boot test', teams: ['Admins'] }),
+        })
+        if (res.status !== 201 && res.status !== 200) throw new Error(`answered ${res.status}: ${await res.text()}`)
+        apiKey = ((await res.json()) as { data: { key: string } }).data.key
+      })
+      const api = (p: string, init: RequestInit = {}) =>
+        fetch(`https://127.0.0.1:${API_PORT}${p}`, {
+          ...init,
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...init.headers },
+          signal: AbortSignal.timeout(60_000),
+        })
+      const subject = `Boot test ${randomBytes(4).toString('hex')}`
+      await check('post an alert to a JSON source and see its incident over the API', async () => {
+        const src = await api('/api/v1/sources', {
+          method: 'POST',
+          body: JSON.stringify({ name: 'Boot test', type: 'json' }),
+        })
+        if (src.status !== 201) throw new Error(`source: ${src.status} ${await src.text()}`)
+        const url = new URL(((await src.json()) as { data: { url: string } }).data.url)
+        const alert = {
+          json_version: '2.0',
+          summary: 'Phish reported by the boot test',
+          classification: 'phish',
+          severity: 'major',
+          email: {
+            sender: 'bad@evil.example',
+            recipient: ['jdoe@corp.example'],
+            subject,
+            message_id: `<${subject.replace(/ /g, '.')}@evil.example>`,
+          },
+        }
+        const posted = await fetch(`https://127.0.0.1:${API_PORT}${url.pathname}`, {
+          method: 'POST',
+          body: JSON.stringify(alert),
+          signal: AbortSignal.timeout(60_000),
+        })
+        if (posted.status !== 200) throw new Error(`alert: ${posted.status} ${await posted.text()}`)
+        // intake answers once the alert is durably in the intake log; the worker role links it
+        // moments later (accept-then-link). An integration finds the incident the way the
+        // compatible API documents: GET /api/incidents?message_id=… — polled, bounded for TCG.
+        const { alert_id } = (await posted.json()) as { alert_id: number }
+        if (!Number.isInteger(alert_id)) throw new Error('the intake answer carries no alert_id')
+        let incident_id = 0
+        const linkStarted = Date.now()
+        await waitFor('the alert linked into an incident (GET /api/incidents?message_id=)', 300, async () => {
+          const r = await api(
+            `/api/incidents?expand_events=false&message_id=${encodeURIComponent(alert.email.message_id)}`,
+            { headers: { authorization: apiKey } },
+          )
+          if (r.status !== 200) throw new Error(`GET /api/incidents answered ${r.status}`)
+          // expand_events=false answers the alert ids in event_ids and `events: null` (API-COMPAT.md);
+          // reading `events` threw on every poll and the check timed out with the incident there
+          const found = ((await r.json()) as { id: number; event_ids: number[] | null }[]).find((i) =>
+            i.event_ids?.includes(alert_id),
+          )
+          incident_id = found?.id ?? 0
+          return incident_id > 0
+        })
+        figures['alert → incident visible (s)'] = ((Date.now() - linkStarted) / 1000).toFixed(1)
+        const inc = await api(`/api/v1/incidents/${incident_id}`)
+        if (inc.status !== 200) throw new Error(`incident: ${inc.status}`)
+        const list = (await (await api(`/api/v1/incidents?q=${encodeURIComponent(subject)}`)).json()) as {
+          items: { id: number }[]
+        }
+        if (!list.items.some((i) => i.id === incident_id)) throw new Error('the incident is not in the search result')
+        return `incident ${incident_id} (alert ${alert_id}; visible on /api/incidents after ${figures['alert → incident visible (s)']} s)`
+      })
+      await check('the management console answers on 8443 over TLS', async () => {
+        // The console is its own unit: its config check and first start (minutes under TCG), or a
+        // restart, can end after the API is ready, so it gets its own wait (restarts are reported).
+        // Without the jar: cookies are per host, not per port, so the API port's session would be
+        // sent here too and the signed-in console would redirect /login to its home page.
+        const t = Date.now()
+        await waitFor('the console sign-in page on 8443', 900, async () => {
+          const res = await fetch(`https://127.0.0.1:${CONSOLE_PORT}/login`, { signal: AbortSignal.timeout(60_000) })
+          if (res.status !== 200) throw new Error(`GET /login on the console answered ${res.status}`)
+          if (!(await res.text()).includes('Sign in')) throw new Error('the console did not show its sign-in page')
+          return true
+        })
+        figures['console sign-in page waited (s)'] = ((Date.now() - t) / 1000).toFixed(1)
+        return `after ${figures['console sign-in page waited (s)']} s`
+      })
+      if (!firstBootOnly) await afterFirstBoot(apiKey, subject, newPassword)
     }
-    throw new Error(`not ready within ${READY_TIMEOUT_S} s (see ${serial})`)
-  })
-  if (booted) {
-    const newPassword = `Changed-${randomBytes(9).toString('base64url')}`
-    await check('sign in as admin with the OVF admin_password; the forced change is honoured', async () => {
-      const loginPage = await (await http(API_PORT, '/login')).text()
-      const res = await http(
-        API_PORT,
-        '/login',
-        form({ _csrf: csrfOf(loginPage), username: 'admin', password: adminPassword, next: '/' }),
-      )
-      if (res.status !== 303) throw new Error(`POST /login answered ${res.status}`)
-      if (res.headers.get('location') !== '/account/password')
-        throw new Error(`expected the forced password change, got ${res.headers.get('location')}`)
-      const pwPage = await (await http(API_PORT, '/account/password')).text()
-      const changed = await http(
-        API_PORT,
-        '/account/password',
-        form({ _csrf: csrfOf(pwPage), current: adminPassword, password: newPassword, confirm: newPassword }),
-      )
-      if (changed.status >= 400) throw new Error(`password change answered ${changed.status}`)
-    })
-    let apiKey = ''
-    await check('create an API key with the session', async () => {
-      const csrf = csrfOf(await (await http(API_PORT, '/account/password')).text())
-      const res = await http(API_PORT, '/api/v1/api-keys', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-        body: JSON.stringify({ name: 'boot test', teams: ['Admins'] }),
-      })
-      if (res.status !== 201 && res.status !== 200) throw new Error(`answered ${res.status}: ${await res.text()}`)
-      apiKey = ((await res.json()) as { data: { key: string } }).data.key
-    })
-    const api = (p: string, init: RequestInit = {}) =>
-      fetch(`https://127.0.0.1:${API_PORT}${p}`, {
-        ...init,
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...init.headers },
-        signal: AbortSignal.timeout(60_000),
-      })
-    const subject = `Boot test ${randomBytes(4).toString('hex')}`
-    await check('post an alert to a JSON source and see its incident over the API', async () => {
-      const src = await api('/api/v1/sources', {
-        method: 'POST',
-        body: JSON.stringify({ name: 'Boot test', type: 'json' }),
-      })
-      if (src.status !== 201) throw new Error(`source: ${src.status} ${await src.text()}`)
-      const url = new URL(((await src.json()) as { data: { url: string } }).data.url)
-      const alert = {
-        json_version: '2.0',
-        summary: 'Phish reported by the boot test',
-        classification: 'phish',
-        severity: 'major',
-        email: {
-          sender: 'bad@evil.example',
-          recipient: ['jdoe@corp.example'],
-          subject,
-          message_id: `<${subject.replace(/ /g, '.')}@evil.example>`,
-        },
-      }
-      const posted = await fetch(`https://127.0.0.1:${API_PORT}${url.pathname}`, {
-        method: 'POST',
-        body: JSON.stringify(alert),
-        signal: AbortSignal.timeout(60_000),
-      })
-      if (posted.status !== 200) throw new Error(`alert: ${posted.status} ${await posted.text()}`)
-      // intake answers once the alert is durably in the intake log; the worker role links it
-      // moments later (accept-then-link). An integration finds the incident the way the
-      // compatible API documents: GET /api/incidents?message_id=… — polled, bounded for TCG.
-      const { alert_id } = (await posted.json()) as { alert_id: number }
-      if (!Number.isInteger(alert_id)) throw new Error('the intake answer carries no alert_id')
-      let incident_id = 0
-      const linkStarted = Date.now()
-      await waitFor('the alert linked into an incident (GET /api/incidents?message_id=)', 300, async () => {
-        const r = await api(
-          `/api/incidents?expand_events=false&message_id=${encodeURIComponent(alert.email.message_id)}`,
-          { headers: { authorization: apiKey } },
-        )
-        if (r.status !== 200) throw new Error(`GET /api/incidents answered ${r.status}`)
-        // expand_events=false answers the alert ids in event_ids and `events: null` (API-COMPAT.md);
-        // reading `events` threw on every poll and the check timed out with the incident there
-        const found = ((await r.json()) as { id: number; event_ids: number[] | null }[]).find((i) =>
-          i.event_ids?.includes(alert_id),
-        )
-        incident_id = found?.id ?? 0
-        return incident_id > 0
-      })
-      figures['alert → incident visible (s)'] = ((Date.now() - linkStarted) / 1000).toFixed(1)
-      const inc = await api(`/api/v1/incidents/${incident_id}`)
-      if (inc.status !== 200) throw new Error(`incident: ${inc.status}`)
-      const list = (await (await api(`/api/v1/incidents?q=${encodeURIComponent(subject)}`)).json()) as {
-        items: { id: number }[]
-      }
-      if (!list.items.some((i) => i.id === incident_id)) throw new Error('the incident is not in the search result')
-      return `incident ${incident_id} (alert ${alert_id}; visible on /api/incidents after ${figures['alert → incident visible (s)']} s)`
-    })
-    await check('the management console answers on 8443 over TLS', async () => {
-      // The console is its own unit: its config check and first start (minutes under TCG), or a
-      // restart, can end after the API is ready, so it gets its own wait (restarts are reported).
-      // Without the jar: cookies are per host, not per port, so the API port's session would be
-      // sent here too and the signed-in console would redirect /login to its home page.
-      const t = Date.now()
-      await waitFor('the console sign-in page on 8443', 900, async () => {
-        const res = await fetch(`https://127.0.0.1:${CONSOLE_PORT}/login`, { signal: AbortSignal.timeout(60_000) })
-        if (res.status !== 200) throw new Error(`GET /login on the console answered ${res.status}`)
-        if (!(await res.text()).includes('Sign in')) throw new Error('the console did not show its sign-in page')
-        return true
-      })
-      figures['console sign-in page waited (s)'] = ((Date.now() - t) / 1000).toFixed(1)
-      return `after ${figures['console sign-in page waited (s)']} s`
-    })
-    if (!firstBootOnly) await afterFirstBoot(apiKey, subject, newPassword)
   }
 } finally {
   stop()

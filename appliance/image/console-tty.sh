@@ -22,7 +22,11 @@ status() {
   [ -n "$(addresses)" ] || echo "  No IPv4 address yet (DHCP pending?): choose 2 to set one."
   echo
   if [ ! -e "$STATE/done" ]; then
-    echo "  First boot is still running (its progress is on this console)."
+    if systemctl -q is-failed clawback-firstboot.service; then
+      echo "  First boot did not finish (it is retried at the next boot): choose 6 to reboot."
+    else
+      echo "  First boot is still running (its progress is on this console)."
+    fi
   fi
   for u in postgresql@17-main clawback-api clawback-worker clawback-console; do
     printf '  %-22s %s\n' "$u" "$(systemctl is-active "$u.service" 2>/dev/null)"
@@ -61,7 +65,8 @@ reset_admin() {
 }
 
 run_ctl() {
-  ctl --help | sed -n '1,60p'
+  # the usage is on stderr
+  ctl --help 2>&1 | sed -n '1,60p'
   local line
   read -r -p "clawbackctl " line
   # words only: no shell expansion of what is typed here

@@ -7,6 +7,9 @@
 # Requests are a fixed list of verbs, not a shell: `ctl ARGS` runs clawbackctl as user clawback
 # exactly like the tty1 menu (packer/README.md) — the rest only read the guest's state back.
 #   <id> ctl ARGS...    | <id> host-settings | <id> units | <id> memory | <id> version | <id> journal UNIT
+#   <id> tty-serial: the tty1 console (clawback-tty.service, the product's own unit file) started a
+#   second time on the third serial port (ttyS2), its TTYPath the only line changed, so the test
+#   reads the screen and types into the menu as an operator does on VMware's console
 set -uo pipefail
 PORT=${CLAWBACK_TEST_AGENT_PORT:-/dev/ttyS1}
 REL=/opt/clawback/current
@@ -85,6 +88,11 @@ while IFS= read -r line <&3; do
         echo "$u restarts=$(systemctl show -p NRestarts --value "$u.service") signals=$(journalctl --no-pager -b -u "$u.service" -g 'process exited, code=killed' -q 2>/dev/null | wc -l)"
         journalctl --no-pager -b -u "$u.service" -g 'Check failed|Fatal error|FATAL' -q -o cat 2>/dev/null | sort | uniq -c | head -3
       done >&3 2>&1 ;;
+    tty-serial) sed 's|^TTYPath=/dev/tty1$|TTYPath=/dev/ttyS2|' /etc/systemd/system/clawback-tty.service \
+        > /run/systemd/system/clawback-tty-serial.service \
+        && grep -q '^TTYPath=/dev/ttyS2$' /run/systemd/system/clawback-tty-serial.service \
+        && systemctl daemon-reload && systemctl restart clawback-tty-serial.service \
+        && systemctl is-active clawback-tty-serial.service >&3 2>&1 ;;
     journal) journalctl --no-pager -n 80 -u "${w[2]:-clawback-privileged}.service" >&3 2>&1 ;;
     *) echo "unknown verb $verb" >&3; false ;;
   esac

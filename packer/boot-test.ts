@@ -200,7 +200,7 @@ const buildImg = (args: string[]) =>
     })
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`build:img ${args.join(' ')}: ${err}`))))
   })
-const imagesBuilt = firstBootOnly
+const imagesBuilt = firstBootOnly || recovery
   ? Promise.resolve()
   : (async () => {
       const t = Date.now()

@@ -17,6 +17,10 @@ STATE=/var/lib/clawback-firstboot
 CONF=/etc/clawback/clawback.conf
 PGV=17
 say() { echo "clawback first boot: $*"; }
+# A step's marker is written only once what the step wrote is on disk, and is itself synced: after
+# a power cut half-way (the boot test kills qemu), files written without fsync (pg_createcluster's
+# pg_hba.conf) came back empty while the marker said the step was done, and PostgreSQL never started.
+mark() { sync; touch "$STATE/$1"; sync; }
 ctl() { runuser -u clawback -- "$NODE" "$REL/appliance/bin/clawbackctl.ts" "$@"; }
 mkdir -p -m 0700 "$STATE"
 
@@ -34,7 +38,7 @@ if [ ! -e "$STATE/properties-applied" ]; then
   say "reading OVF properties"
   ovf_environment | "$NODE" "$REL/appliance/bin/firstboot-properties.ts" --password-file "$STATE/admin-password.given" \
     || say "host settings could not be applied (see above); continuing with what the image has"
-  touch "$STATE/properties-applied"
+  mark properties-applied
 fi
 
 # 2. PostgreSQL cluster ---------------------------------------------------------------------------
@@ -55,7 +59,7 @@ work_mem = 8MB
 max_connections = 100
 CONF
   chown postgres:postgres "/etc/postgresql/$PGV/main/conf.d/clawback.conf"
-  touch "$STATE/cluster-created"
+  mark cluster-created
 fi
 systemctl start "postgresql@$PGV-main.service"
 
@@ -102,5 +106,5 @@ if ! ctl user create admin --team Admins --must-change-password < "$STATE/admin-
 fi
 [ -e "$STATE/admin-password.show" ] || rm -f "$STATE/admin-password"
 
-touch "$STATE/done"
+mark done
 say "done; starting Clawback"

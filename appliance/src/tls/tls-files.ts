@@ -18,7 +18,8 @@ export const tlsFiles = (dataDir: string) => {
 
 export const writeAtomic = (file: string, text: string, mode: number) => {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
-  writeFileSync(`${file}.tmp`, text, { mode })
+  // flush: fsync'd before the rename, so a power cut leaves the old file or the new one, never an empty one
+  writeFileSync(`${file}.tmp`, text, { mode, flush: true })
   renameSync(`${file}.tmp`, file)
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,6 +16,14 @@ describe('master secret', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(a.current.secret.length).toBe(32)
     expect(loadOrCreateMasterSecret(file).current.id).toBe(a.current.id)
+  })
+
+  it('is created through a temporary file: none is left, and one left by a crash is no obstacle', () => {
+    const other = path.join(dir, 'crash.key')
+    writeFileSync(`${other}.${process.pid}.tmp`, '', { mode: 0o600 }) // what a power cut can leave
+    const k = loadOrCreateMasterSecret(other)
+    expect(loadOrCreateMasterSecret(other).current.id).toBe(k.current.id)
+    expect(readdirSync(dir).filter((f) => f.startsWith('crash.key'))).toEqual(['crash.key'])
   })
 
   it('refuses a corrupt file', () => {

@@ -18,7 +18,8 @@ export const putBlob = (dataDir: string, bytes: Uint8Array) => {
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
     const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
-    writeFileSync(tmp, bytes, { mode: 0o600 })
+    // flush: fsync'd before the rename, so the row naming it never outlives its content in a power cut
+    writeFileSync(tmp, bytes, { mode: 0o600, flush: true })
     renameSync(tmp, file)
   }
   return { sha256, size: bytes.byteLength }

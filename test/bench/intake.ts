@@ -215,6 +215,27 @@ const reportStatements = async (sql: postgres.Sql, alerts: number) => {
     )
 }
 
+/** WAL written and checkpoints so far (pg_stat_wal, pg_stat_checkpointer: PostgreSQL 17). */
+const walStats = async () => {
+  const sql = postgres(benchDbUrl(), { max: 1, onnotice: () => {} })
+  try {
+    const [w] = await sql<{ bytes: string; records: string; fpi: string; checkpoints: string; requested: string }[]>`
+      SELECT wal_bytes::text AS bytes, wal_records::text AS records, wal_fpi::text AS fpi,
+        (SELECT (num_timed + num_requested)::text FROM pg_stat_checkpointer) AS checkpoints,
+        (SELECT num_requested::text FROM pg_stat_checkpointer) AS requested
+      FROM pg_stat_wal`
+    return {
+      bytes: Number(w!.bytes),
+      records: Number(w!.records),
+      fpi: Number(w!.fpi),
+      checkpoints: Number(w!.checkpoints),
+      requested: Number(w!.requested),
+    }
+  } finally {
+    await sql.end()
+  }
+}
+
 const main = async () => {
   if (!process.env.BENCH_DATA_DIR) rmSync(BENCH.dataDir, { recursive: true, force: true })
   let server = await startServer()
@@ -278,6 +299,7 @@ const main = async () => {
       await reset`SELECT pg_stat_statements_reset()`
       await reset.end()
     }
+    const wal0 = await walStats()
     measuring = true
     const cpu0 = treeCpu(server.pid!)
     const t0 = performance.now()
@@ -349,6 +371,10 @@ const main = async () => {
       const pipe = ((cpu2.node - cpu0.node + cpu2.pg - cpu0.pg) / Math.max(ok, 1)) * 1e3
       console.log(
         `pipeline cpu per alert (load + drain; server process incl. linker and workers + PostgreSQL): ${pipe.toFixed(3)} ms (server ${perAlert(cpu0.node, cpu2.node)} µs, PostgreSQL ${perAlert(cpu0.pg, cpu2.pg)} µs); target <= 0.6 ms -> ${pipe <= 0.6 ? 'MET' : `MISSED by ${(pipe - 0.6).toFixed(3)} ms`}`,
+      )
+      const wal1 = await walStats()
+      console.log(
+        `WAL per alert (load + drain): ${((wal1.bytes - wal0.bytes) / Math.max(ok, 1) / 1024).toFixed(1)} KiB, ${((wal1.records - wal0.records) / Math.max(ok, 1)).toFixed(1)} records, ${((wal1.fpi - wal0.fpi) / Math.max(ok, 1)).toFixed(2)} full-page images; checkpoints ${wal1.checkpoints - wal0.checkpoints} (requested ${wal1.requested - wal0.requested})`,
       )
       const linked = /clawback_intake_linked_total\{\} (\d+)/.exec(m)
       if (linked) console.log(`linker: ${linked[1]} alerts linked when the load stopped (incl. warm-up)`)

@@ -186,7 +186,10 @@ const enableStatements = async (server: Awaited<ReturnType<typeof startServer>>)
 }
 const STAGES: [string, RegExp][] = [
   ['accept: intake log append', /intake_log/i],
-  ['link: intake_link_batch and its statements', /intake_link|incident_hosts|incident_users|incident_history|INSERT INTO (alerts|alert_emails|incidents)\b/i],
+  [
+    'link: intake_link_batch and its statements',
+    /intake_link|incident_hosts|incident_users|incident_history|INSERT INTO (alerts|alert_emails|incidents)\b/i,
+  ],
   ['match: alert.match', /match_evaluations|alert_emails e WHERE e.alert_id|match_conditions/i],
   ['jobs: pg-boss', /pgboss\./i],
   ['commit', /^\s*(COMMIT|BEGIN)/i],

@@ -91,6 +91,10 @@ it('two worker processes pulling one campaign never exceed 4 concurrent requests
   await expect
     .poll(() => pair.every((w) => w.output().includes('clawback started')), { timeout: 120_000, interval: 250 })
     .toBe(true)
+    .catch((err: Error) => {
+      // what the processes said (one died on CONFLICT creating the initial admin: create-initial-admin.test.ts)
+      throw new Error(`${err.message}\n${pair.map((w, i) => `worker ${i}:\n${w.output().slice(-2000)}`).join('\n')}`)
+    })
   const runIds: number[] = []
   const incidentIds: number[] = []
   for (const n of [1, 2]) {

@@ -11,6 +11,9 @@
 # Time on the 2-core CI machine: see packer/README.md ("Boot test").
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# bounded for CI (a quiet 2-core machine boots to /readyz in ~8–10 min): a guest that never gets
+# ready fails the step in 25 min instead of the interactive default of 45
+export CLAWBACK_BOOT_TIMEOUT_S=${CLAWBACK_BOOT_TIMEOUT_S:-1500}
 boot_args=()
 recovery=
 for a in "$@"; do

@@ -1,5 +1,15 @@
 import { generateKeyPairSync, X509Certificate } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { hostname } from 'node:os'
 import path from 'node:path'
 import forge from 'node-forge'
@@ -18,9 +28,11 @@ export const tlsFiles = (dataDir: string) => {
 
 export const writeAtomic = (file: string, text: string, mode: number) => {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
-  // flush: fsync'd before the rename, so a power cut leaves the old file or the new one, never an empty one
-  writeFileSync(`${file}.tmp`, text, { mode, flush: true })
-  renameSync(`${file}.tmp`, file)
+  // flush: fsync'd before the rename, so a power cut leaves the old file or the new one, never an
+  // empty one; the temporary name is the process's own (two roles may write at once)
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, text, { mode, flush: true })
+  renameSync(tmp, file)
 }
 
 export const newRsaKeyPem = () =>
@@ -35,7 +47,38 @@ export const altNames = (names: string[]) => names.map((n) => (isIp(n) ? { type:
  */
 export const ensureSelfSigned = (dataDir: string, names: string[] = [hostname(), 'localhost', '127.0.0.1', '::1']) => {
   const f = tlsFiles(dataDir)
-  if (existsSync(f.cert) && existsSync(f.key)) return { created: false, ...f }
+  // The api and console roles start together on a fresh appliance: each used to make its own pair,
+  // and one role's key beside the other's certificate failed with "key values mismatch" (seen in
+  // CI's boot test). One process makes the pair under an exclusive lock file; the others wait.
+  const lock = path.join(f.dir, '.self-signed.lock')
+  const deadline = Date.now() + 300_000
+  for (;;) {
+    if (existsSync(f.cert) && existsSync(f.key)) return { created: false, ...f }
+    mkdirSync(f.dir, { recursive: true, mode: 0o700 })
+    let fd: number
+    try {
+      fd = openSync(lock, 'wx', 0o600)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      // a lock left by a process that died making the pair (RSA under emulation takes seconds)
+      const held = statSync(lock, { throwIfNoEntry: false })
+      if (held && Date.now() - held.mtimeMs > 120_000) rmSync(lock, { force: true })
+      if (Date.now() > deadline) throw new Error(`${lock} is held: another process is making the certificate`)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250)
+      continue
+    }
+    try {
+      if (existsSync(f.cert) && existsSync(f.key)) return { created: false, ...f }
+      writeSelfSigned(f, names)
+      return { created: true, ...f }
+    } finally {
+      closeSync(fd)
+      rmSync(lock, { force: true })
+    }
+  }
+}
+
+const writeSelfSigned = (f: ReturnType<typeof tlsFiles>, names: string[]) => {
   const keyPem = newRsaKeyPem()
   const key = forge.pki.privateKeyFromPem(keyPem)
   const cert = forge.pki.createCertificate()
@@ -58,7 +101,6 @@ export const ensureSelfSigned = (dataDir: string, names: string[] = [hostname(),
   cert.sign(key, forge.md.sha256.create())
   writeAtomic(f.key, keyPem, 0o600)
   writeAtomic(f.cert, forge.pki.certificateToPem(cert), 0o644)
-  return { created: true, ...f }
 }
 
 /** What the console shows about the installed certificate. */

@@ -306,15 +306,20 @@ const form = (o: Record<string, string>) => ({
 let agentOut = ''
 let agentSock: Socket | undefined
 let agentSeq = 0
-const agentConnect = async () => {
-  const sock = path.join(work, 'agent.sock')
+/** Connects to one of qemu's serial ports (a Unix socket in the work dir), text to `onData`. */
+const connectSerial = async (name: string, onData: (d: string) => void) => {
+  const sock = path.join(work, name)
   for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(100)
-  agentSock = createConnection(sock)
-  agentSock.setEncoding('utf8')
-  agentSock.on('data', (d: string) => {
+  const conn = createConnection(sock)
+  conn.setEncoding('utf8')
+  conn.on('data', onData)
+  conn.on('error', () => {})
+  return conn
+}
+const agentConnect = async () => {
+  agentSock = await connectSerial('agent.sock', (d) => {
     agentOut += d
   })
-  agentSock.on('error', () => {})
 }
 const agent = async (request: string, timeoutS = 900) => {
   const id = `r${++agentSeq}`
@@ -614,14 +619,9 @@ let ttyFrom = 0
 let ttySock: Socket | undefined
 const ttyText = () => stripVTControlCharacters(ttyRaw).replace(/\r/g, '')
 const ttyConnect = async () => {
-  const sock = path.join(work, 'tty.sock')
-  for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(100)
-  ttySock = createConnection(sock)
-  ttySock.setEncoding('utf8')
-  ttySock.on('data', (d: string) => {
+  ttySock = await connectSerial('tty.sock', (d) => {
     ttyRaw += d
   })
-  ttySock.on('error', () => {})
 }
 /** Waits for `re` in what the screen showed since the last match; returns the match and that text. */
 const ttyExpect = async (re: RegExp, timeoutS = 600) => {

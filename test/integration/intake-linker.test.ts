@@ -112,6 +112,40 @@ describe('intake linker', () => {
     await expectLinkedOnce('replay', 30, 10)
   })
 
+  it('hosts and users: each once per incident, whether the batch opens the incident or adds to an existing one', async () => {
+    const { source } = await makeJsonSource(t)
+    const item = (summary: string, mid: string, ip: string, user: string) => {
+      const body = alertBody({ summary, attacker: { ip_address: ip }, target: { user } }, { message_id: mid })
+      const alert = normalizeAlert(body)
+      return { sourceId: source.id, raw: JSON.stringify(body), alert, link: linkKeyOf(alert, DEFAULT_LINKING_RULES) }
+    }
+    // One batch opens the incident with two alerts sharing a host and a user (plain inserts).
+    await appendIntake(t.deps.db, [
+      item('hu-1', '<hu@x>', '203.0.113.1', 'alice'),
+      item('hu-2', '<hu@x>', '203.0.113.1', 'bob'),
+    ])
+    const [first] = await linkIntakeBatch(t.deps.db, t.deps.boss)
+    // A later batch adds to it: a known host and user again, and a new one of each (ON CONFLICT).
+    await appendIntake(t.deps.db, [
+      item('hu-3', '<hu@x>', '203.0.113.1', 'alice'),
+      item('hu-4', '<hu@x>', '203.0.113.2', 'carol'),
+    ])
+    const later = await linkIntakeBatch(t.deps.db, t.deps.boss)
+    expect(later.map((l) => [l.incidentId, l.isNewIncident])).toEqual([
+      [first!.incidentId, false],
+      [first!.incidentId, false],
+    ])
+    const hosts = await q<{ kind: string; host: string }>(
+      sql`SELECT kind, host FROM incident_hosts WHERE incident_id = ${first!.incidentId} ORDER BY kind, host`,
+    )
+    expect(hosts.filter((h) => h.kind === 'attacker').map((h) => h.host)).toEqual(['203.0.113.1', '203.0.113.2'])
+    expect(new Set(hosts.map((h) => `${h.kind} ${h.host}`)).size).toBe(hosts.length)
+    const users = await q<{ username: string }>(
+      sql`SELECT username FROM incident_users WHERE incident_id = ${first!.incidentId} AND kind = 'targets' ORDER BY 1`,
+    )
+    expect(users.map((u) => u.username)).toEqual(['alice', 'bob', 'carol', 'jdoe@corp.example'])
+  })
+
   it('four linkers at once, in small batches: every alert linked once, one incident per key, in arrival order', async () => {
     const { source } = await makeJsonSource(t)
     // Each key twice, 50 rows apart: the two alerts sit in different batches that run at the same

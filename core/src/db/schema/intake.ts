@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { bigint, boolean, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
 import { alerts, incidents, sources } from './incidents.ts'
 
@@ -59,6 +60,9 @@ export const intakeLog = pgTable('intake_log', {
   receivedAt: ts('received_at').notNull().defaultNow(),
   raw: text('raw').notNull(),
   item: jsonb('item').notNull(),
+  /** The item's link key, kept as a column when the row is appended: the linker reads it for every
+   * row it claims, holds back and locks, instead of taking it out of the jsonb each time. */
+  linkKey: text('link_key').generatedAlwaysAs(sql`item->>'link_key'`),
 })
 
 /**

@@ -53,12 +53,24 @@ const treeCpu = (root: number) => {
   }
   let node = 0
   let pg = 0
+  // PostgreSQL's own background processes by their title (`postgres: walwriter`); the rest are
+  // client backends (intake appends, the linker, jobs). A process that exits takes its CPU along.
+  const pgBackground: Record<string, number> = {}
   for (const p of procs) {
     if (!inTree.has(p.pid)) continue
-    if (p.name.startsWith('postgres')) pg += p.cpu
-    else node += p.cpu
+    if (!p.name.startsWith('postgres')) {
+      node += p.cpu
+      continue
+    }
+    pg += p.cpu
+    let title = ''
+    try {
+      title = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
+    } catch {}
+    const role = /^postgres: (checkpointer|background writer|walwriter|autovacuum|logical replication)/.exec(title)?.[1]
+    if (role) pgBackground[role] = (pgBackground[role] ?? 0) + p.cpu
   }
-  return { node, pg, self: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 }
+  return { node, pg, pgBackground, self: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 }
 }
 
 const recentMids: string[] = []
@@ -324,6 +336,11 @@ const main = async () => {
     const perAlert = (a: number, b: number) => (((b - a) / Math.max(ok, 1)) * 1e6).toFixed(0)
     console.log(
       `cpu per alert (µs, user+system): server process ${perAlert(cpu0.node, cpu1.node)}, PostgreSQL ${perAlert(cpu0.pg, cpu1.pg)}, load generator ${perAlert(cpu0.self, cpu1.self)}`,
+    )
+    console.log(
+      `  of PostgreSQL's, its background processes: ${Object.keys(cpu1.pgBackground)
+        .map((k) => `${k} ${perAlert(cpu0.pgBackground[k] ?? 0, cpu1.pgBackground[k]!)}`)
+        .join(', ')} (the rest: client backends — appends, linker, jobs)`,
     )
     const key = ctl('api-key', 'create', '--name', `bench-metrics-${Date.now()}`, '--team', 'Admins').trim()
     const m = await (await fetch(`http://127.0.0.1:${BENCH.port}/metrics`, { headers: { authorization: key } })).text()

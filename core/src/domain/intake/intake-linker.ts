@@ -10,6 +10,12 @@ export type LinkerOptions = {
   batch?: number
   /** after a NOTIFY, wait this long so that more appends join the batch */
   gatherMs?: number
+  /**
+   * under load (the last pass linked at least `busyRows`), wait this long instead: batches grow
+   * from a few hundred to a thousand or more, and each alert costs less to link (issue 16)
+   */
+  busyGatherMs?: number
+  busyRows?: number
   /** safety-net poll when no NOTIFY arrives (a missed one, a linker started after the append) */
   pollMs?: number
   /** VACUUM the intake log after this many rows linked (and at most every `vacuumEveryMs`) */
@@ -31,6 +37,9 @@ export const startIntakeLinker = async (
 ) => {
   const batch = options.batch ?? 2000
   const gatherMs = options.gatherMs ?? 50
+  const busyGatherMs = options.busyGatherMs ?? 500
+  const busyRows = options.busyRows ?? 200
+  let lastPass = 0
   let running: Promise<void> | null = null
   let again = false
   let stopped = false
@@ -53,6 +62,7 @@ export const startIntakeLinker = async (
   }
 
   const loop = async () => {
+    lastPass = 0
     do {
       again = false
       while (!stopped) {
@@ -67,6 +77,7 @@ export const startIntakeLinker = async (
           continue
         }
         sinceVacuum += linked.length
+        lastPass += linked.length
         await vacuumIfDue()
         if (linked.length < batch) break
       }
@@ -86,10 +97,13 @@ export const startIntakeLinker = async (
   }
   const onNotify = () => {
     if (gather || stopped) return
-    gather = setTimeout(() => {
-      gather = null
-      run()
-    }, gatherMs)
+    gather = setTimeout(
+      () => {
+        gather = null
+        run()
+      },
+      lastPass >= busyRows ? busyGatherMs : gatherMs,
+    )
   }
   const listener = await db.$client.listen(INTAKE_CHANNEL, onNotify)
   const timer = setInterval(run, options.pollMs ?? 1000)

@@ -69,7 +69,8 @@ export const takeAlertIds = async (db: Db, n: number): Promise<number[]> => {
   idPools.set(db, pool)
   if (pool.length < n) {
     const rows = await db.$client<{ id: string }[]>`
-      SELECT nextval(pg_get_serial_sequence('alerts', 'id'))::text AS id FROM generate_series(1, ${Math.max(n, ID_BLOCK)}::int)`
+      SELECT nextval(q.seq)::text AS id
+      FROM (SELECT pg_get_serial_sequence('alerts', 'id')::regclass AS seq) q, generate_series(1, ${Math.max(n, ID_BLOCK)}::int)`
     pool.push(...rows.map((r) => Number(r.id)))
   }
   return pool.splice(0, n)

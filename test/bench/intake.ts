@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import postgres from 'postgres'
+import { makeBody } from './alert-bodies.ts'
 import { BENCH, benchDbUrl, ctl, pct, startServer, stopServer } from './server.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
@@ -71,52 +72,6 @@ const treeCpu = (root: number) => {
     if (role) pgBackground[role] = (pgBackground[role] ?? 0) + p.cpu
   }
   return { node, pg, pgBackground, self: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 }
-}
-
-const recentMids: string[] = []
-const pad = (n: number) =>
-  randomBytes(Math.ceil(n / 2))
-    .toString('hex')
-    .slice(0, n)
-const makeBody = () => {
-  let mid: string
-  if (recentMids.length > 50 && Math.random() < 0.3) mid = recentMids[Math.floor(Math.random() * recentMids.length)]!
-  else {
-    mid = `<${randomBytes(8).toString('hex')}@mail.example>`
-    recentMids.push(mid)
-    if (recentMids.length > 2000) recentMids.shift()
-  }
-  const body = {
-    json_version: '2.0',
-    summary: `Malicious attachment ${pad(8)}`,
-    classification: 'malware',
-    severity: 'major',
-    attacker: { ip_address: `198.51.100.${Math.floor(Math.random() * 250)}`, host_name: 'mx.evil.example' },
-    target: { user: `user${Math.floor(Math.random() * 5000)}`, host_name: 'ws-01' },
-    detector: { product: 'bench', vendor: 'clawback', version: '1.0' },
-    email: {
-      sender: 'invoice@evil.example',
-      recipient: [`user${Math.floor(Math.random() * 5000)}@corp.example`],
-      subject: `Invoice ${pad(10)}`,
-      message_id: mid,
-      attachments: [
-        { name: 'invoice.docm', size: 48213, content_type: 'application/vnd.ms-word', md5: pad(32), sha256: pad(64) },
-      ],
-      urls: [`http://evil.example/${pad(20)}`],
-      headers: {
-        'X-Mailer': 'bench',
-        Received: `from mx.evil.example by mx.corp.example; ${new Date().toUTCString()}`,
-      },
-    },
-    threat_info: {
-      name: 'Trojan.Bench',
-      filename: 'invoice.docm',
-      filehash: pad(64),
-      url: `http://evil.example/${pad(12)}`,
-    },
-    custom_fields: { note: pad(1000 + Math.floor(Math.random() * 2000)) },
-  }
-  return JSON.stringify(body)
 }
 
 /**

@@ -4,10 +4,14 @@ import path from 'node:path'
 
 /** Benchmarks run the real all-in-one process (`npm start` path) on their own data dir and ports. */
 export const BENCH = {
-  // intake runs on a fresh data dir of its own; the list benchmark keeps its generated data
+  // intake and link-replay run on fresh data dirs of their own; the list benchmark keeps its generated data
   dataDir: path.resolve(
     process.env.BENCH_DATA_DIR ??
-      (path.basename(process.argv[1] ?? '').startsWith('intake') ? 'test/.tmp/bench-intake' : 'test/.tmp/bench'),
+      (path.basename(process.argv[1] ?? '').startsWith('intake')
+        ? 'test/.tmp/bench-intake'
+        : path.basename(process.argv[1] ?? '').startsWith('link-replay')
+          ? 'test/.tmp/bench-link'
+          : 'test/.tmp/bench'),
   ),
   port: Number(process.env.BENCH_PORT ?? 8280),
   consolePort: Number(process.env.BENCH_CONSOLE_PORT ?? 8281),

@@ -62,3 +62,30 @@ it('does not vacuum before that many rows', async () => {
   }
   expect(await vacuums()).toBe(before)
 })
+
+it('under load the linker gathers longer before it links, and goes back to a short wait when the load is gone', async () => {
+  const src = await makeJsonSource(t)
+  const stop = await startIntakeLinker(t.deps.db, t.deps.boss, createLogger('silent'), {
+    gatherMs: 20,
+    busyGatherMs: 2500,
+    busyRows: 10,
+    pollMs: 600_000,
+  })
+  // Time from an append until the log is empty again.
+  const linkedAfter = async (n: number) => {
+    const t0 = performance.now()
+    const posted = await Promise.all(Array.from({ length: n }, () => src.post(alertBody(), {}, { wait: false })))
+    expect(posted.map((r) => r.status)).toEqual(posted.map(() => 200))
+    await waitFor(async () => (await waiting()) === 0, 'the intake log to be linked')
+    return performance.now() - t0
+  }
+  try {
+    await linkedAfter(1) // the linker's first pass (at start) linked nothing: a short wait
+    await linkedAfter(12) // a pass of ≥ busyRows: the next wake-up gathers for busyGatherMs
+    expect(await linkedAfter(1)).toBeGreaterThan(2000)
+    // That pass linked one alert: back to the short wait.
+    expect(await linkedAfter(1)).toBeLessThan(1500)
+  } finally {
+    await stop()
+  }
+})

@@ -10,6 +10,9 @@ import { enqueueAlertMatch } from './enqueue-alert-match.ts'
  */
 export const linkOldestOrSetAside = async (db: Db, boss: PgBoss): Promise<boolean> => {
   const failed = await db.$client.begin(async (sql) => {
+    // As intake_link_batch (migration 0016): the log's statistics may say "a few rows" over a large
+    // file, and the oldest row is found along the primary key, never by reading the whole table.
+    await sql`SET LOCAL enable_seqscan = off`
     const [row] = await sql<{ id: string }[]>`SELECT id FROM intake_log ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`
     if (!row) return null
     try {

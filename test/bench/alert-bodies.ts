@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import http from 'node:http'
+import { BENCH } from './server.ts'
 
 /**
  * The intake benchmarks' alerts: JSON 2.0 bodies of 2–4 KB (a 1–3 KB custom field), ~30 % of them
@@ -50,3 +52,24 @@ export const makeBody = () => {
   }
   return JSON.stringify(body)
 }
+
+/** POSTs one alert body to the bench server over `agent`; resolves with the status code. */
+export const postAlert = (agent: http.Agent, path: string, body: string) =>
+  new Promise<number>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: BENCH.port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })

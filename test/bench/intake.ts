@@ -17,11 +17,10 @@
  *   BENCH_PG_STATEMENTS=1 npx node test/bench/intake.ts   # + PostgreSQL time per stage
  */
 
-import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import postgres from 'postgres'
-import { makeBody } from './alert-bodies.ts'
+import { makeBody, postAlert } from './alert-bodies.ts'
 import { BENCH, benchDbUrl, ctl, pct, startServer, stopServer } from './server.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
@@ -214,25 +213,7 @@ const main = async () => {
     const url = new URL(ctl('source', 'create', '--type', 'json', '--name', `bench-${Date.now()}`).trim())
     await addMatchConditions(MATCH_CONDITIONS)
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS })
-    const post = (body: string) =>
-      new Promise<number>((resolve, reject) => {
-        const req = http.request(
-          {
-            host: '127.0.0.1',
-            port: BENCH.port,
-            path: url.pathname,
-            method: 'POST',
-            agent,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          },
-          (res) => {
-            res.resume()
-            res.on('end', () => resolve(res.statusCode ?? 0))
-          },
-        )
-        req.on('error', reject)
-        req.end(body)
-      })
+    const post = (body: string) => postAlert(agent, url.pathname, body)
     const latencies: number[] = []
     const bodies: string[] = []
     let ok = 0

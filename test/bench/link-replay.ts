@@ -15,7 +15,7 @@
 import { readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import postgres from 'postgres'
-import { makeBody } from './alert-bodies.ts'
+import { makeBody, postAlert } from './alert-bodies.ts'
 import { BENCH, benchDbUrl, ctl, startServer, stopServer } from './server.ts'
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 30_000)
@@ -28,26 +28,6 @@ const cpuOf = (pid: number) => {
   const f = st.slice(st.lastIndexOf(')') + 2).split(' ')
   return (Number(f[11]) + Number(f[12])) / 100
 }
-
-const post = (agent: http.Agent, path: string, body: string) =>
-  new Promise<number>((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port: BENCH.port,
-        path,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume()
-        res.on('end', () => resolve(res.statusCode ?? 0))
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
 
 const main = async () => {
   if (!process.env.BENCH_DATA_DIR) rmSync(BENCH.dataDir, { recursive: true, force: true })
@@ -71,7 +51,7 @@ const main = async () => {
       Array.from({ length: 64 }, async () => {
         while (next < ALERTS) {
           next++
-          if ((await post(agent, url.pathname, makeBody())) !== 200) failed++
+          if ((await postAlert(agent, url.pathname, makeBody())) !== 200) failed++
         }
       }),
     )

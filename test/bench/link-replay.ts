@@ -4,9 +4,10 @@
  * bench's 2–4 KB bodies, ~30 % sharing message-ids) wait in the intake log; then this script links
  * the whole log through `intake_link_batch` on ONE connection, batch after batch, and reports that
  * backend's CPU per alert, the WAL per alert and (BENCH_PG_STATEMENTS=1) the statements inside.
- * Nothing else runs meanwhile, so the figure moves by a few per cent between runs where the
- * end-to-end intake bench (two cores shared by the load, the server and PostgreSQL) moves by 20 %:
- * compare linker changes here, report throughput with `intake.ts` and the kit.
+ * Nothing else runs meanwhile, so it isolates the linker from the load generator and the server
+ * that share the two cores in the end-to-end bench; on this VM it still moves by ±15 % between
+ * runs (the machine's own speed does): compare variants interleaved over several rounds, and
+ * report throughput with `intake.ts` and the kit.
  *
  *   npx node test/bench/link-replay.ts                         # 30,000 alerts, batches of 2,000
  *   BENCH_ALERTS=10000 BENCH_LINK_BATCH=300 npx node test/bench/link-replay.ts

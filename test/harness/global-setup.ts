@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import postgres from 'postgres'
 import type { TestProject } from 'vitest/node'
-import { closeDb, openDb } from '../../core/src/db/client.ts'
+import { closeDb, openDb, socketUrl } from '../../core/src/db/client.ts'
 import { startEmbeddedPostgres } from '../../core/src/db/embedded.ts'
 import { migrate } from '../../core/src/db/migrate.ts'
 import { ensureBuiltins } from '../../core/src/domain/setup/ensure-builtins.ts'
@@ -34,7 +34,9 @@ export default async function setup(project: TestProject) {
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true })
     const pg = await startEmbeddedPostgres(dir, Number(process.env.TEST_PG_PORT ?? 54330), log)
-    adminUrl = pg.url.replace(/\/clawback$/, '/postgres')
+    // Tests reach it over TCP: their URLs are rewritten per database (`/name` at the end) and handed
+    // to spawned processes; the Unix socket path is covered by embedded-postgres.test.ts.
+    adminUrl = socketUrl(pg.url)[0].replace(/\/clawback$/, '/postgres')
     stop = pg.stop
   }
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })

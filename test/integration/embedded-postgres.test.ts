@@ -1,8 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import postgres from 'postgres'
 import { afterAll, describe, expect, it } from 'vitest'
+import { socketUrl } from '../../core/src/db/client.ts'
+import { socketDirFor } from '../../core/src/db/embedded.ts'
 import { freePort, runNode, waitReady } from '../harness/process.ts'
 
 /**
@@ -116,6 +119,24 @@ describe('after kill -9 of the server process', () => {
     try {
       await waitReady(ready, second, 120_000)
       expect(postmaster(dataDir).pid).toBe(pg.pid)
+      // the adopting process talks to it over its Unix socket too (in the data dir, owner only)
+      const socket = path.join(dataDir, 'pg', `.s.PGSQL.${pg.port}`)
+      expect(statSync(socket).isSocket()).toBe(true)
+      expect(statSync(socket).mode & 0o777).toBe(0o700)
+      const password = readFileSync(path.join(dataDir, 'pg.password'), 'utf8').trim()
+      const sql = postgres(`postgres://clawback:${password}@127.0.0.1:${pg.port}/clawback`, {
+        max: 1,
+        onnotice: () => {},
+      })
+      try {
+        const [byRole] = await sql<{ unix: number; tcp: number }[]>`
+          SELECT count(*) FILTER (WHERE client_addr IS NULL)::int AS unix, count(*) FILTER (WHERE client_addr IS NOT NULL)::int AS tcp
+          FROM pg_stat_activity WHERE application_name LIKE 'clawback%' AND pid <> pg_backend_pid()`
+        expect(byRole!.unix).toBeGreaterThan(0)
+        expect(byRole!.tcp).toBe(0)
+      } finally {
+        await sql.end()
+      }
     } finally {
       second.child.kill('SIGTERM')
       expect(await second.exited).toBe(0)
@@ -125,5 +146,19 @@ describe('after kill -9 of the server process', () => {
     expect(free).toBeDefined()
     free?.close()
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false)
+  })
+})
+
+describe('the embedded PostgreSQL URL', () => {
+  it('names the Unix socket in libpq form, and openDb turns it into the socket file', () => {
+    const [url, options] = socketUrl('postgres://clawback:pw@127.0.0.1:54329/clawback?host=%2Fdata%2Fpg')
+    expect(url).toBe('postgres://clawback:pw@127.0.0.1:54329/clawback')
+    expect(options).toEqual({ path: '/data/pg/.s.PGSQL.54329' })
+    expect(socketUrl('postgres://a:b@db.example:5432/x')).toEqual(['postgres://a:b@db.example:5432/x', {}])
+  })
+
+  it('keeps to TCP when the data directory is too deep for a socket path (108 bytes)', () => {
+    expect(socketDirFor('/var/lib/clawback/pg')).toBe('/var/lib/clawback/pg')
+    expect(socketDirFor(`/${'d'.repeat(90)}/pg`)).toBeUndefined()
   })
 })

@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises'
 import { PgBoss } from 'pg-boss'
 import postgres from 'postgres'
 import type { Keyring } from '../../../core/src/crypto/master-secret.ts'
-import { closeDb, openDb } from '../../../core/src/db/client.ts'
+import { closeDb, openDb, socketUrl } from '../../../core/src/db/client.ts'
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../../../core/src/db/migrate.ts'
 import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
 import { AppError } from '../../../core/src/errors.ts'
@@ -77,7 +77,8 @@ export const restoreBackup = async (input: RestoreInput) => {
   const target = dbNameOf(input.databaseUrl)
   const stamp = `${Date.now()}`
   const fresh = `${target}_restore_${stamp}`.slice(0, 63)
-  const admin = postgres(withDb(input.databaseUrl, 'postgres'), { max: 1, onnotice: () => {} })
+  const [adminUrl, socket] = socketUrl(withDb(input.databaseUrl, 'postgres'))
+  const admin = postgres(adminUrl, { ...socket, max: 1, onnotice: () => {} })
   const paths = opsPaths(input.dataDir)
   mkdirSync(input.dataDir, { recursive: true })
   const staging = mkdtempSync(path.join(input.dataDir, '.restore-'))

@@ -7,9 +7,29 @@ export type Db = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql }
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 export type DbOrTx = Db | Tx
 
+/**
+ * libpq's Unix-socket form, `postgres://user:pw@host:port/db?host=/socket/dir` (the embedded
+ * PostgreSQL's URL; pg-boss's pg reads it as is, like libpq): postgres.js would send `host` to the
+ * server as a setting, so it becomes postgres.js's `path` (the socket file) and leaves the URL.
+ */
+export const socketUrl = (url: string): [string, { path?: string }] => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return [url, {}]
+  }
+  const dir = parsed.searchParams.get('host')
+  if (!dir?.startsWith('/')) return [url, {}]
+  parsed.searchParams.delete('host')
+  return [parsed.toString(), { path: `${dir}/.s.PGSQL.${parsed.port || 5432}` }]
+}
+
 /** Opens a pooled connection. `max` bounds connections per process. */
 export const openDb = (url: string, options: { max?: number; applicationName?: string } = {}): Db => {
-  const client = postgres(url, {
+  const [target, socket] = socketUrl(url)
+  const client = postgres(target, {
+    ...socket,
     max: options.max ?? 10,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'clawback' },

@@ -23,8 +23,9 @@ export const incidentLinkKeys = pgTable(
 )
 
 /**
- * What the `alert.match` job found: one row per evaluated alert (matched condition ids, or none).
- * Responses are not run from here yet; a later issue consumes these.
+ * What the `alert.match` job found: one row per alert that matched (the matched condition ids and
+ * how many conditions were evaluated; `is_matched` is true on every row written since issue 16,
+ * earlier rows may record an alert that matched nothing). Responses come from the same transaction.
  */
 export const matchEvaluations = pgTable(
   'match_evaluations',

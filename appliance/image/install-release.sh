@@ -37,6 +37,10 @@ printf '[Service]\nExecStart=\nExecStart=/usr/lib/systemd/systemd-networkd-wait-
 # ifupdown must not manage the NIC (networkd does)
 rm -f "$root/etc/network/interfaces.d/"* 2>/dev/null || true
 echo clawback > "$root/etc/hostname"
+# a kernel panic reboots the VM after 10 s instead of leaving it still until someone power-cycles
+# it (packer/README.md: the boot test has seen the guest kernel panic under emulation)
+install -d -m 0755 "$root/etc/sysctl.d"
+printf 'kernel.panic = 10\n' > "$root/etc/sysctl.d/60-clawback.conf"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tclawback\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
 ln -sfn /run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
 systemctl --root="$root" enable systemd-networkd.service systemd-resolved.service systemd-timesyncd.service \

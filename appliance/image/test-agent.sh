@@ -35,6 +35,7 @@ host_settings() {
   echo '## timedatectl show-timesync'; timedatectl show-timesync --all 2>&1
   echo '## rsyslog forward'; cat /etc/rsyslog.d/60-clawback-forward.conf 2>&1
   echo '## rsyslogd -N1'; rsyslogd -N1 2>&1; echo "rsyslogd -N1 exit $?"
+  echo '## kernel.panic'; sysctl -n kernel.panic
 }
 
 units() {

@@ -2,9 +2,8 @@ import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, re
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
 import { PgBoss } from 'pg-boss'
-import postgres from 'postgres'
 import type { Keyring } from '../../../core/src/crypto/master-secret.ts'
-import { closeDb, openDb, socketUrl } from '../../../core/src/db/client.ts'
+import { closeDb, openDb, pgClient } from '../../../core/src/db/client.ts'
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../../../core/src/db/migrate.ts'
 import { appendAudit } from '../../../core/src/domain/audit/append-audit.ts'
 import { AppError } from '../../../core/src/errors.ts'
@@ -77,8 +76,7 @@ export const restoreBackup = async (input: RestoreInput) => {
   const target = dbNameOf(input.databaseUrl)
   const stamp = `${Date.now()}`
   const fresh = `${target}_restore_${stamp}`.slice(0, 63)
-  const [adminUrl, socket] = socketUrl(withDb(input.databaseUrl, 'postgres'))
-  const admin = postgres(adminUrl, { ...socket, max: 1, onnotice: () => {} })
+  const admin = pgClient(withDb(input.databaseUrl, 'postgres'), { max: 1, onnotice: () => {} })
   const paths = opsPaths(input.dataDir)
   mkdirSync(input.dataDir, { recursive: true })
   const staging = mkdtempSync(path.join(input.dataDir, '.restore-'))

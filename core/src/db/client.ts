@@ -25,11 +25,15 @@ export const socketUrl = (url: string): [string, { path?: string }] => {
   return [parsed.toString(), { path: `${dir}/.s.PGSQL.${parsed.port || 5432}` }]
 }
 
+/** A postgres.js client for `url`, its libpq socket form (`?host=/dir`) included. */
+export const pgClient = (url: string, options: postgres.Options<Record<string, postgres.PostgresType>> = {}) => {
+  const [target, socket] = socketUrl(url)
+  return postgres(target, { ...options, ...socket })
+}
+
 /** Opens a pooled connection. `max` bounds connections per process. */
 export const openDb = (url: string, options: { max?: number; applicationName?: string } = {}): Db => {
-  const [target, socket] = socketUrl(url)
-  const client = postgres(target, {
-    ...socket,
+  const client = pgClient(url, {
     max: options.max ?? 10,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'clawback' },

@@ -25,9 +25,9 @@ export type EmbeddedHandle = { url: string; stop: () => Promise<void>; isOwned: 
 
 /**
  * The connection URL. Where PostgreSQL's Unix socket is there (in its data directory), the URL names
- * it in libpq's `?host=` (pg-boss's pg and openDb read it): the socket spares both
- * sides loopback TCP's per-message work, ~10 % of the server's CPU per accepted alert (the intake
- * log append carries each alert's ~7 KB to PostgreSQL). 127.0.0.1 stays in the URL and PostgreSQL
+ * it in libpq's `?host=` (pg-boss's pg and pgClient read it): the socket spares both
+ * sides loopback TCP's per-message work, 9 % of client + server CPU per row on the intake log
+ * append's shape (test/bench/pg-socket.ts; each alert carries ~6 KB to PostgreSQL). 127.0.0.1 stays in the URL and PostgreSQL
  * keeps listening there (a cluster started before the socket existed, psql by hand).
  */
 const urlFor = (port: number, password: string, db = DATABASE, socketDir?: string) =>

@@ -11,6 +11,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
+. test/bench/intake-figures.sh
 BASE=${1:?usage: intake-commits.sh BASE [HEAD_REV]}
 ROUNDS=${ROUNDS:-3}
 export BENCH_SECONDS=${BENCH_SECONDS:-20}
@@ -47,13 +48,10 @@ for i in $(seq 1 "$ROUNDS"); do
     rm -rf "$dir/test/.tmp/bench-intake"
     (cd "$dir" && node_modules/.bin/node test/bench/intake.ts) >"$out/run-$i-$v.log" 2>&1 ||
       { cat "$out/run-$i-$v.log"; exit 1; }
-    # acknowledged/s, p99 ms, end-to-end/s, pipeline ms per alert
-    sed -nE 's/^intake: .* = ([0-9]+) alerts\/s.*/\1/p; s/^intake latency ms: .*p99 ([0-9.]+) .*/\1/p; s/^end to end .* = ([0-9]+) alerts\/s.*/\1/p; s/^pipeline cpu per alert .*: ([0-9.]+) ms .*/\1/p' \
-      "$out/run-$i-$v.log" | paste -sd' ' >>"$out/figures-$v"
+    intake_figures "$out/run-$i-$v.log" >>"$out/figures-$v"
     echo "round $i, $v: $(tail -1 "$out/figures-$v") (acknowledged/s, p99 ms, end-to-end/s, pipeline ms/alert)"
   done
 done
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 range() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "–" hi }'; }
 echo "medians of $ROUNDS rounds: base $BASE, head $label_head"
 for col in 1 2 3 4; do

@@ -9,6 +9,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
+. test/bench/intake-figures.sh
 PAIRS=${PAIRS:-3}
 N=${MATCH_CONDITIONS:-200}
 export BENCH_SECONDS=${BENCH_SECONDS:-20}
@@ -21,12 +22,10 @@ for i in $(seq 1 "$PAIRS"); do
     BENCH_MATCH_CONDITIONS=$n node_modules/.bin/node test/bench/intake.ts >"$out/run-$i-$n.log" 2>&1 ||
       { cat "$out/run-$i-$n.log"; exit 1; }
     # acknowledged/s, end-to-end/s, pipeline ms per alert
-    sed -nE 's/^intake: .* = ([0-9]+) alerts\/s.*/\1/p; s/^end to end .* = ([0-9]+) alerts\/s.*/\1/p; s/^pipeline cpu per alert .*: ([0-9.]+) ms .*/\1/p' \
-      "$out/run-$i-$n.log" | paste -sd' ' >>"$out/figures-$n"
+    intake_figures "$out/run-$i-$n.log" | cut -d' ' -f1,3,4 >>"$out/figures-$n"
     echo "pair $i, $n conditions: $(tail -1 "$out/figures-$n") (acknowledged/s, end-to-end/s, pipeline ms/alert)"
   done
 done
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for col in 1 2 3; do
   none=$(cut -d' ' -f"$col" "$out/figures-0" | median)
   with=$(cut -d' ' -f"$col" "$out/figures-$N" | median)

@@ -74,6 +74,8 @@ runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -v pw="$dbpw" <<'SQL'
 SELECT 'CREATE ROLE clawback LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'clawback') \gexec
 ALTER ROLE clawback PASSWORD :'pw';
 SELECT 'CREATE DATABASE clawback OWNER clawback' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'clawback') \gexec
+-- the intake linker checks its foreign keys in sets under this switch (migration 0017)
+GRANT SET ON PARAMETER session_replication_role TO clawback;
 SQL
 install -d -o root -g clawback -m 0750 /etc/clawback
 tmp=$(mktemp /etc/clawback/.clawback.conf.XXXXXX)

@@ -11,6 +11,7 @@
  *
  *   npx node test/bench/link-replay.ts                         # 30,000 alerts, batches of 2,000
  *   BENCH_ALERTS=10000 BENCH_LINK_BATCH=300 npx node test/bench/link-replay.ts
+ *   BENCH_BEFORE_SQL='DROP INDEX incident_hosts_host_idx' npx node test/bench/link-replay.ts
  */
 
 import { readFileSync, rmSync } from 'node:fs'
@@ -67,6 +68,9 @@ const main = async () => {
       // Only the log is analyzed: tables analyzed while empty get plans (sequential scans for the
       // foreign-key checks on incidents) that the growing tables then pay for until autovacuum.
       await sql`VACUUM ANALYZE intake_log`
+      // BENCH_BEFORE_SQL: statements run before the linking, to measure a variant of the schema
+      // (a dropped index or constraint) against the same alerts without a migration.
+      if (process.env.BENCH_BEFORE_SQL) await sql.unsafe(process.env.BENCH_BEFORE_SQL)
       await sql`CHECKPOINT`
       if (PG_STATEMENTS) {
         await sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`

@@ -190,6 +190,84 @@ describe('intake linker', () => {
     await t.deps.db.execute(sql`DELETE FROM intake_failed`)
   })
 
+  it('skips the per-row foreign-key checks only where it may, and our triggers fire either way', async () => {
+    const { source } = await makeJsonSource(t)
+    const newCounts = async () =>
+      (
+        await q<{ n: number }>(sql`SELECT coalesce(sum(n), 0)::int AS n FROM incident_state_counts WHERE state = 'new'`)
+      )[0]!.n
+    const before = await newCounts()
+    // This role may (the test cluster's superuser): its call sets the role back before returning.
+    await appendIntake(t.deps.db, pending(source.id, 'fk-fast', 6, 3))
+    const role = await t.deps.db.$client.begin(async (tx) => {
+      await tx`SELECT count(*) FROM intake_link_batch(100)`
+      return (await tx<{ r: string }[]>`SELECT current_setting('session_replication_role') AS r`)[0]!.r
+    })
+    expect(role).toBe('origin')
+    await expectLinkedOnce('fk-fast', 6, 3)
+    // A role without the right to SET session_replication_role links with every check, as before.
+    const name = `clawback_linker_${Date.now()}`
+    await t.deps.db.execute(sql.raw(`CREATE ROLE ${name}`))
+    try {
+      await t.deps.db.execute(
+        sql.raw(
+          `GRANT ALL ON ALL TABLES IN SCHEMA public TO ${name}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${name}`,
+        ),
+      )
+      await appendIntake(t.deps.db, pending(source.id, 'fk-rows', 6, 3))
+      const linked = await t.deps.db.$client.begin(async (tx) => {
+        await tx.unsafe(`SET LOCAL ROLE ${name}`)
+        expect((await tx`SELECT has_parameter_privilege('session_replication_role', 'SET') AS p`)[0]!.p).toBe(false)
+        return (await tx`SELECT count(*)::int AS n FROM intake_link_batch(100)`)[0]!.n
+      })
+      expect(linked).toBe(6)
+      await expectLinkedOnce('fk-rows', 6, 3)
+    } finally {
+      await t.deps.db.execute(sql.raw(`DROP OWNED BY ${name}; DROP ROLE ${name}`))
+    }
+    // The incident counts' trigger ran for the incidents both calls opened.
+    expect((await newCounts()) - before).toBe(6)
+  })
+
+  it('an incident deleted while a batch adds to it: the batch is refused, and the next one opens another', async () => {
+    const { source } = await makeJsonSource(t)
+    await appendIntake(t.deps.db, pending(source.id, 'gone', 1, 1))
+    const [first] = await linkIntakeBatch(t.deps.db, t.deps.boss)
+    await appendIntake(
+      t.deps.db,
+      pending(source.id, 'gone', 1, 1).map((p) => ({ ...p, alert: { ...p.alert, summary: 'gone-1' } })),
+    )
+    // Another session deletes the incident and holds its row lock; the batch found the incident by
+    // key and waits on that lock; the deletion commits; the batch must not store alerts under it.
+    const deleter = await t.deps.db.$client.reserve()
+    try {
+      await deleter`BEGIN`
+      await deleter`DELETE FROM incidents WHERE id = ${first!.incidentId}`
+      const batch = linkIntakeBatch(t.deps.db, t.deps.boss).then(
+        () => null,
+        (err: { code?: string }) => err.code,
+      )
+      const until = Date.now() + 10_000
+      for (;;) {
+        const waiting = await q(sql`
+          SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%intake_link_batch%'`)
+        if (waiting.length || Date.now() > until) break
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      await deleter`COMMIT`
+      expect(await batch).toBe('23503')
+    } finally {
+      deleter.release()
+    }
+    expect((await getIntakeBacklog(t.deps.db)).alerts).toBe(1)
+    const [again] = await linkIntakeBatch(t.deps.db, t.deps.boss)
+    expect(again!.isNewIncident).toBe(true)
+    expect(again!.incidentId).not.toBe(first!.incidentId)
+    const orphans = await q(sql`
+      SELECT a.id FROM alerts a WHERE a.incident_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = a.incident_id)`)
+    expect(orphans).toEqual([])
+  })
+
   it('a linker process killed (SIGKILL) while it holds a batch: the next linker links every alert exactly once', async () => {
     const { source } = await makeJsonSource(t)
     const items = pending(source.id, 'kill', 4000, 500)

@@ -351,6 +351,20 @@ const readyz = () =>
  * When the serial console shows one, the same disk is booted again (at most twice in a run),
  * as an operator would power-cycle it; every panic is printed in the figures.
  */
+/** Pulls the plug: qemu killed (SIGKILL, no shutdown in the guest), resolved once it is gone. */
+const powerOff = async () => {
+  if (qemuExited) return
+  const exited = new Promise((r) => qemu.once('exit', r))
+  qemu.kill('SIGKILL')
+  await exited
+}
+/** Boots the same disk again after `powerOff`, its serial console into `serialLog`; the agent reconnects. */
+const bootAgain = async (serialLog: string) => {
+  for (const f of ['agent.sock', 'tty.sock']) rmSync(path.join(work, f), { force: true })
+  startQemu(serialLog)
+  agentSock?.destroy()
+  await agentConnect()
+}
 const PANIC = /Kernel panic - not syncing[^\r\n]*/
 const panics: string[] = []
 const rebootAfterPanic = async () => {
@@ -360,15 +374,8 @@ const rebootAfterPanic = async () => {
   panics.push(`${path.basename(serial)}, ${secs()} s into the run: ${panic[0].trim()}`)
   figures['guest kernel panics under TCG, disk booted again'] = panics.join('; ')
   log(`the guest kernel panicked (${panic[0].trim()}): booting the same disk again`)
-  if (!qemuExited) {
-    const exited = new Promise((r) => qemu.once('exit', r))
-    qemu.kill('SIGKILL')
-    await exited
-  }
-  for (const f of ['agent.sock', 'tty.sock']) rmSync(path.join(work, f), { force: true })
-  startQemu(path.join(work, `serial-after-panic-${panics.length}.log`))
-  agentSock?.destroy()
-  await agentConnect()
+  await powerOff()
+  await bootAgain(path.join(work, `serial-after-panic-${panics.length}.log`))
   return true
 }
 /** Waits for /readyz; a guest kernel panic on the way boots the disk again (and restarts the wait). */
@@ -717,19 +724,13 @@ const recoveryScenario = async () => {
     const steps = firstBootSteps(serial)
     if (steps.some((l) => l.startsWith('done'))) throw new Error('first boot finished before the cut')
     const at = secs()
-    const exited = new Promise((r) => qemu.once('exit', r))
-    qemu.kill('SIGKILL')
-    await exited
+    await powerOff()
     figures['first boot cut (qemu SIGKILL) after (s)'] = at
     return `killed ${at} s after qemu started; first boot's steps so far: ${steps.join(' | ')}`
   })
   if (!cut) return
-  const serial2 = path.join(work, 'serial-2.log')
-  for (const f of ['agent.sock', 'tty.sock']) rmSync(path.join(work, f), { force: true })
   const rebootAt = Date.now()
-  startQemu(serial2)
-  agentSock?.destroy()
-  await agentConnect()
+  await bootAgain(path.join(work, 'serial-2.log'))
   const booted = await check('booted again: first boot finishes by itself and /readyz answers 200', async () => {
     await waitReady('/readyz after the second boot', READY_TIMEOUT_S)
     figures['second boot to ready (s)'] = secs(rebootAt)

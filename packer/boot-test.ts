@@ -344,13 +344,6 @@ const readyz = () =>
     .then((r) => r.status === 200)
     .catch(() => false)
 
-/**
- * Under qemu TCG the guest kernel itself has panicked while booting (CI, stop 26: "Fatal
- * exception in interrupt" on a patched NOP in crng_make_state, 24 s in, before any of our
- * units ran), and the panicked guest then sits still: an emulation fault, not the appliance's.
- * When the serial console shows one, the same disk is booted again (at most twice in a run),
- * as an operator would power-cycle it; every panic is printed in the figures.
- */
 /** Pulls the plug: qemu killed (SIGKILL, no shutdown in the guest), resolved once it is gone. */
 const powerOff = async () => {
   if (qemuExited) return
@@ -365,6 +358,13 @@ const bootAgain = async (serialLog: string) => {
   agentSock?.destroy()
   await agentConnect()
 }
+/**
+ * Under qemu TCG the guest kernel itself has panicked while booting (CI, stop 26: "Fatal
+ * exception in interrupt" on a patched NOP in crng_make_state, 24 s in, before any of our
+ * units ran), and the panicked guest then sits still: an emulation fault, not the appliance's.
+ * When the serial console shows one, the same disk is booted again (at most twice in a run),
+ * as an operator would power-cycle it; every panic is printed in the figures.
+ */
 const PANIC = /Kernel panic - not syncing[^\r\n]*/
 const panics: string[] = []
 const rebootAfterPanic = async () => {

@@ -15,13 +15,14 @@
  *   BENCH_SECONDS=10 npx node test/bench/intake.ts      # quick
  *   BENCH_MATCH_CONDITIONS=200 BENCH_LAG_OFFERED=2000 npx node test/bench/intake.ts
  *   BENCH_PG_STATEMENTS=1 npx node test/bench/intake.ts   # + PostgreSQL time per stage
+ *   BENCH_SETUP_SQL='...' npx node test/bench/intake.ts    # a schema variant (server.ts runSetupSql)
  */
 
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import postgres from 'postgres'
 import { makeBody, postAlert } from './alert-bodies.ts'
-import { BENCH, benchDbUrl, ctl, pct, startServer, stopServer } from './server.ts'
+import { BENCH, benchDbUrl, ctl, pct, runSetupSql, startServer, stopServer } from './server.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
@@ -210,6 +211,7 @@ const main = async () => {
   let server = await startServer()
   if (PG_STATEMENTS) server = await enableStatements(server)
   try {
+    await runSetupSql()
     const url = new URL(ctl('source', 'create', '--type', 'json', '--name', `bench-${Date.now()}`).trim())
     await addMatchConditions(MATCH_CONDITIONS)
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS })

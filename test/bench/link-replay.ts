@@ -12,13 +12,14 @@
  *   npx node test/bench/link-replay.ts                         # 30,000 alerts, batches of 2,000
  *   BENCH_ALERTS=10000 BENCH_LINK_BATCH=300 npx node test/bench/link-replay.ts
  *   BENCH_BEFORE_SQL='DROP INDEX incident_hosts_host_idx' npx node test/bench/link-replay.ts
+ *   BENCH_SETUP_SQL='ALTER TABLE alerts RESET (toast_tuple_target)' npx node test/bench/link-replay.ts
  */
 
 import { readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import postgres from 'postgres'
 import { makeBody, postAlert } from './alert-bodies.ts'
-import { BENCH, benchDbUrl, ctl, startServer, stopServer } from './server.ts'
+import { BENCH, benchDbUrl, ctl, runSetupSql, startServer, stopServer } from './server.ts'
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 30_000)
 const BATCH = Number(process.env.BENCH_LINK_BATCH ?? 2000)
@@ -44,6 +45,7 @@ const main = async () => {
       await stopServer(server)
       server = await startServer()
     }
+    await runSetupSql()
     const url = new URL(ctl('source', 'create', '--type', 'json', '--name', `replay-${Date.now()}`).trim())
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
     let next = 0

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import postgres from 'postgres'
 
 /** Benchmarks run the real all-in-one process (`npm start` path) on their own data dir and ports. */
 export const BENCH = {
@@ -78,3 +79,18 @@ export const ctl = (...args: string[]) =>
 
 export const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+
+/**
+ * BENCH_SETUP_SQL: statements run on the bench database before any alert is posted, to measure a
+ * variant of the schema or its storage (`ALTER TABLE alerts RESET (toast_tuple_target)`)
+ * against the same run without a migration.
+ */
+export const runSetupSql = async () => {
+  if (!process.env.BENCH_SETUP_SQL) return
+  const sql = postgres(benchDbUrl(), { max: 1, onnotice: () => {} })
+  try {
+    await sql.unsafe(process.env.BENCH_SETUP_SQL)
+  } finally {
+    await sql.end()
+  }
+}

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_LINKING_RULES, linkKeyOf } from '../../core/src/domain/alerts/link-key.ts'
-import { appendIntake } from '../../core/src/domain/intake/append-intake.ts'
+import { appendIntake, INTAKE_CHANNEL, wakeLinkers } from '../../core/src/domain/intake/append-intake.ts'
 import { getIntakeBacklog } from '../../core/src/domain/intake/get-intake-backlog.ts'
 import { linkIntakeBatch } from '../../core/src/domain/intake/link-intake-batch.ts'
 import { normalizeAlert } from '../../core/src/domain/intake/normalize-alert.ts'
@@ -297,4 +297,26 @@ describe('intake linker', () => {
     await drainIntake(t)
     await expectLinkedOnce('kill', 4000, 500)
   }, 120_000)
+
+  it('wakes the linkers after each append commits, with one NOTIFY at a time however many appends', async () => {
+    const { source } = await makeJsonSource(t)
+    let heard = 0
+    const listener = await t.deps.db.$client.listen(INTAKE_CHANNEL, () => {
+      heard++
+    })
+    try {
+      await appendIntake(t.deps.db, pending(source.id, 'wake', 3, 3))
+      for (let i = 0; i < 100 && heard === 0; i++) await new Promise((r) => setTimeout(r, 20))
+      expect(heard).toBeGreaterThan(0)
+      // a burst: the first call sends, the rest fold into one more sent after it
+      heard = 0
+      for (let i = 0; i < 50; i++) wakeLinkers(t.deps.db)
+      await new Promise((r) => setTimeout(r, 500))
+      expect(heard).toBeGreaterThanOrEqual(1)
+      expect(heard).toBeLessThanOrEqual(2)
+    } finally {
+      await listener.unlisten()
+    }
+    await drainIntake(t)
+  })
 })

@@ -10,7 +10,7 @@ import {
 } from '../alerts/alert-model.ts'
 import type { LinkKey } from '../alerts/link-key.ts'
 import { putBlob } from '../attachments/blob-store.ts'
-import { INTAKE_CHANNEL } from '../intake/append-intake.ts'
+import { wakeLinkers } from '../intake/append-intake.ts'
 import { takeAlertIds, toBatchItem } from '../intake/store-alerts.ts'
 import { extractReport } from '../reports/extract-report.ts'
 import type { ExtractedReport, MessageFacts } from '../reports/report-types.ts'
@@ -216,7 +216,8 @@ export const ingestAbuseReports = async (
       SELECT b.alert_id, ${source.id}, b.raw, b.item FROM batch b JOIN rec ON rec.alert_id = b.alert_id
       RETURNING alert_id
     )
-    SELECT rec.provider_key, rec.alert_id::text, pg_notify(${INTAKE_CHANNEL}, '') FROM rec`
+    SELECT rec.provider_key, rec.alert_id::text FROM rec`
+  if (stored.length > 0) wakeLinkers(db)
   for (const r of stored) out.set(r.provider_key, { status: 'stored', alertId: Number(r.alert_id) })
   for (const [key] of reports) if (!out.has(key)) out.set(key, { status: 'duplicate' })
   return out

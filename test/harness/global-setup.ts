@@ -3,7 +3,7 @@ import path from 'node:path'
 import postgres from 'postgres'
 import type { TestProject } from 'vitest/node'
 import { closeDb, openDb, socketUrl } from '../../core/src/db/client.ts'
-import { startEmbeddedPostgres } from '../../core/src/db/embedded.ts'
+import { startEmbeddedPostgres, stopAbandonedPostgres } from '../../core/src/db/embedded.ts'
 import { migrate } from '../../core/src/db/migrate.ts'
 import { ensureBuiltins } from '../../core/src/domain/setup/ensure-builtins.ts'
 import { startBoss } from '../../core/src/jobs/boss.ts'
@@ -31,6 +31,8 @@ export default async function setup(project: TestProject) {
     adminUrl = process.env.TEST_DATABASE_URL
   } else {
     const dir = path.join(root, `pg-${process.env.TEST_PG_PORT ?? '54330'}`)
+    // a run killed before its teardown left its PostgreSQL on the port: stop it, then start afresh
+    await stopAbandonedPostgres(dir, log)
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true })
     const pg = await startEmbeddedPostgres(dir, Number(process.env.TEST_PG_PORT ?? 54330), log)

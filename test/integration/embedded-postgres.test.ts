@@ -5,7 +5,8 @@ import path from 'node:path'
 import postgres from 'postgres'
 import { afterAll, describe, expect, it } from 'vitest'
 import { socketUrl } from '../../core/src/db/client.ts'
-import { socketDirFor } from '../../core/src/db/embedded.ts'
+import { socketDirFor, stopAbandonedPostgres } from '../../core/src/db/embedded.ts'
+import { createLogger } from '../../core/src/log.ts'
 import { freePort, runNode, waitReady } from '../harness/process.ts'
 
 /**
@@ -146,6 +147,33 @@ describe('after kill -9 of the server process', () => {
     expect(free).toBeDefined()
     free?.close()
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false)
+  })
+})
+
+describe('a PostgreSQL abandoned by a killed process', () => {
+  it('is stopped by stopAbandonedPostgres (as the test setup does), and one whose process runs is left alone', {
+    timeout: 240_000,
+  }, async () => {
+    const dataDir = tempDir('abandoned')
+    const env = { ...(await webEnv(dataDir)), CLAWBACK_EMBEDDED_PG_PORT: String(await freePort()) }
+    const log = createLogger('silent')
+    const first = runNode('console/src/main.ts', [], env)
+    await waitReady(`http://127.0.0.1:${env.PORT}/readyz`, first, 120_000)
+    const pg = postmaster(dataDir)
+    try {
+      expect(await stopAbandonedPostgres(dataDir, log)).toBe(false) // its owner still runs
+      expect(isAlive(pg.pid)).toBe(true)
+    } finally {
+      first.child.kill('SIGKILL')
+      await first.exited
+    }
+    expect(isAlive(pg.pid)).toBe(true)
+    expect(await stopAbandonedPostgres(dataDir, log)).toBe(true)
+    expect(isAlive(pg.pid)).toBe(false)
+    const free = await occupy(pg.port)
+    expect(free).toBeDefined()
+    free?.close()
+    expect(await stopAbandonedPostgres(dataDir, log)).toBe(false) // nothing left to stop
   })
 })
 

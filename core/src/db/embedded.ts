@@ -110,6 +110,19 @@ const stopPostmaster = async (pid: number, log: Logger) => {
   }
 }
 
+/**
+ * Stops the PostgreSQL left running on `<dataDir>/pg` by a process that ended without stopping it
+ * (a test run or server killed with SIGKILL), so the directory can be removed and its port reused.
+ * One whose owner still runs is left alone. Returns whether one was stopped.
+ */
+export const stopAbandonedPostgres = async (dataDir: string, log: Logger) => {
+  const running = runningPostmaster(path.join(dataDir, 'pg'))
+  if (!running || isOwnerAlive(path.join(dataDir, 'pg.owner'))) return false
+  log.warn({ pid: running.pid, port: running.port }, 'stopping the embedded PostgreSQL an ended process left running')
+  await stopPostmaster(running.pid, log)
+  return true
+}
+
 /** Whether nothing listens on 127.0.0.1:`port` (bound then released, as PostgreSQL will bind it). */
 const isPortFree = (port: number) =>
   new Promise<boolean>((resolve) => {

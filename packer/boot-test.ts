@@ -182,7 +182,7 @@ if (options['journal-to-serial']) {
     '-initrd',
     pick('initrd.img-'),
     '-append',
-    `root=${root} ro console=tty0 console=ttyS0,115200 systemd.journald.forward_to_console=1`,
+    `root=${root} ro panic=10 console=tty0 console=ttyS0,115200 systemd.journald.forward_to_console=1`,
   )
 }
 /** The upgrade images, built while the VM boots: the next version, a tampered copy, a broken one. */
@@ -750,11 +750,13 @@ const recoveryScenario = async () => {
       const host = /## hostnamectl\n(\S+)\n/.exec(out)?.[1]
       if (host !== 'clawback') problems.push(`host name ${host}, not clawback`)
       if (!/## kernel\.panic\n10\n/.test(out)) problems.push('kernel.panic is not 10 (a panicked VM would not reboot)')
+      // and from the first instant of boot (the loader entry's panic=10), before sysctl runs
+      if (!/## cmdline\n[^\n]*\bpanic=10\b/.test(out)) problems.push('the kernel command line has no panic=10')
       // first boot's GRANT SET ON PARAMETER (migration 0017: without it the linker checks row by row)
       if (!/## linker checks foreign keys in sets\nt\n/.test(out))
         problems.push('the clawback role may not SET session_replication_role')
       if (problems.length) throw new Error(`${problems.join('; ')}\n${out}`)
-      return 'DHCP=yes, 10.0.2.15/24 dynamic, host name clawback, kernel.panic = 10, session_replication_role granted'
+      return 'DHCP=yes, 10.0.2.15/24 dynamic, host name clawback, kernel.panic = 10 (command line and sysctl), session_replication_role granted'
     },
   )
 

@@ -89,7 +89,7 @@ mcopy -i "$esp" "$root/usr/lib/systemd/boot/efi/systemd-bootx64.efi" ::/EFI/BOOT
 mcopy -i "$esp" "$kernel" ::/vmlinuz
 mcopy -i "$esp" "$initrd" ::/initrd.img
 printf 'default clawback.conf\ntimeout 0\neditor no\n' > "$out/loader.conf"
-printf 'title Clawback %s\nlinux /vmlinuz\ninitrd /initrd.img\noptions root=PARTUUID=%s ro quiet console=tty0 console=ttyS0,115200\n' \
+printf 'title Clawback %s\nlinux /vmlinuz\ninitrd /initrd.img\noptions root=PARTUUID=%s ro quiet panic=10 console=tty0 console=ttyS0,115200\n' \
   "$version" "$part_uuid" > "$out/clawback.conf"
 mcopy -i "$esp" "$out/loader.conf" ::/loader/loader.conf
 mcopy -i "$esp" "$out/clawback.conf" ::/loader/entries/clawback.conf

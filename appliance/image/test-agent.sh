@@ -36,6 +36,7 @@ host_settings() {
   echo '## rsyslog forward'; cat /etc/rsyslog.d/60-clawback-forward.conf 2>&1
   echo '## rsyslogd -N1'; rsyslogd -N1 2>&1; echo "rsyslogd -N1 exit $?"
   echo '## kernel.panic'; sysctl -n kernel.panic
+  echo '## cmdline'; cat /proc/cmdline
   echo '## linker checks foreign keys in sets'
   runuser -u postgres -- psql -XtA -d clawback -c "SELECT has_parameter_privilege('clawback', 'session_replication_role', 'SET')" 2>&1
 }

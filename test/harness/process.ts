@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import path from 'node:path'
 
@@ -60,5 +61,20 @@ export const waitReady = async (url: string, proc: Proc, timeoutMs = 60_000) => 
     if (proc.child.exitCode !== null) throw new Error(`process exited (${proc.child.exitCode}):\n${proc.output()}`)
     if (Date.now() - started > timeoutMs) throw new Error(`not ready after ${timeoutMs} ms:\n${proc.output()}`)
     await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/**
+ * The pid a daemon wrote to `file`, once it holds one. Daemons create the file before they write
+ * the number (Dovecot's master.pid): a read in between gives '' (0 as a number), and signalling
+ * pid 0 signals the caller's whole process group (CI's shell included). Throws after `timeoutMs`.
+ */
+export const waitForPidFile = async (file: string, timeoutMs = 10_000) => {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const pid = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : 0
+    if (Number.isInteger(pid) && pid > 0) return pid
+    if (Date.now() > until) throw new Error(`no pid in ${file} after ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 50))
   }
 }

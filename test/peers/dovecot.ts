@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { userInfo } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { freePort, ROOT } from '../harness/process.ts'
+import { freePort, ROOT, waitForPidFile } from '../harness/process.ts'
 
 const run = promisify(execFile)
 
@@ -111,15 +111,9 @@ ${box('Sent', '\\Sent')}${box('Drafts', '\\Drafts')}${box('Trash', '\\Trash')}${
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`dovecot exited ${code}: ${readLog(dir)}`))))
   })
   const pidFile = path.join(dir, 'run', 'master.pid')
-  // Dovecot creates master.pid before it writes the number: an empty read is 0, and kill(0) in stop()
-  // would signal our whole process group (CI's shell included), so wait for a real pid.
-  const readPid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0)
-  let pid = readPid()
-  for (let i = 0; i < 200 && !(Number.isInteger(pid) && pid > 0); i++) {
-    await new Promise((r) => setTimeout(r, 50))
-    pid = readPid()
-  }
-  if (!(Number.isInteger(pid) && pid > 0)) throw new Error(`dovecot wrote no pid to ${pidFile}: ${readLog(dir)}`)
+  const pid = await waitForPidFile(pidFile).catch((err: Error) => {
+    throw new Error(`dovecot: ${err.message}: ${readLog(dir)}`)
+  })
   return {
     host: '127.0.0.1',
     port,

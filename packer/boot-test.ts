@@ -741,7 +741,7 @@ const recoveryScenario = async () => {
   })
   if (!booted) return
   await check(
-    "without properties: a DHCP address and the image's host name; a kernel panic reboots; the linker may check foreign keys in sets",
+    "without properties: a DHCP address and the image's host name; a kernel panic reboots; the linker may check foreign keys in sets; checkpoints spaced for intake",
     async () => {
       const out = stripVTControlCharacters(await agentOk('host-settings', 300))
       const problems: string[] = []
@@ -755,8 +755,12 @@ const recoveryScenario = async () => {
       // first boot's GRANT SET ON PARAMETER (migration 0017: without it the linker checks row by row)
       if (!/## linker checks foreign keys in sets\nt\n/.test(out))
         problems.push('the clawback role may not SET session_replication_role')
+      // first boot's checkpoint spacing: a tenth of the data file system, 1 to 4 GB of WAL
+      const wal = /## postgresql checkpoints\ncheckpoint_timeout=(\d+)s\nmax_wal_size=(\d+)MB\n/.exec(out)
+      if (wal?.[1] !== '900' || !(Number(wal[2]) >= 1024 && Number(wal[2]) <= 4096))
+        problems.push('PostgreSQL keeps its default checkpoint spacing (checkpoint_timeout, max_wal_size)')
       if (problems.length) throw new Error(`${problems.join('; ')}\n${out}`)
-      return 'DHCP=yes, 10.0.2.15/24 dynamic, host name clawback, kernel.panic = 10 (command line and sysctl), session_replication_role granted'
+      return `DHCP=yes, 10.0.2.15/24 dynamic, host name clawback, kernel.panic = 10 (command line and sysctl), session_replication_role granted, max_wal_size ${wal?.[2]} MB`
     },
   )
 

@@ -48,6 +48,9 @@ if [ ! -e "$STATE/cluster-created" ]; then
   say "creating the PostgreSQL $PGV cluster"
   pg_createcluster --locale C.UTF-8 "$PGV" main -- --auth-local=peer --auth-host=scram-sha-256 >/dev/null
   mem_mb=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)
+  # WAL between checkpoints: a tenth of the data file system, 1 to 4 GB (embedded.ts explains why)
+  fs_mb=$(df -Pm /var/lib/postgresql | awk 'NR == 2 { print $2 }')
+  wal_mb=$(( fs_mb / 10 )); wal_mb=$(( wal_mb < 1024 ? 1024 : wal_mb > 4096 ? 4096 : wal_mb ))
   # sized for this VM: 1/8 of memory for shared buffers (at least 128 MB), planner told 1/2 is cache
   cat > "/etc/postgresql/$PGV/main/conf.d/clawback.conf" <<CONF
 # written by Clawback's first boot for a VM with ${mem_mb} MB of memory
@@ -57,6 +60,9 @@ effective_cache_size = $(( mem_mb / 2 ))MB
 maintenance_work_mem = $(( mem_mb / 16 > 64 ? mem_mb / 16 : 64 ))MB
 work_mem = 8MB
 max_connections = 100
+# checkpoints spaced for intake (~17 KB of WAL per alert): fewer full-page images after each one
+max_wal_size = ${wal_mb}MB
+checkpoint_timeout = 15min
 CONF
   chown postgres:postgres "/etc/postgresql/$PGV/main/conf.d/clawback.conf"
   # The roles connect over the Unix socket with the role's password (cheaper than loopback TCP per

@@ -37,6 +37,8 @@ host_settings() {
   echo '## rsyslogd -N1'; rsyslogd -N1 2>&1; echo "rsyslogd -N1 exit $?"
   echo '## kernel.panic'; sysctl -n kernel.panic
   echo '## cmdline'; cat /proc/cmdline
+  echo '## postgresql checkpoints'
+  runuser -u postgres -- psql -XtA -d clawback -c "SELECT name || '=' || setting || coalesce(unit, '') FROM pg_settings WHERE name IN ('max_wal_size', 'checkpoint_timeout') ORDER BY name" 2>&1
   echo '## linker checks foreign keys in sets'
   runuser -u postgres -- psql -XtA -d clawback -c "SELECT has_parameter_privilege('clawback', 'session_replication_role', 'SET')" 2>&1
 }

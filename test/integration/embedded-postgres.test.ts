@@ -135,6 +135,18 @@ describe('after kill -9 of the server process', () => {
           FROM pg_stat_activity WHERE application_name LIKE 'clawback%' AND pid <> pg_backend_pid()`
         expect(byRole!.unix).toBeGreaterThan(0)
         expect(byRole!.tcp).toBe(0)
+        // durable commits, and checkpoints spaced for intake's WAL (embedded.ts, issue 16)
+        const settings = await sql<{ name: string; setting: string; unit: string | null }[]>`
+          SELECT name, setting, unit FROM pg_settings
+          WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'max_wal_size', 'checkpoint_timeout')
+          ORDER BY name`
+        expect(Object.fromEntries(settings.map((s) => [s.name, `${s.setting}${s.unit ?? ''}`]))).toEqual({
+          checkpoint_timeout: '900s',
+          fsync: 'on',
+          full_page_writes: 'on',
+          max_wal_size: '4096MB',
+          synchronous_commit: 'on',
+        })
       } finally {
         await sql.end()
       }

@@ -238,6 +238,17 @@ export const startEmbeddedPostgres = async (
       'max_connections=200',
       '-c',
       'shared_buffers=256MB',
+      // Checkpoints spaced for intake: each alert writes ~17 KB of WAL (intake log, alert, links),
+      // so the default max_wal_size of 1 GB asked for a checkpoint every ~30,000 alerts (10–15 s
+      // under load), and after each one every page touched again was written whole into the WAL
+      // (0.3–0.4 full-page images per alert). 4 GB spaces them ~4× further: 35 µs less PostgreSQL
+      // CPU per alert (issue 16, test/bench/intake.ts). The price is a longer crash recovery (it
+      // replays the WAL since the last checkpoint) and up to ~4 GB in pg_wal under sustained load;
+      // an idle cluster recycles down to min_wal_size. Same values as the appliance (firstboot.sh).
+      '-c',
+      'max_wal_size=4GB',
+      '-c',
+      'checkpoint_timeout=15min',
       '-c',
       // in the data directory (PostgreSQL's own user can write there when we run as root), 0700
       `unix_socket_directories=${socketDirFor(pgDir) ?? ''}`,

@@ -111,6 +111,12 @@ const main = async () => {
       console.log(
         `per alert: ${per(rows!.incidents).toFixed(2)} new incidents, ${per(rows!.hosts).toFixed(2)} incident hosts, ${per(rows!.users).toFixed(2)} incident users`,
       )
+      // Updates of incidents that stayed on their page without new index entries (HOT)
+      await sql`SELECT pg_stat_force_next_flush()`
+      await sql`SELECT 1` // the flush happens at the end of a statement's transaction
+      const [upd] = await sql<{ upd: number; hot: number }[]>`
+        SELECT n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname = 'incidents'`
+      console.log(`incident updates: ${per(upd!.upd).toFixed(2)} per alert, ${upd!.upd ? ((100 * upd!.hot) / upd!.upd).toFixed(0) : 0} % HOT`)
       if (PG_STATEMENTS) {
         console.log('pg_stat_statements (µs per alert, calls, top-level?, query):')
         const top = await sql<{ ms: number; calls: string; toplevel: boolean; query: string }[]>`

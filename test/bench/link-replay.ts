@@ -112,8 +112,7 @@ const main = async () => {
         `per alert: ${per(rows!.incidents).toFixed(2)} new incidents, ${per(rows!.hosts).toFixed(2)} incident hosts, ${per(rows!.users).toFixed(2)} incident users`,
       )
       // Updates of incidents that stayed on their page without new index entries (HOT)
-      await sql`SELECT pg_stat_force_next_flush()`
-      await sql`SELECT 1` // the flush happens at the end of a statement's transaction
+      await sql`SELECT pg_stat_force_next_flush()` // flushed as this statement's transaction ends
       const [upd] = await sql<{ upd: number; hot: number }[]>`
         SELECT n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname = 'incidents'`
       console.log(`incident updates: ${per(upd!.upd).toFixed(2)} per alert, ${upd!.upd ? ((100 * upd!.hot) / upd!.upd).toFixed(0) : 0} % HOT`)

@@ -244,7 +244,7 @@ export const startEmbeddedPostgres = async (
       // (0.3–0.4 full-page images per alert). 4 GB spaces them ~4× further: 35 µs less PostgreSQL
       // CPU per alert (issue 16, test/bench/intake.ts). The price is a longer crash recovery (it
       // replays the WAL since the last checkpoint) and up to ~4 GB in pg_wal under sustained load;
-      // an idle cluster recycles down to min_wal_size. Same values as the appliance (firstboot.sh).
+      // an idle cluster recycles down to min_wal_size. The appliance sizes it to its disk (firstboot.sh).
       '-c',
       'max_wal_size=4GB',
       '-c',

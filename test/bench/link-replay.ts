@@ -115,7 +115,9 @@ const main = async () => {
       await sql`SELECT pg_stat_force_next_flush()` // flushed as this statement's transaction ends
       const [upd] = await sql<{ upd: number; hot: number }[]>`
         SELECT n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname = 'incidents'`
-      console.log(`incident updates: ${per(upd!.upd).toFixed(2)} per alert, ${upd!.upd ? ((100 * upd!.hot) / upd!.upd).toFixed(0) : 0} % HOT`)
+      console.log(
+        `incident updates: ${per(upd!.upd).toFixed(2)} per alert, ${upd!.upd ? ((100 * upd!.hot) / upd!.upd).toFixed(0) : 0} % HOT`,
+      )
       if (PG_STATEMENTS) {
         console.log('pg_stat_statements (µs per alert, calls, top-level?, query):')
         const top = await sql<{ ms: number; calls: string; toplevel: boolean; query: string }[]>`

@@ -112,6 +112,44 @@ describe('intake linker', () => {
     await expectLinkedOnce('replay', 30, 10)
   })
 
+  it('deletes the rows it links under the transaction id that claimed them, so later claims step over them', async () => {
+    // A row locked by one xid and deleted by another gets a MultiXact xmax, which PostgreSQL never
+    // treats as surely dead in an index scan: every later claim fetched its page until VACUUM.
+    await t.deps.db.execute(sql`CREATE EXTENSION IF NOT EXISTS pageinspect`)
+    await t.deps.db.execute(sql`VACUUM intake_log`)
+    await t.deps.db.execute(sql`ALTER TABLE intake_log SET (autovacuum_enabled = false)`)
+    try {
+      const { source } = await makeJsonSource(t)
+      await appendIntake(t.deps.db, pending(source.id, 'onexid', 60, 20))
+      expect((await linkIntakeBatch(t.deps.db, t.deps.boss, 25)).length).toBe(25)
+      expect((await linkIntakeBatch(t.deps.db, t.deps.boss)).length).toBe(35)
+      await expectLinkedOnce('onexid', 60, 20)
+      const [tuples] = await q<{ deleted: number; multi: number }>(sql`
+        SELECT count(*) FILTER (WHERE p.t_xmax <> '0')::int AS deleted,
+          count(*) FILTER (WHERE (p.t_infomask & 4096) <> 0)::int AS multi
+        FROM generate_series(0, pg_relation_size('intake_log') / current_setting('block_size')::int - 1) b,
+          heap_page_items(get_raw_page('intake_log', b::int)) p
+        WHERE p.lp_flags = 1`)
+      expect(tuples).toEqual({ deleted: 60, multi: 0 })
+      // The next claim's scan meets them (marking their index entries dead), the one after skips them.
+      await linkIntakeBatch(t.deps.db, t.deps.boss)
+      const scan = await t.deps.db.$client.begin(async (tx) => {
+        await tx`SET LOCAL enable_seqscan = off`
+        const [row] = await tx.unsafe(
+          'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id FROM intake_log ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED',
+        )
+        type Node = { 'Node Type': string; 'Shared Hit Blocks': number; 'Shared Read Blocks': number; Plans?: Node[] }
+        const find = (n: Node): Node | undefined =>
+          n['Node Type'] === 'Index Scan' ? n : n.Plans?.map(find).find(Boolean)
+        return find((row!['QUERY PLAN'] as [{ Plan: Node }])[0].Plan)
+      })
+      // The primary key's one leaf page, and no heap page of a linked row.
+      expect(scan!['Shared Hit Blocks'] + scan!['Shared Read Blocks']).toBeLessThanOrEqual(2)
+    } finally {
+      await t.deps.db.execute(sql`ALTER TABLE intake_log RESET (autovacuum_enabled)`)
+    }
+  })
+
   it('hosts and users: each once per incident, whether the batch opens the incident or adds to an existing one', async () => {
     const { source } = await makeJsonSource(t)
     const item = (summary: string, mid: string, ip: string, user: string) => {

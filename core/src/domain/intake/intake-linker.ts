@@ -45,9 +45,11 @@ export const startIntakeLinker = async (
   let stopped = false
   let gather: NodeJS.Timeout | null = null
   // Every linked row leaves a dead tuple in the intake log, and the claim (ORDER BY id LIMIT n
-  // FOR UPDATE SKIP LOCKED) walks the dead index entries before the live ones: under sustained load
-  // it cost ~87 ms per batch before autovacuum's next visit (naptime 1 min). The linker vacuums the
-  // log itself once enough rows went through it; SKIP_LOCKED leaves it to whoever vacuums already.
+  // FOR UPDATE SKIP LOCKED) walks the dead index entries before the live ones. Since migration 0018
+  // the first claim to meet one marks it dead and later claims skip it (before, their MultiXact
+  // xmax made every claim fetch their pages: ~87 ms per batch under sustained load); their space
+  // comes back only with VACUUM, and autovacuum's naptime is a minute. The linker vacuums the log
+  // itself once enough rows went through it; SKIP_LOCKED leaves it to whoever vacuums already.
   const vacuumRows = options.vacuumRows ?? 20_000
   const vacuumEveryMs = options.vacuumEveryMs ?? 5_000
   let sinceVacuum = 0

@@ -10,9 +10,18 @@
 -- Now the whole body runs inside that block, so its locks and deletions share the block's xid: the
 -- deleted rows' index entries are marked dead by the first scan that meets them. The claim lock is
 -- still released right after the claim, and by the handler only while it is still held.
--- Measured: test/bench/intake.ts (20 s, 64 connections, pg_stat_statements), two pairs, order
--- swapped: the two claim statements 44.2 and 33.6 -> 13.8 and 9.5 µs per alert; link-replay.ts
+-- Two smaller savings in the same function: the order check (rows of the batch's keys held
+-- elsewhere) reads the taken rows' keys again only when the rows taken are not one run of
+-- consecutive ids with nothing older in the log; and the sources and alert ids to check come from
+-- the pass that drops replayed rows, out of the log's source_id column (alerts and incidents now
+-- take their source from it too; the item's copies are the same by construction), not from a
+-- separate pass that parsed two fields of every row's item.
+-- Measured (the one-xid change alone): test/bench/intake.ts (20 s, 64 connections,
+-- pg_stat_statements), two pairs, order swapped: the two claim statements 44.2 and 33.6 -> 13.8 and 9.5 µs per alert; link-replay.ts
 -- (20,000 alerts, batches of 700), three pairs: 17.5–20.7 -> 8.8–9.2 µs per alert.
+-- All three together against 0017's function (intake.ts, two pairs, order swapped): the linker's
+-- time outside its main statement 77 and 74 -> 32 and 37 µs per alert; pipeline CPU per alert
+-- 0.587 -> 0.479 and 0.560 -> 0.544 ms.
 -- Otherwise as migration 0017.
 CREATE OR REPLACE FUNCTION intake_link_batch(max_rows integer)
 RETURNS TABLE (alert_id bigint, incident_id bigint, is_new boolean, received_at timestamptz)
@@ -39,12 +48,18 @@ BEGIN
     -- Older rows we did not get are held by another batch (in flight, or dying and about to roll
     -- back) or committed since our claim: our rows sharing a link key with one of them wait (they
     -- stay in the log for a later batch), so an alert never overtakes an older one of its key.
-    SELECT coalesce(array_agg(l.id ORDER BY l.id), '{}') INTO ids
-    FROM intake_log l
-    WHERE l.id = ANY (ids)
-      AND (l.link_key IS NULL OR l.link_key NOT IN (
-        SELECT o.link_key FROM intake_log o LEFT JOIN unnest(ids) c(id) ON c.id = o.id
-        WHERE o.id < (SELECT max(x) FROM unnest(ids) x) AND c.id IS NULL AND o.link_key IS NOT NULL));
+    -- Rows taken as one run of consecutive ids with nothing older in the log (the usual case: the
+    -- appends before them committed, no other batch in flight) leave no room for such a row, and
+    -- the query that reads every taken row's key again is skipped.
+    IF cardinality(ids) > 0 AND (ids[cardinality(ids)] - ids[1] + 1 <> cardinality(ids)
+        OR EXISTS (SELECT 1 FROM intake_log o WHERE o.id < ids[1])) THEN
+      SELECT coalesce(array_agg(l.id ORDER BY l.id), '{}') INTO ids
+      FROM intake_log l
+      WHERE l.id = ANY (ids)
+        AND (l.link_key IS NULL OR l.link_key NOT IN (
+          SELECT o.link_key FROM intake_log o LEFT JOIN unnest(ids) c(id) ON c.id = o.id
+          WHERE o.id < (SELECT max(x) FROM unnest(ids) x) AND c.id IS NULL AND o.link_key IS NOT NULL));
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended(s.k, 7))
     FROM (SELECT DISTINCT l.link_key AS k FROM intake_log l
           WHERE l.id = ANY (ids) AND l.link_key IS NOT NULL ORDER BY 1) s;
@@ -54,11 +69,17 @@ BEGIN
       RETURN;
     END IF;
 
-    -- A replayed row (its alert was stored already) is dropped, not linked again.
+    -- A replayed row (its alert was stored already) is dropped, not linked again. The same pass
+    -- collects the sources and the alert ids of the rows kept (checked below).
     WITH gone AS (
       DELETE FROM intake_log l WHERE l.id = ANY (ids) AND EXISTS (SELECT 1 FROM alerts a WHERE a.id = l.alert_id)
-      RETURNING l.id)
-    SELECT coalesce(array_agg(x), '{}') INTO ids FROM unnest(ids) x WHERE x NOT IN (SELECT gone.id FROM gone);
+      RETURNING l.id),
+    kept AS (
+      SELECT l.id, l.source_id, l.alert_id FROM intake_log l
+      WHERE l.id = ANY (ids) AND l.id NOT IN (SELECT gone.id FROM gone))
+    SELECT coalesce(array_agg(k.id ORDER BY k.id), '{}'), coalesce(array_agg(DISTINCT k.source_id), '{}'),
+      coalesce(array_agg(k.alert_id), '{}')
+      INTO ids, sources_taken, alert_ids FROM kept k;
     IF cardinality(ids) = 0 THEN
       RETURN;
     END IF;
@@ -66,13 +87,8 @@ BEGIN
     IF checks_in_sets THEN
       -- The batch's sources, locked as the foreign-key checks of its alerts and incidents would
       -- lock them (KEY SHARE: a source cannot be deleted under alerts being stored), once per source.
-      -- (the log's column and the item's two, which the statement writes: the same by construction)
-      -- One pass over the claimed rows for the sources and the alert ids (checked afterwards).
-      SELECT array_agg(DISTINCT v.s) FILTER (WHERE v.s IS NOT NULL), array_agg(DISTINCT l.alert_id)
-        INTO sources_taken, alert_ids
-      FROM intake_log l, LATERAL (VALUES (l.source_id), ((l.item->'alert'->>'source_id')::bigint),
-        ((l.item->'inc'->>'source_id')::bigint)) v(s)
-      WHERE l.id = ANY (ids);
+      -- Alerts and incidents take their source from the log's column (the item's copies are the
+      -- same by construction and no longer read).
       IF (SELECT count(*) FROM (SELECT 1 FROM sources s WHERE s.id = ANY (sources_taken) FOR KEY SHARE) x)
          <> cardinality(sources_taken) THEN
         RAISE EXCEPTION 'intake: a source of this batch no longer exists' USING ERRCODE = 'foreign_key_violation';
@@ -86,7 +102,7 @@ BEGIN
     RETURN QUERY
     WITH a AS (
       SELECT l.id AS ord, l.item AS e, l.link_key AS link_key, (l.item->>'link_win')::integer AS win,
-        l.alert_id, l.raw, l.received_at
+        l.alert_id, l.source_id, l.raw, l.received_at
       FROM intake_log l WHERE l.id = ANY (ids)),
     keys AS (
       SELECT a.link_key, min(a.win) AS win, min(a.ord) AS first_ord FROM a WHERE a.link_key IS NOT NULL GROUP BY a.link_key),
@@ -108,7 +124,7 @@ BEGIN
       UNION ALL
       SELECT nextval(incident_ids), a.ord, NULL FROM a WHERE a.link_key IS NULL),
     placed AS (
-      SELECT a.ord, a.e, a.alert_id, a.raw, a.received_at, a.link_key,
+      SELECT a.ord, a.e, a.alert_id, a.source_id, a.raw, a.received_at, a.link_key,
         coalesce(f.incident_id, nk.id, nl.id) AS incident_id, f.incident_id IS NULL AS is_new
       FROM a
       LEFT JOIN found f ON f.link_key = a.link_key
@@ -118,7 +134,7 @@ BEGIN
       INSERT INTO incidents (id, state, type, severity, score, summary, description, source_id, created_at, updated_at)
         OVERRIDING SYSTEM VALUE
       SELECT n.id, 'new', p.e->'inc'->>'type', p.e->'inc'->>'severity', (p.e->'inc'->>'score')::integer,
-        p.e->'inc'->>'summary', '', (p.e->'inc'->>'source_id')::bigint, p.received_at, p.received_at
+        p.e->'inc'->>'summary', '', p.source_id, p.received_at, p.received_at
       FROM fresh n JOIN a p ON p.ord = n.ord
       RETURNING id),
     lk AS (
@@ -131,7 +147,7 @@ BEGIN
         description, attackers, targets, cnc_hosts, forensics_hosts, detector, threat_info, custom_fields, link_attribute,
         link_key)
         OVERRIDING SYSTEM VALUE
-      SELECT p.alert_id, r.source_id, p.incident_id, p.received_at, p.raw, r.raw_content_type, r.classification, r.severity,
+      SELECT p.alert_id, p.source_id, p.incident_id, p.received_at, p.raw, r.raw_content_type, r.classification, r.severity,
         r.summary, r.description, r.attackers, r.targets, r.cnc_hosts, r.forensics_hosts, r.detector, r.threat_info,
         r.custom_fields, r.link_attribute, p.link_key
       FROM placed p, jsonb_populate_record(null::alerts, p.e->'alert') r),

@@ -131,20 +131,27 @@ describe('intake linker', () => {
           heap_page_items(get_raw_page('intake_log', b::int)) p
         WHERE p.lp_flags = 1`)
       expect(tuples).toEqual({ deleted: 60, multi: 0 })
-      // The next claim's scan meets them (marking their index entries dead), the one after skips them.
-      await linkIntakeBatch(t.deps.db, t.deps.boss)
-      const scan = await t.deps.db.$client.begin(async (tx) => {
-        await tx`SET LOCAL enable_seqscan = off`
-        const [row] = await tx.unsafe(
-          'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id FROM intake_log ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED',
-        )
-        type Node = { 'Node Type': string; 'Shared Hit Blocks': number; 'Shared Read Blocks': number; Plans?: Node[] }
-        const find = (n: Node): Node | undefined =>
-          n['Node Type'] === 'Index Scan' ? n : n.Plans?.map(find).find(Boolean)
-        return find((row!['QUERY PLAN'] as [{ Plan: Node }])[0].Plan)
-      })
+      // A claim's scan that meets them marks their index entries dead, once no snapshot older than
+      // their deletion remains (a job of this app may hold one for a moment); later scans skip them.
+      const claimScanBlocks = () =>
+        t.deps.db.$client.begin(async (tx) => {
+          await tx`SET LOCAL enable_seqscan = off`
+          const [row] = await tx.unsafe(
+            'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id FROM intake_log ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED',
+          )
+          type Node = { 'Node Type': string; 'Shared Hit Blocks': number; 'Shared Read Blocks': number; Plans?: Node[] }
+          const find = (n: Node): Node | undefined =>
+            n['Node Type'] === 'Index Scan' ? n : n.Plans?.map(find).find(Boolean)
+          const scan = find((row!['QUERY PLAN'] as [{ Plan: Node }])[0].Plan)!
+          return scan['Shared Hit Blocks'] + scan['Shared Read Blocks']
+        })
+      let blocks = await claimScanBlocks()
+      for (let i = 0; i < 50 && blocks > 2; i++) {
+        await new Promise((r) => setTimeout(r, 100))
+        blocks = await claimScanBlocks()
+      }
       // The primary key's one leaf page, and no heap page of a linked row.
-      expect(scan!['Shared Hit Blocks'] + scan!['Shared Read Blocks']).toBeLessThanOrEqual(2)
+      expect(blocks).toBeLessThanOrEqual(2)
     } finally {
       await t.deps.db.execute(sql`ALTER TABLE intake_log RESET (autovacuum_enabled)`)
     }

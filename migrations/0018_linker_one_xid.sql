@@ -9,7 +9,10 @@
 -- fetches of dead rows before the first live one, 3.2–3.7 ms per batch of 700.
 -- Now the whole body runs inside that block, so its locks and deletions share the block's xid: the
 -- deleted rows' index entries are marked dead by the first scan that meets them. The claim lock is
--- still released right after the claim, and by the handler only while it is still held.
+-- still released right after the claim, and by the handler only while it is still held. The
+-- handler now also catches query_canceled (a statement timeout or pg_cancel_backend while the
+-- claim waits for a key lock), which OTHERS leaves out: a cancelled claim used to keep the session's
+-- claim lock, and every other linker then waited for it until that connection closed.
 -- Two smaller savings in the same function: the order check (rows of the batch's keys held
 -- elsewhere) reads the taken rows' keys again only when the rows taken are not one run of
 -- consecutive ids with nothing older in the log; and the sources and alert ids to check come from
@@ -193,7 +196,7 @@ BEGIN
         RAISE EXCEPTION 'intake: an incident of this batch no longer exists' USING ERRCODE = 'foreign_key_violation';
       END IF;
     END IF;
-  EXCEPTION WHEN OTHERS THEN
+  EXCEPTION WHEN OTHERS OR query_canceled THEN
     IF claim_held THEN
       PERFORM pg_advisory_unlock(claim_key);
     END IF;

@@ -157,6 +157,33 @@ describe('intake linker', () => {
     }
   })
 
+  it('a claim cancelled while it waits for a key lock gives the claim lock back: other linkers go on', async () => {
+    const { source } = await makeJsonSource(t)
+    await appendIntake(t.deps.db, pending(source.id, 'cancel', 3, 1))
+    const [{ key }] = await q<{ key: string }>(sql`SELECT link_key AS key FROM intake_log ORDER BY id LIMIT 1`)
+    const holder = await t.deps.db.$client.reserve()
+    const linker = await t.deps.db.$client.reserve()
+    try {
+      // Another session holds the batch's key lock, so the claim waits on it, holding the claim lock.
+      await holder`BEGIN`
+      await holder`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 7))`
+      await linker`SET statement_timeout = '300ms'`
+      await expect(linker`SELECT * FROM intake_link_batch(10)`).rejects.toMatchObject({ code: '57014' })
+      await linker`RESET statement_timeout`
+      // The cancelled session (still open) holds no advisory lock, so others can claim.
+      const [held] = await linker<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`
+      expect(held!.n).toBe(0)
+      await holder`COMMIT`
+      expect((await linkIntakeBatch(t.deps.db, t.deps.boss)).length).toBe(3)
+      await expectLinkedOnce('cancel', 3, 1)
+    } finally {
+      await holder`ROLLBACK`.catch(() => {})
+      holder.release()
+      linker.release()
+    }
+  })
+
   it('hosts and users: each once per incident, whether the batch opens the incident or adds to an existing one', async () => {
     const { source } = await makeJsonSource(t)
     const item = (summary: string, mid: string, ip: string, user: string) => {

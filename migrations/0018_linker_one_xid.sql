@@ -20,8 +20,9 @@
 -- take their source from it too; the item's copies are the same by construction), not from a
 -- separate pass that parsed two fields of every row's item.
 -- Measured (the one-xid change alone): test/bench/intake.ts (20 s, 64 connections,
--- pg_stat_statements), two pairs, order swapped: the two claim statements 44.2 and 33.6 -> 13.8 and 9.5 µs per alert; link-replay.ts
--- (20,000 alerts, batches of 700), three pairs: 17.5–20.7 -> 8.8–9.2 µs per alert.
+-- pg_stat_statements), two pairs, order swapped: the two claim statements 44.2 and 33.6 -> 13.8
+-- and 9.5 µs per alert; link-replay.ts (20,000 alerts, batches of 700), three pairs: 17.5–20.7 ->
+-- 8.8–9.2 µs per alert.
 -- All three together against 0017's function (intake.ts, two pairs, order swapped): the linker's
 -- time outside its main statement 77 and 74 -> 32 and 37 µs per alert; pipeline CPU per alert
 -- 0.587 -> 0.479 and 0.560 -> 0.544 ms.

@@ -160,7 +160,8 @@ describe('intake linker', () => {
   it('a claim cancelled while it waits for a key lock gives the claim lock back: other linkers go on', async () => {
     const { source } = await makeJsonSource(t)
     await appendIntake(t.deps.db, pending(source.id, 'cancel', 3, 1))
-    const [{ key }] = await q<{ key: string }>(sql`SELECT link_key AS key FROM intake_log ORDER BY id LIMIT 1`)
+    const [first] = await q<{ key: string }>(sql`SELECT link_key AS key FROM intake_log ORDER BY id LIMIT 1`)
+    const key = first!.key
     const holder = await t.deps.db.$client.reserve()
     const linker = await t.deps.db.$client.reserve()
     try {

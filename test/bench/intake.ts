@@ -189,8 +189,19 @@ const reportStatements = async (sql: postgres.Sql, alerts: number) => {
 const walStats = async () => {
   const sql = postgres(benchDbUrl(), { max: 1, onnotice: () => {} })
   try {
-    const [w] = await sql<{ bytes: string; records: string; fpi: string; checkpoints: string; requested: string }[]>`
+    const [w] = await sql<
+      {
+        bytes: string
+        records: string
+        fpi: string
+        buffersFull: string
+        syncs: string
+        checkpoints: string
+        requested: string
+      }[]
+    >`
       SELECT wal_bytes::text AS bytes, wal_records::text AS records, wal_fpi::text AS fpi,
+        wal_buffers_full::text AS "buffersFull", wal_sync::text AS syncs,
         (SELECT (num_timed + num_requested)::text FROM pg_stat_checkpointer) AS checkpoints,
         (SELECT num_requested::text FROM pg_stat_checkpointer) AS requested
       FROM pg_stat_wal`
@@ -198,6 +209,8 @@ const walStats = async () => {
       bytes: Number(w!.bytes),
       records: Number(w!.records),
       fpi: Number(w!.fpi),
+      buffersFull: Number(w!.buffersFull),
+      syncs: Number(w!.syncs),
       checkpoints: Number(w!.checkpoints),
       requested: Number(w!.requested),
     }
@@ -332,7 +345,7 @@ const main = async () => {
       )
       const wal1 = await walStats()
       console.log(
-        `WAL per alert (load + drain): ${((wal1.bytes - wal0.bytes) / Math.max(ok, 1) / 1024).toFixed(1)} KiB, ${((wal1.records - wal0.records) / Math.max(ok, 1)).toFixed(1)} records, ${((wal1.fpi - wal0.fpi) / Math.max(ok, 1)).toFixed(2)} full-page images; checkpoints ${wal1.checkpoints - wal0.checkpoints} (requested ${wal1.requested - wal0.requested})`,
+        `WAL per alert (load + drain): ${((wal1.bytes - wal0.bytes) / Math.max(ok, 1) / 1024).toFixed(1)} KiB, ${((wal1.records - wal0.records) / Math.max(ok, 1)).toFixed(1)} records, ${((wal1.fpi - wal0.fpi) / Math.max(ok, 1)).toFixed(2)} full-page images; checkpoints ${wal1.checkpoints - wal0.checkpoints} (requested ${wal1.requested - wal0.requested}); WAL flushes ${wal1.syncs - wal0.syncs}, WAL writes forced by full WAL buffers ${wal1.buffersFull - wal0.buffersFull}`,
       )
       const linked = /clawback_intake_linked_total\{\} (\d+)/.exec(m)
       if (linked) console.log(`linker: ${linked[1]} alerts linked when the load stopped (incl. warm-up)`)

@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
 const root = path.resolve(import.meta.dirname, '../..')
-const bin = (name: string) => path.join(root, 'node_modules/.bin', name)
+
+/** Runs a tool from node_modules/.bin at the root: null when it exits 0, else what it printed. */
+const failureOf = (tool: string, args: string[]) =>
+  run(path.join(root, 'node_modules/.bin', tool), args, { cwd: root, maxBuffer: 16 << 20 }).then(
+    () => null,
+    (err: { stdout?: string; stderr?: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}`,
+  )
 
 /**
  * The suite's own copy of the checks CONTRIBUTING.md asks for before a commit: vitest strips types
@@ -15,18 +21,10 @@ const bin = (name: string) => path.join(root, 'node_modules/.bin', name)
  */
 describe('static checks', () => {
   it('the whole tree type-checks (tsc --noEmit)', async () => {
-    const r = await run(bin('tsc'), ['--noEmit', '-p', root], { cwd: root, maxBuffer: 16 << 20 }).then(
-      () => null,
-      (err: { stdout?: string; stderr?: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}`,
-    )
-    expect(r).toBeNull()
+    expect(await failureOf('tsc', ['--noEmit', '-p', root])).toBeNull()
   })
 
   it('the linter finds no error (biome check)', async () => {
-    const r = await run(bin('biome'), ['check', '--max-diagnostics=50', '.'], { cwd: root, maxBuffer: 16 << 20 }).then(
-      () => null,
-      (err: { stdout?: string; stderr?: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}`,
-    )
-    expect(r).toBeNull()
+    expect(await failureOf('biome', ['check', '--max-diagnostics=50', '.'])).toBeNull()
   })
 })

@@ -75,6 +75,20 @@ const treeCpu = (root: number) => {
 }
 
 /**
+ * Seconds the process's main thread (the event loop: the one serial stage of the accept path) has
+ * run on a core and waited runnable for one, from /proc/<pid>/task/<pid>/schedstat (nanoseconds).
+ * The rest of the wall time it was idle: every request was waiting on PostgreSQL or the network.
+ */
+const mainThreadSched = (pid: number) => {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number)
+    return { run: run! / 1e9, wait: wait! / 1e9 }
+  } catch {
+    return null
+  }
+}
+
+/**
  * BENCH_MATCH_CONDITIONS=200: that many enabled match conditions on the bench source (sender and URL
  * domains, subjects, severities, dispositions — as test/bench/match.ts), none with responses, so the
  * figure is the cost of evaluating them in the alert.match jobs beside intake.
@@ -268,10 +282,12 @@ const main = async () => {
     const wal0 = await walStats()
     measuring = true
     const cpu0 = treeCpu(server.pid!)
+    const sched0 = mainThreadSched(server.pid!)
     const t0 = performance.now()
     await new Promise((r) => setTimeout(r, SECONDS * 1000))
     measuring = false
     const cpu1 = treeCpu(server.pid!)
+    const sched1 = mainThreadSched(server.pid!)
     const elapsed = (performance.now() - t0) / 1000
     stop = true
     await Promise.all(loops)
@@ -293,6 +309,14 @@ const main = async () => {
         .map((k) => `${k} ${perAlert(cpu0.pgBackground[k] ?? 0, cpu1.pgBackground[k]!)}`)
         .join(', ')} (the rest: client backends — appends, linker, jobs)`,
     )
+    if (sched0 && sched1) {
+      const share = (x: number) => `${((100 * x) / elapsed).toFixed(0)} %`
+      const run = sched1.run - sched0.run
+      const wait = sched1.wait - sched0.wait
+      console.log(
+        `server main thread (event loop) over the load: running ${share(run)}, runnable but waiting for a core ${share(wait)}, idle ${share(Math.max(elapsed - run - wait, 0))}`,
+      )
+    }
     const key = ctl('api-key', 'create', '--name', `bench-metrics-${Date.now()}`, '--team', 'Admins').trim()
     const m = await (await fetch(`http://127.0.0.1:${BENCH.port}/metrics`, { headers: { authorization: key } })).text()
     const batch =
